@@ -1,0 +1,54 @@
+"""Flask-Login wiring: sessions carry the user's session version, so old cookies can be revoked."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import session
+from flask_babel import lazy_gettext as _l
+
+from lms.extensions import db
+
+
+def init_login(app, login_manager) -> None:
+    from lms.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _sep, version = session_id.partition(".")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+def start_session(user) -> None:
+    """Begin a fresh session for `user`; nothing from the anonymous session carries over."""
+    from flask_login import login_user
+
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+    session.permanent = False
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow `next=` only to a path on this site."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target

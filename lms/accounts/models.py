@@ -1,0 +1,135 @@
+"""Users, their roles and scopes, the titles they hold or are planned for, and sign-in failures."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import str_enum, utcnow
+from lms.extensions import db
+from lms.organisation.models import Title, Unit
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    LECTURER = "lecturer"
+    ADMIN = "admin"
+
+
+class TheoryLevel(enum.IntEnum):
+    """Political-theory qualification (trình độ LLCT); each level is the entry condition for the next."""
+
+    NONE = 0
+    ELEMENTARY = 1  # sơ cấp
+    INTERMEDIATE = 2  # trung cấp
+    ADVANCED = 3  # cao cấp
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    theory_level: Mapped[int] = mapped_column(default=TheoryLevel.NONE)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on sign-out, password change and deactivation: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    title_assignments: Mapped[list[TitleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="TitleAssignment.start_date"
+    )
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(g.role) for g in self.role_grants}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        mine = self.roles
+        return any(Role(r) in mine for r in roles)
+
+    @property
+    def admin_scope(self) -> Unit | None:
+        """The unit subtree this user administers, or None when not an admin."""
+        for grant in self.role_grants:
+            if grant.role == Role.ADMIN:
+                return grant.scope_unit
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleGrant(db.Model):
+    """A role a user holds; an admin's grant names the unit subtree they administer."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20))
+    scope_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+    scope_unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class AssignmentKind(enum.StrEnum):
+    HELD = "held"
+    PLANNED = "planned"  # quy hoạch
+
+
+class TitleAssignment(db.Model):
+    """A title a user holds, or is planned for, over a period."""
+
+    __tablename__ = "title_assignments"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "title_id", "kind", "start_date"),
+        sa.Index("ix_title_assignments_title_kind", "title_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id"))
+    kind: Mapped[AssignmentKind] = mapped_column(str_enum(AssignmentKind, 10))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+
+    user: Mapped[User] = relationship(back_populates="title_assignments")
+    title: Mapped[Title] = relationship(lazy="joined")
+
+    def current_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class SignInFailure(db.Model):
+    """One failed sign-in; counted per username in the database so every worker sees the same count."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (sa.Index("ix_sign_in_failures_username_at", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,69 @@
+"""The `flask lms ...` command group."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Quản trị hệ thống LMS (dữ liệu, nội dung, sao lưu).")
+
+
+@lms_cli.command("localities")
+def localities_command():
+    """Load or refresh provinces and communes from the vietnam-provinces package."""
+    from lms.organisation.services import load_localities
+
+    added, updated = load_localities()
+    db.session.commit()
+    click.echo(f"localities: {added} added, {updated} updated")
+
+
+@lms_cli.command("demo")
+def demo_command():
+    """Load the demo province, units, titles and people (idempotent; refuses on real data)."""
+    from lms.demo import DemoRefused, load_demo
+
+    try:
+        summary = load_demo()
+    except DemoRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from refused
+    db.session.commit()
+    click.echo("demo: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@lms_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup_command(target: str):
+    """Copy the live SQLite database to TARGET and check the copy."""
+    from lms.backup import BackupError, backup_sqlite
+
+    try:
+        report = backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as failed:
+        raise click.ClickException(str(failed)) from failed
+    click.echo(f"backup: {target} ({report['pages']} pages, {report['tables']} tables, integrity ok)")
+
+
+@lms_cli.group("i18n")
+def i18n_group():
+    """Translation catalogues."""
+
+
+@i18n_group.command("update")
+def i18n_update():
+    """Extract messages into the per-domain catalogues, keeping existing translations."""
+    from lms.catalogs import update
+
+    for locale, missing in update().items():
+        click.echo(f"{locale}: {missing} messages still need a translation")
+
+
+@i18n_group.command("compile")
+def i18n_compile():
+    """Compile every catalogue to .mo."""
+    from lms.catalogs import compile_all
+
+    click.echo(f"compiled {compile_all()} catalogues")

@@ -1,0 +1,4 @@
+"""Every domain's models, imported so that one metadata serves Alembic."""
+from lms.accounts.models import RoleGrant, SignInFailure, TitleAssignment, User  # noqa: F401
+from lms.audit import AuditEntry  # noqa: F401
+from lms.organisation.models import Locality, Title, Unit  # noqa: F401

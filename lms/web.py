@@ -1,0 +1,84 @@
+"""Cross-cutting web behaviour: security headers, caching, and friendly error pages."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from lms.errors import DomainError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def register_hooks(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Vary"] = "Cookie"
+        return response
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from lms.extensions import db
+
+    pages = {
+        400: (lambda: _("Yêu cầu không hợp lệ"), lambda: _("Máy chủ không hiểu yêu cầu này.")),
+        403: (lambda: _("Không có quyền truy cập"), lambda: _("Bạn không có quyền xem trang này.")),
+        404: (lambda: _("Không tìm thấy trang"), lambda: _("Trang bạn tìm không tồn tại hoặc đã bị xóa.")),
+        405: (lambda: _("Phương thức không được phép"), lambda: _("Trang này không nhận yêu cầu kiểu này.")),
+        413: (
+            lambda: _("Tệp quá lớn"),
+            lambda: _("Tệp tải lên vượt quá giới hạn %(mb)d MB. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.",
+                      mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+        ),
+        500: (lambda: _("Lỗi hệ thống"), lambda: _("Đã có lỗi xảy ra. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.")),
+    }
+
+    def make_handler(status):
+        def handler(_error):
+            if status == 500:
+                db.session.rollback()
+            title, message = pages[status]
+            return _error_page(status, title(), message())
+
+        return handler
+
+    for status in pages:
+        app.register_error_handler(status, make_handler(status))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_page(400, _("Phiên làm việc đã hết hạn"),
+                           _("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Vui lòng tải lại trang và thử lại."))
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        db.session.rollback()
+        status = error.status_code if error.status_code in (400, 403, 404, 409) else 400
+        return _error_page(status, _("Không thực hiện được"), error.message or pages.get(status, pages[400])[1]())
+
+

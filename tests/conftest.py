@@ -1,0 +1,146 @@
+"""Test fixtures. The schema is built through the Alembic migrations once per run, on SQLite by default
+or on PostgreSQL when LMS_TEST_DATABASE_URL is set; every test starts from empty tables.
+
+View tests use `client` (no app context held, as a browser would see it) and open
+`with app.app_context():` to look at the database. Service tests use `ctx`, which holds one.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db
+
+FOREIGN_REFERENCE = re.compile(
+    r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']\s*(?:https?:)?//(?!localhost[:/"']|127\.0\.0\.1[:/"'])""",
+    re.IGNORECASE,
+)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _empty_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").all():
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+    engine.dispose()
+
+
+class PageCheckingClient(FlaskClient):
+    """Adds the CSRF token to form posts and checks every HTML page for references to other hosts."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
+            data = kwargs.get("data")
+            if data is None:
+                data = kwargs["data"] = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and not response.is_streamed:
+            text = response.get_data(as_text=True)
+            found = FOREIGN_REFERENCE.search(text)
+            assert found is None, f"page refers to another host: {text[found.start():found.start() + 120]}"
+        return response
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    _empty_schema(url)
+    upload_dir = tmp_path_factory.mktemp("uploads")
+    app = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(upload_dir)})
+    app.test_client_class = PageCheckingClient
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _config_dict() -> dict:
+    return {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    """Each test starts with empty tables (those that use the app)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    from tests import factories
+
+    return factories.Factories(app)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "secret-pass-1", follow: bool = False):
+        return self.client.post(
+            "/sign-in", data={"username": username, "password": password}, follow_redirects=follow
+        )
+
+    def logout(self):
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
