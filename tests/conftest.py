@@ -97,9 +97,29 @@ def _empty_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        _delete_all_rows(db.engine)
+
+
+def _delete_all_rows(engine) -> None:
+    """Empty every table, foreign keys aside (modules and their revisions refer to each other)."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for name in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute("BEGIN IMMEDIATE")
+        for name in tables:
+            cursor.execute(f'DELETE FROM "{name}"')
+        cursor.execute("COMMIT")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture
