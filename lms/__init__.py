@@ -84,7 +84,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from lms import i18n, web
+    from lms import i18n, markup, web
 
     web.register_hooks(app)
     i18n.register(app)
+    markup.register(app)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms import audit
+from lms import audit, signals
 from lms.accounts import passwords
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, SignInFailure, TitleAssignment, User
 from lms.db import utcnow
@@ -263,6 +263,7 @@ def assign_title(
     db.session.add(assignment)
     db.session.flush()
     audit.record(actor, "title.assign", user, title=title.code, kind=str(kind), start=str(start_date))
+    signals.titles_changed.send(user=user, actor=actor)
     return assignment
 
 
@@ -272,6 +273,7 @@ def end_title(actor: User, assignment: TitleAssignment, end_date: date) -> None:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     assignment.end_date = end_date
     audit.record(actor, "title.end", assignment.user, title=assignment.title.code, end=str(end_date))
+    signals.titles_changed.send(user=assignment.user, actor=actor)
 
 
 def current_titles(user: User, kind: AssignmentKind | None = None, day: date | None = None):

@@ -1,0 +1,18 @@
+"""Events one domain announces and others react to, in the same transaction (blinker, as Flask uses).
+
+Receivers must only flush, never commit. Dependencies stay one-way: the sender does not import the
+receivers' packages.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# A user's held or planned titles changed. kwargs: user, actor
+titles_changed = _signals.signal("titles-changed")
+
+# A module revision was published. kwargs: module, revision, actor
+revision_published = _signals.signal("revision-published")
+
+# A lecturer graded (or returned) a submission for a module's assignment.
+# kwargs: user, module, passed (bool), score (float | None), graded_at (datetime), actor
+assignment_graded = _signals.signal("assignment-graded")
