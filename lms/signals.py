@@ -16,3 +16,9 @@ revision_published = _signals.signal("revision-published")
 # A lecturer graded (or returned) a submission for a module's assignment.
 # kwargs: user, module, passed (bool), score (float | None), graded_at (datetime), actor
 assignment_graded = _signals.signal("assignment-graded")
+
+# A document was registered (or its relations changed). kwargs: document, actor
+document_registered = _signals.signal("document-registered")
+
+# A trainee opened a published lesson page. kwargs: user, lesson
+lesson_viewed = _signals.signal("lesson-viewed")
