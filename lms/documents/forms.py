@@ -35,7 +35,7 @@ def relation_labels() -> dict:
 
 
 class RelationForm(Form):
-    kind = SelectField(_l("Quan hệ"), choices=[])
+    kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
     target_id = SelectField(_l("Văn bản"), coerce=int, choices=[], validate_choice=False)
 
 
@@ -64,5 +64,6 @@ class DocumentForm(FlaskForm):
             entry.form.target_id.choices = targets
 
     def relation_rows(self) -> list[tuple[str, int]]:
+        known = {str(k) for k in RelationKind}
         return [(e.form.kind.data, e.form.target_id.data) for e in self.relations
-                if e.form.kind.data and e.form.target_id.data]
+                if e.form.kind.data in known and e.form.target_id.data]
