@@ -50,7 +50,7 @@ def test_lecturer_creates_edits_and_publishes_a_module(client, auth, make, app):
     publish = client.get(f"/author/modules/{module_id}/publish")
     assert "Phiên bản đầu tiên" in publish.text
     refused = client.post(f"/author/modules/{module_id}/publish", data={"change_summary": ""})
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert "Hãy tóm tắt những gì đã thay đổi." in refused.text
     response = client.post(f"/author/modules/{module_id}/publish",
                            data={"change_summary": "Bản đầu tiên", "requires_restudy": "y"})
@@ -306,3 +306,16 @@ def test_program_pages(client, auth, make, app):
     assert bad.status_code == 400
     assert "có hai lần trong chương trình" in bad.text
     assert "Bồi dưỡng Bí thư xã" in client.get("/author/programs").text
+
+
+def test_new_module_explains_what_is_wrong(client, auth, make):
+    make.lecturer("gv")
+    make.module("HP-01")
+    auth.login("gv")
+    local = client.post("/author/modules/new", data={"code": "HP-02", "kind": "local_topic", "title": "Chuyên đề"})
+    assert local.status_code == 400
+    assert "cần gắn với ít nhất một địa phương" in local.text
+    taken = client.post("/author/modules/new", data={"code": "HP-01", "kind": "lecture", "title": "Khác"})
+    assert "Mã học phần HP-01 đã tồn tại." in taken.text
+    empty = client.post("/author/modules/new", data={"code": "", "kind": "lecture", "title": ""})
+    assert "Hãy nhập mã học phần." in empty.text
