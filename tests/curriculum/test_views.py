@@ -319,3 +319,29 @@ def test_new_module_explains_what_is_wrong(client, auth, make):
     assert "Mã học phần HP-01 đã tồn tại." in taken.text
     empty = client.post("/author/modules/new", data={"code": "", "kind": "lecture", "title": ""})
     assert "Hãy nhập mã học phần." in empty.text
+
+
+def test_two_lecturers_starting_a_draft_from_the_published_text_at_once(app, make):
+    make.lecturer("gv1")
+    make.lecturer("gv2")
+    module = make.module("HP-01")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(username):
+        client = app.test_client()
+        client.post("/sign-in", data={"username": username, "password": "secret-pass-1"})
+        barrier.wait()
+        results[username] = client.post(f"/author/modules/{module.id}/edit",
+                                        data=_draft_form(f"Bản của {username}", "0")).status_code
+
+    threads = [threading.Thread(target=save, args=(u,)) for u in ("gv1", "gv2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results.values()) == [302, 409]
+    with app.app_context():
+        drafts = db.session.scalars(sa.select(ModuleRevision.title).where(ModuleRevision.number.is_(None))).all()
+    winner = next(u for u, code in results.items() if code == 302)
+    assert drafts == [f"Bản của {winner}"]
