@@ -292,7 +292,8 @@ def test_program_pages(client, auth, make, app):
     data = {"code": "CT-1", "name": "Bồi dưỡng Bí thư xã", "description": "", "title_ids": [str(title.id)],
             "required_theory_level": "2", "hours": "40", "validity_months": "60",
             "items-0-module_id": str(m2.id), "items-0-position": "2", "items-0-due_days": "30",
-            "items-1-module_id": str(m1.id), "items-1-position": "1", "items-1-required": "y", "save": "1"}
+            "items-1-module_id": str(m1.id), "items-1-position": "1", "items-1-required": "y", "save": "1",
+            "active": "y"}
     response = client.post("/author/programs/new", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -306,6 +307,10 @@ def test_program_pages(client, auth, make, app):
     assert bad.status_code == 400
     assert "có hai lần trong chương trình" in bad.text
     assert "Bồi dưỡng Bí thư xã" in client.get("/author/programs").text
+    data.pop("active")
+    assert client.post(f"/author/programs/{program_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Program, program_id).active is False
 
 
 def test_new_module_explains_what_is_wrong(client, auth, make):
