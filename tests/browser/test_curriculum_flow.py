@@ -90,3 +90,24 @@ def test_trainee_reads_their_curriculum_on_a_phone(phone_page, page, make):
         assert p.evaluate("document.documentElement.scrollWidth") <= p.viewport_size["width"]
         p.get_by_role("link", name=re.compile("Phương pháp lãnh đạo")).click()
         expect(p.get_by_role("heading", name="Phương pháp lãnh đạo")).to_be_visible()
+
+
+def test_author_reorders_lessons_with_the_move_buttons(page, make, app):
+    import sqlalchemy as sa
+
+    from lms.curriculum.models import Lesson, ModuleRevision
+    from lms.extensions import db
+
+    make.lecturer("giangvien")
+    module = make.module("HP-01", lessons=[{"title": "Bài Một", "body_md": "1"}, {"title": "Bài Hai", "body_md": "2"}])
+    sign_in(page, "giangvien")
+    page.goto(f"/author/modules/{module.id}/edit")
+    second = page.locator(".lesson-fields").nth(1)
+    second.get_by_role("button", name="Chuyển lên").click()
+    expect(page.locator(".lesson-fields").first.locator("#lessons-1-title")).to_have_value("Bài Hai")
+    page.get_by_role("button", name="Lưu bản nháp").click()
+    expect(page.get_by_text("Đã lưu bản nháp.")).to_be_visible()
+    with app.app_context():
+        titles = db.session.scalars(sa.select(Lesson.title).join(ModuleRevision)
+                                    .where(ModuleRevision.number.is_(None)).order_by(Lesson.position)).all()
+    assert titles == ["Bài Hai", "Bài Một"]
