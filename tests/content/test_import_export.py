@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.organisation.models import LocalityKind, Title
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content"
-COMMUNES = ["19360", "19363", "19432", "19429", "19594", "18904"]
+COMMUNES = ["19360", "19432", "19429", "19594", "18904"]
 
 
 @pytest.fixture
