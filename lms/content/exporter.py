@@ -34,6 +34,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """`name`, or `name-2`, `name-3`... so two codes that slug alike never share a file."""
+    candidate, n = name, 2
+    while candidate.lower() in used:
+        candidate, n = f"{name}-{n}", n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
 def _dump(data) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
 
@@ -59,6 +71,7 @@ def export_content(root: str | Path) -> Counter:
     if clashes:
         raise ExportRefused("several documents share the code " + ", ".join(clashes) +
                             "; modules cite documents by code, so give them distinct codes first")
+    used: set[str] = set()
     for doc in docs:
         front = {"code": doc.code, "kind": str(doc.kind), "number": doc.number, "issuer": doc.issuer,
                  "issued_on": doc.issued_on}
@@ -68,7 +81,8 @@ def export_content(root: str | Path) -> Counter:
         relations = sorted(doc.outgoing, key=lambda r: (r.target.issued_on, r.target.code, str(r.kind)))
         if relations:
             front["relations"] = [{"kind": str(r.kind), "target": r.target.code} for r in relations]
-        _write(root / DOCUMENTS_DIR / f"{doc.issued_on.isoformat()}-{_slug(doc.code)}.md", front, doc.summary)
+        name = _unique(f"{doc.issued_on.isoformat()}-{_slug(doc.code)}", used)
+        _write(root / DOCUMENTS_DIR / f"{name}.md", front, doc.summary)
         counts["documents"] += 1
 
     modules = db.session.scalars(
@@ -77,10 +91,11 @@ def export_content(root: str | Path) -> Counter:
                  selectinload(Module.published).selectinload(ModuleRevision.lessons),
                  selectinload(Module.published).selectinload(ModuleRevision.documents))
         .order_by(Module.code)).all()
-    exported = set()
+    exported, used = set(), set()
     for module in modules:
         revision = module.published
-        folder = root / MODULES_DIR / module.code
+        folder = root / MODULES_DIR / _unique(module.code if _SAFE_NAME.match(module.code) else _slug(module.code),
+                                              used)
         front = {"code": module.code, "kind": str(module.kind), "title": revision.title}
         if module.localities:
             front["localities"] = sorted(loc.code for loc in module.localities)
@@ -101,7 +116,7 @@ def export_content(root: str | Path) -> Counter:
         sa.select(Program).options(selectinload(Program.titles),
                                    selectinload(Program.items).selectinload(ProgramModule.module))
         .order_by(Program.code)).all()
-    titles = {}
+    titles, used = {}, set()
     for program in programs:
         missing = [item.module.code for item in program.items if item.module_id not in exported]
         if missing:
@@ -123,7 +138,7 @@ def export_content(root: str | Path) -> Counter:
                 entry["due_days"] = item.due_days
             items.append(entry)
         front["modules"] = items
-        _write(root / PROGRAMS_DIR / f"{_slug(program.code)}.md", front, program.description)
+        _write(root / PROGRAMS_DIR / f"{_unique(_slug(program.code), used)}.md", front, program.description)
         titles.update({t.code: t for t in program.titles})
         counts["programs"] += 1
 

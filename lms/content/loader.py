@@ -29,7 +29,6 @@ THEORY_LEVELS = {"none": 0, "elementary": 1, "intermediate": 2, "advanced": 3}
 THEORY_LEVEL_NAMES = {v: k for k, v in THEORY_LEVELS.items()}
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,49}$")
 _LOCALITY = re.compile(r"^[0-9]{2}([0-9]{3})?$")
 
 
@@ -244,7 +243,7 @@ class _Reader:
                 self.error(path, line, "mỗi chức danh phải là một bảng khóa: giá trị")
                 continue
             f = _Fields(self, path, item, item_node, 1, line)
-            code = f.code("code")
+            code = f.code("code", upper=True)
             name = f.text("name")
             level = f.choice("level", [lv.value for lv in TitleLevel])
             group = f.text("group", required=False)
@@ -302,7 +301,7 @@ class _Reader:
                 self.broken_modules.add(folder.name)
                 continue
             f, body = parsed
-            code = f.code("code")
+            code = f.code("code", max_length=80)
             kind = f.choice("kind", [k.value for k in ModuleKind])
             title = f.text("title")
             localities = f.strings("localities")
@@ -330,8 +329,6 @@ class _Reader:
         lessons: list[LessonSpec] = []
         seen: dict[str, str] = {}
         files = sorted(p for p in folder.glob("*.md") if p.name != MODULE_FILE)
-        if not files:
-            self.error(self.rel(folder / MODULE_FILE), 1, "học phần không có bài học nào")
         for file in files:
             parsed = self.front_matter(file)
             if parsed is None:
@@ -342,14 +339,12 @@ class _Reader:
                 self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' chỉ gồm chữ thường không dấu, số và '-'")
                 key = None
             title = f.text("title")
-            minutes = f.integer("minutes", required=False, minimum=1)
+            minutes = f.integer("minutes", required=False, minimum=0)
             f.no_extra({"key", "title", "minutes"})
-            if not body:
-                self.error(f.path, f.end_line, "bài học không có nội dung")
             if key and key in seen:
                 self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' lặp lại (đã có ở {seen[key]})")
                 continue
-            if key and title and body:
+            if key and title:
                 seen[key] = f.path
                 lessons.append(LessonSpec(key, title, body, minutes, f.path))
         return lessons
@@ -366,14 +361,14 @@ class _Reader:
             if "titles" in f.data and not titles:
                 self.error(f.path, f.line_of("titles"), "chương trình phải nhắm tới ít nhất một chức danh")
             level = f.choice("required_theory_level", list(THEORY_LEVELS), required=False)
-            hours = f.integer("hours", required=False, minimum=1)
-            validity = f.integer("validity_months", required=False, minimum=1)
+            hours = f.integer("hours", required=False, minimum=0)
+            validity = f.integer("validity_months", required=False, minimum=0)
             items = []
             for item, line in f.mappings("modules"):
                 itf = _Fields(self, f.path, item, None, 0, line)
-                module = itf.code("module")
+                module = itf.code("module", max_length=80)
                 required = itf.boolean("required", default=True)
-                due = itf.integer("due_days", required=False, minimum=1)
+                due = itf.integer("due_days", required=False, minimum=0)
                 itf.no_extra({"module", "required", "due_days"})
                 if module:
                     items.append(ProgramItemSpec(module, required, due, line))
@@ -500,10 +495,16 @@ class _Fields:
             return None
         return nfc(str(value)).strip()
 
-    def code(self, key: str) -> str | None:
+    def code(self, key: str, *, max_length: int = 50, upper: bool = False) -> str | None:
+        """A code as the application stores it: one line, at most `max_length` characters."""
         value = self.text(key)
-        if value and not _CODE.match(value):
-            self._bad(key, f"mã '{value}' chỉ gồm chữ in hoa không dấu, số, '.', '_' và '-'")
+        if value is None:
+            return None
+        if "\n" in value or len(value) > max_length:
+            self._bad(key, f"mã '{value}' phải nằm trên một dòng, tối đa {max_length} ký tự")
+            return None
+        if upper and value != value.upper():
+            self._bad(key, f"mã '{value}' phải viết hoa (ứng dụng lưu mã chức danh bằng chữ hoa)")
             return None
         return value
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,25 @@ def test_export_refuses_a_folder_that_is_not_empty(runner, app, tmp_path):
     assert result.exit_code == 1
     assert "not empty" in result.output
     assert (tmp_path / "x.txt").read_text(encoding="utf-8") == "giữ lại"
+
+
+def test_content_written_in_the_application_survives_export_and_import(app, runner, make, tmp_path):
+    """Codes with spaces and diacritics, a lesson without text, zero minutes: all round-trip unchanged."""
+    title = make.title("Trưởng thôn", code="THON-TT")
+    old = make.document("12-CT/TU", kind="directive", number="12", issuer="Tỉnh ủy Quảng Trị",
+                        issued_on=date(2021, 3, 1), title="Chỉ thị thử")
+    new = make.document("20-CT/TU", kind="directive", number="20", issuer="Tỉnh ủy Quảng Trị",
+                        issued_on=date(2024, 3, 1), title="Chỉ thị mới",
+                        relations=[("amends", old)])
+    module = make.module("Chuyên đề thôn 1", documents=[new], lessons=[
+        {"title": "Bài không có chữ", "body_md": "", "minutes": 0},
+        {"title": "Bài có chữ", "body_md": "Nội dung *một dòng*.", "minutes": None}])
+    make.program("CT thôn", titles=[title], modules=[(module, False, 0)])
+    before = counts(app)
+    out = tmp_path / "out"
+    assert run(runner, "export", out).exit_code == 0
+    assert (out / "modules" / "chuyen-de-thon-1" / "_module.md").exists()
+    result = run(runner, "import", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: no change"
+    assert counts(app) == before
