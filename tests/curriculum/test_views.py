@@ -350,3 +350,52 @@ def test_two_lecturers_starting_a_draft_from_the_published_text_at_once(app, mak
         drafts = db.session.scalars(sa.select(ModuleRevision.title).where(ModuleRevision.number.is_(None))).all()
     winner = next(u for u, code in results.items() if code == 302)
     assert drafts == [f"Bản của {winner}"]
+
+
+def _queries(app, client, url):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app):
+    title = make.title("Bí thư xã")
+    doc = make.document("32-NQ/TW")
+    make.lecturer("gv")
+    make.user("hv", held=[title])
+    modules = [make.module(f"HP-{i}", documents=[doc]) for i in range(2)]
+    program = make.program("CT-1", titles=[title], modules=modules)
+    auth.login("hv")
+    small = _queries(app, client, "/my/curriculum")
+    auth.logout()
+    auth.login("gv")
+    small_author = _queries(app, client, "/author/modules")
+    small_reviews = _queries(app, client, "/reviews")
+    more = [make.module(f"HP-X{i}", documents=[doc]) for i in range(8)]
+    make.program("CT-2", titles=[title], modules=more)
+    with app.app_context():
+        from lms.curriculum import services
+
+        p = db.session.get(Program, program.id)
+        services.save_program(None, p, code="CT-1", name=p.name, title_ids=[title.id],
+                              items=[(db.session.get(Module, m.id), True, None) for m in modules + more])
+        db.session.commit()
+    make.document("33-NQ/TW", number="33", relations=[("supersedes", doc)])
+    assert _queries(app, client, "/author/modules") == small_author
+    reviews = _queries(app, client, "/reviews")
+    assert reviews <= small_reviews + 4  # the flags, their modules, documents and titles: one query each
+    auth.logout()
+    auth.login("hv")
+    assert _queries(app, client, "/my/curriculum") == small
