@@ -67,3 +67,12 @@ def i18n_compile():
     from lms.catalogs import compile_all
 
     click.echo(f"compiled {compile_all()} catalogues")
+
+
+def _register_content() -> None:
+    from lms.content.cli import content_cli
+
+    lms_cli.add_command(content_cli)
+
+
+_register_content()
