@@ -66,8 +66,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.home import bp as home_bp
     from lms.organisation.views import bp as organisation_bp
+    from lms.search.views import bp as search_bp
 
-    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp):
+    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, search_bp):
         app.register_blueprint(blueprint)
 
 
