@@ -54,13 +54,22 @@ def parse(q: str | None) -> ParsedQuery:
     return ParsedQuery(text, tuple(found), tuple(exacts), prefix, code_key)
 
 
-def _after(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _upper_bound(prefix: str) -> str | None:
+    """A string above every term starting with `prefix`, made of letters and digits only so that it sorts
+    the same way under any collation (punctuation is ignored by some); None when there is no such bound."""
+    last = prefix[-1]
+    if "0" <= last < "9" or "a" <= last < "z":
+        return prefix[:-1] + chr(ord(last) + 1)
+    if last == "9":
+        return prefix[:-1] + "a"
+    return None
 
 
 def _prefix_match(prefix: str):
     # The range lets both databases use the term index; LIKE keeps the meaning exact (tokens hold no % or _).
-    return sa.and_(terms.c.term >= prefix, terms.c.term < _after(prefix), terms.c.term.like(prefix + "%"))
+    upper = _upper_bound(prefix)
+    return sa.and_(terms.c.term >= prefix, terms.c.term.like(prefix + "%"),
+                   terms.c.term < upper if upper else sa.true())
 
 
 def ranked(query: ParsedQuery, *, include_drafts: bool) -> sa.Select:

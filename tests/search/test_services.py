@@ -187,3 +187,13 @@ def test_reindex_is_idempotent_and_matches_the_maintained_index(ctx, make):
     assert first["modules"] == 2
     assert first["documents"] == 1
     assert first["revisions"] == 3
+
+
+def test_prefixes_ending_in_9_or_z_match_too(trainee, make):
+    make.indexed_document("19-CT/TW", kind="directive", title="Về công tác cán bộ")
+    make.indexed_document("199-QĐ/TW", kind="regulation", title="Quy định thi hành Điều lệ Đảng")
+    make.indexed_module("Học phần", lessons=[("Xây dựng Đảng vững mạnh", "Nội dung.")])
+    assert titles(services.search(trainee, "quy dinh 19")) == ["199-QĐ/TW"]
+    assert titles(services.search(trainee, "chi thi 19")) == ["19-CT/TW"]
+    assert titles(services.search(trainee, "dang vu")) == ["Xây dựng Đảng vững mạnh"]
+    assert titles(services.search(trainee, "xay dung dang vz")) == []
