@@ -2,8 +2,9 @@
 
 Published content and documents follow the domain events (signals.revision_published,
 signals.document_registered). Drafts have no event: a flush that touches a draft revision or a lesson
-reindexes its module in the same transaction. Everything works on Core statements over the session's
-connection, so it is safe inside flush events and reads what the transaction has written.
+reindexes its module in the same transaction; so does a flush that edits a document or a module code.
+Everything works on Core statements over the session's connection, so it is safe inside flush events
+and reads what the transaction has written.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ modules = Module.__table__
 revisions = ModuleRevision.__table__
 lessons = Lesson.__table__
 documents = Document.__table__
+
+
+def _insert(conn: sa.Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(terms.insert(), rows)
 
 
 def plain_text(html: str | None, fallback: str | None = "") -> str:
@@ -91,8 +97,7 @@ def index_module(conn: sa.Connection, module_id: int) -> int:
         ):
             rows += _rows(SearchKind.LESSON, lesson.id, module_id, draft_of[lesson.revision_id],
                           [(lesson.title, TITLE), (plain_text(lesson.body_html, lesson.body_md), BODY)])
-    if rows:
-        conn.execute(terms.insert(), rows)
+    _insert(conn, rows)
     return len(shown)
 
 
@@ -107,7 +112,7 @@ def index_document(conn: sa.Connection, document_id: int) -> int:
                  [(doc.code, CODE), (doc.title, TITLE), (KIND_WORDS.get(DocumentKind(doc.kind), ""), LABEL),
                   (doc.issuer, LABEL), (doc.summary, SUMMARY)],
                  keys=(fold_code(doc.code),))
-    conn.execute(terms.insert(), rows)
+    _insert(conn, rows)
     return 1
 
 
@@ -144,6 +149,10 @@ def _after_flush(session, _flush_context) -> None:
             stale["modules"].add(obj.module_id)
         elif isinstance(obj, Lesson):
             stale["revisions"].add(obj.revision_id)
+        elif isinstance(obj, Module) and obj in session.dirty:
+            stale["modules"].add(obj.id)  # its code is indexed with each revision
+        elif isinstance(obj, Document):
+            stale["documents"].add(obj.id)  # documents have no drafts: any change shows at once
     for obj in session.deleted:
         if isinstance(obj, ModuleRevision):
             stale["modules"].add(obj.module_id)

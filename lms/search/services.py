@@ -65,8 +65,11 @@ def search(user, q: str | None, *, page: int = 1, per_page: int = PER_PAGE) -> S
     if parsed.empty:
         return result
     stmt = queries.ranked(parsed, include_drafts=may_see_drafts(user))
-    result.total = db.session.scalar(queries.count(stmt))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all() if result.total else []
+    # The total rides along as a window over the groups; counted apart only for a page past the end.
+    rows = db.session.execute(
+        stmt.add_columns(sa.func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    result.total = rows[0].total if rows else db.session.scalar(queries.count(stmt))
     ids = {kind: [r.object_id for r in rows if r.kind == kind] for kind in SearchKind}
     loaded = _load(ids)
     for row in rows:

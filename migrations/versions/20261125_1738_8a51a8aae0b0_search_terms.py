@@ -31,7 +31,7 @@ def upgrade():
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_search_terms_module_id'), ['module_id'], unique=False)
         batch_op.create_index('ix_search_terms_object', ['kind', 'object_id'], unique=False)
-        batch_op.create_index('ix_search_terms_term', ['term', 'kind', 'object_id'], unique=False)
+        batch_op.create_index('ix_search_terms_term', ['term', 'kind', 'object_id', 'draft', 'weight', 'exact'], unique=False)
 
 
 

@@ -197,3 +197,13 @@ def test_prefixes_ending_in_9_or_z_match_too(trainee, make):
     assert titles(services.search(trainee, "chi thi 19")) == ["19-CT/TW"]
     assert titles(services.search(trainee, "dang vu")) == ["Xây dựng Đảng vững mạnh"]
     assert titles(services.search(trainee, "xay dung dang vz")) == []
+
+
+def test_an_edited_document_is_found_by_its_new_title(trainee, make):
+    from lms.documents.models import Document
+
+    doc = make.indexed_document("09-KL/TW", kind="conclusion", title="Kết luận về tương đương trình độ")
+    db.session.get(Document, doc.id).title = "Kết luận dừng thực hiện Quy định 256"
+    db.session.flush()
+    assert services.search(trainee, "tuong duong").hits == []
+    assert titles(services.search(trainee, "dung thuc hien 256")) == ["09-KL/TW"]
