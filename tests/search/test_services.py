@@ -3,6 +3,7 @@
 The suite runs on SQLite and PostgreSQL; exact orderings asserted here therefore hold on both.
 """
 import unicodedata
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -207,3 +208,35 @@ def test_an_edited_document_is_found_by_its_new_title(trainee, make):
     db.session.flush()
     assert services.search(trainee, "tuong duong").hits == []
     assert titles(services.search(trainee, "dung thuc hien 256")) == ["09-KL/TW"]
+
+
+def test_the_curriculum_services_keep_the_index_current(trainee, lecturer, make):
+    from lms.curriculum import services as curriculum
+
+    module = curriculum.create_module(None, code="DCS", kind="self_study", title="Dân chủ ở cơ sở")
+    draft = curriculum.get_or_create_draft(None, module)
+    curriculum.save_draft(None, draft, lock_version=draft.lock_version, title="Dân chủ ở cơ sở", summary_md="",
+                          lessons=[{"title": "Quy chế dân chủ", "body_md": "Dân biết, dân bàn, dân làm.",
+                                    "minutes": 20}], document_ids=[])
+    assert services.search(trainee, "dan ban").hits == []
+    assert [(h.obj.title, h.draft) for h in services.search(lecturer, "dan ban").hits] == [("Quy chế dân chủ", True)]
+
+    curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+    assert [(h.obj.title, h.draft) for h in services.search(trainee, "dan ban").hits] == [("Quy chế dân chủ", False)]
+
+    draft = curriculum.get_or_create_draft(None, module)
+    curriculum.save_draft(None, draft, lock_version=draft.lock_version, title="Dân chủ ở cơ sở", summary_md="",
+                          lessons=[{"title": "Quy chế dân chủ", "body_md": "Dân biết, dân bàn, dân làm, dân kiểm tra, "
+                                    "dân giám sát, dân thụ hưởng.", "minutes": 20}], document_ids=[])
+    assert services.search(trainee, "dan thu huong").hits == []
+    assert [h.draft for h in services.search(lecturer, "dan thu huong").hits] == [True]
+    assert [h.draft for h in services.search(lecturer, "dan ban").hits] == [False, True]
+
+
+def test_documents_registered_through_the_registry_are_found(trainee, make):
+    from lms.documents import services as documents
+
+    documents.register_document(None, code="09-KL/TW", kind="conclusion", number="09", issuer="Ban Bí thư",
+                                issued_on=date(2021, 7, 9), title="Kết luận về tương đương trình độ lý luận chính trị")
+    for q in ("09-KL/TW", "09 kl tw", "ket luan 09", "tuong duong trinh do"):
+        assert titles(services.search(trainee, q)) == ["09-KL/TW"], q

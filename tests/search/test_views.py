@@ -127,3 +127,27 @@ def test_the_reindex_command_rebuilds_the_index(app, runner, make):
     assert again.output == result.output
     with app.app_context():
         assert db.session.scalar(sa.text("SELECT count(*) FROM search_terms WHERE term = '32nqtw'")) == 1
+
+
+def test_hits_link_to_the_pages_each_user_may_open(app, client, auth, make):
+    make.user("hocvien")
+    make.lecturer("giangvien")
+    module = make.indexed_module("Xây dựng Đảng", lessons=[("Công tác cán bộ", "Nội dung.")])
+    make.indexed_revision(module, title="Xây dựng Đảng", publish=False, lessons=[("Công tác cán bộ mới", "Nháp.")])
+    doc = make.indexed_document("32-NQ/TW", title="Về đào tạo cán bộ")
+    with app.app_context():
+        from lms.curriculum.models import Lesson, Module
+
+        lesson_id = db.session.get(Module, module.id).published.lessons[0].id
+        assert db.session.get(Lesson, lesson_id).title == "Công tác cán bộ"
+    auth.login("hocvien")
+    page = client.get("/search?q=can+bo").get_data(as_text=True)
+    assert f'href="/lessons/{lesson_id}"' in page
+    assert f'href="/documents/{doc.id}"' not in page  # the registry is for lecturers and admins
+    assert f'/author/modules/{module.id}/edit' not in page
+    auth.logout()
+    auth.login("giangvien")
+    page = client.get("/search?q=can+bo").get_data(as_text=True)
+    assert f'href="/lessons/{lesson_id}"' in page
+    assert f'href="/author/modules/{module.id}/edit"' in page
+    assert f'href="/documents/{doc.id}"' in page
