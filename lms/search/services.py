@@ -65,11 +65,16 @@ def search(user, q: str | None, *, page: int = 1, per_page: int = PER_PAGE) -> S
     if parsed.empty:
         return result
     stmt = queries.ranked(parsed, include_drafts=may_see_drafts(user))
-    # The total rides along as a window over the groups; counted apart only for a page past the end.
-    rows = db.session.execute(
-        stmt.add_columns(sa.func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    result.total = rows[0].total if rows else db.session.scalar(queries.count(stmt))
+    # The total rides along as a window over the groups; counted apart only for a page past the end,
+    # which then shows the last page.
+    paged = stmt.add_columns(sa.func.count().over().label("total"))
+    rows = db.session.execute(paged.limit(per_page).offset((page - 1) * per_page)).all()
+    if not rows and page > 1:
+        total = db.session.scalar(queries.count(stmt))
+        if total:
+            result.page = -(-total // per_page)
+            rows = db.session.execute(paged.limit(per_page).offset((result.page - 1) * per_page)).all()
+    result.total = rows[0].total if rows else 0
     ids = {kind: [r.object_id for r in rows if r.kind == kind] for kind in SearchKind}
     loaded = _load(ids)
     for row in rows:
