@@ -71,10 +71,13 @@ def _rows(kind: SearchKind, object_id: int, module_id: int | None, draft: bool,
 
 def index_module(conn: sa.Connection, module_id: int) -> int:
     """Replace a module's rows: its published revision and its draft, with their lessons."""
-    conn.execute(terms.delete().where(terms.c.module_id == module_id))
+    # Locking the module row first makes two transactions reindexing one module take turns, so the second
+    # deletes what the first inserted instead of adding a second copy.
     module = conn.execute(
         sa.select(modules.c.code, modules.c.published_revision_id).where(modules.c.id == module_id)
+        .with_for_update()
     ).first()
+    conn.execute(terms.delete().where(terms.c.module_id == module_id))
     if module is None:
         return 0
     shown = conn.execute(
@@ -103,9 +106,9 @@ def index_module(conn: sa.Connection, module_id: int) -> int:
 
 def index_document(conn: sa.Connection, document_id: int) -> int:
     """Replace a document's rows: its code (also as one folded key), kind, title, issuer and summary."""
+    doc = conn.execute(sa.select(documents).where(documents.c.id == document_id).with_for_update()).first()
     conn.execute(terms.delete().where(terms.c.kind == SearchKind.DOCUMENT.value,
                                       terms.c.object_id == document_id))
-    doc = conn.execute(sa.select(documents).where(documents.c.id == document_id)).first()
     if doc is None:
         return 0
     rows = _rows(SearchKind.DOCUMENT, doc.id, None, False,
