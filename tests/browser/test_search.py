@@ -38,3 +38,18 @@ def test_search_on_a_360px_phone(phone_page, make):
     assert phone_page.get_by_text("Kết quả cho «xay dung»: 1").is_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(phone_page)
+
+
+def test_a_lecturer_sees_drafts_marked_and_opens_one_for_editing(page, make):
+    _content(make)
+    make.lecturer("giangvien")
+    module = make.indexed_module("Chuyển đổi số", lessons=[("Dữ liệu số", "Nội dung.")])
+    make.indexed_revision(module, title="Chuyển đổi số", publish=False,
+                          lessons=[("Dữ liệu số", "Nội dung."), ("Chính quyền số ở xã", "Nháp.")])
+    sign_in(page, "giangvien")
+    page.goto("/search?q=chinh+quyen+so")
+    assert page.get_by_text("Bản nháp").is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Chính quyền số ở xã").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/author/modules/{module.id}/edit")
