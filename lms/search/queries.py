@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lms.search.models import SearchTerm
-from lms.search.text import TOKEN, fold, fold_code, nfc
+from lms.search.text import MAX_TOKEN, TOKEN, fold, fold_code, nfc
 
 MAX_QUERY = 200
 MAX_TOKENS = 8
@@ -42,11 +42,11 @@ def parse(q: str | None) -> ParsedQuery:
     folded = fold(text)
     seen, found, exacts = set(), [], []
     for m in TOKEN.finditer(folded):
-        term = m.group()
+        term = m.group()[:MAX_TOKEN]  # as the index stores it
         if term not in seen:
             seen.add(term)
             found.append(term)
-            exacts.append(text[m.start():m.end()].lower())
+            exacts.append(text[m.start():m.end()].lower()[:MAX_TOKEN])
     found, exacts = found[:MAX_TOKENS], exacts[:MAX_TOKENS]
     prefix = found[-1] if found and len(found[-1]) >= MIN_PREFIX else None
     key = fold_code(text)

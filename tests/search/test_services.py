@@ -241,3 +241,9 @@ def test_documents_registered_through_the_registry_are_found(trainee, make):
                                 issued_on=date(2021, 7, 9), title="Kết luận về tương đương trình độ lý luận chính trị")
     for q in ("09-KL/TW", "09 kl tw", "ket luan 09", "tuong duong trinh do"):
         assert titles(services.search(trainee, q)) == ["09-KL/TW"], q
+
+
+def test_very_long_words_are_matched_as_the_index_stores_them(trainee, make):
+    word = "Chủnghĩa" * 12  # 96 letters: tokens are kept to their first 64
+    make.indexed_module("Học phần", lessons=[("Bài dài", f"Từ {word} trong bài.")])
+    assert titles(services.search(trainee, word)) == ["Bài dài"]
