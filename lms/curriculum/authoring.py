@@ -227,6 +227,7 @@ def _program_form(program: Program | None = None) -> ProgramForm:
         form.title_ids.data = [t.id for t in program.titles]
         form.required_theory_level.data = program.required_theory_level
         form.hours.data, form.validity_months.data = program.hours, program.validity_months
+        form.active.data = program.active
         for position, item in enumerate(program.items, start=1):
             entry = form.new_item()
             entry.form.module_id.data, entry.form.required.data = item.module_id, item.required
@@ -247,7 +248,7 @@ def _save_program(program: Program | None):
                 description=form.description.data or "", title_ids=form.title_ids.data or (),
                 items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
                 required_theory_level=form.required_theory_level.data, hours=form.hours.data,
-                validity_months=form.validity_months.data)
+                validity_months=form.validity_months.data, active=form.active.data)
         except DomainError as refused:
             db.session.rollback()
             form.code.errors.extend(getattr(refused, "problems", None) or [refused.message])

@@ -67,3 +67,14 @@ class DocumentForm(FlaskForm):
         known = {str(k) for k in RelationKind}
         return [(e.form.kind.data, e.form.target_id.data) for e in self.relations
                 if e.form.kind.data in known and e.form.target_id.data]
+
+
+class AddRelationForm(FlaskForm):
+    kind = SelectField(_l("Văn bản này"), choices=[])
+    target_id = SelectField(_l("Văn bản đã có"), coerce=int, choices=[], validate_choice=False)
+    submit = SubmitField(_l("Thêm quan hệ"))
+
+    def __init__(self, *args, documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((str(k), str(v)) for k, v in relation_labels().items())
+        self.target_id.choices = choices((d.id, f"{d.code} — {d.title}") for d in documents)

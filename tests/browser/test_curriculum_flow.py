@@ -20,7 +20,8 @@ def test_author_edits_previews_publishes_and_compares(page, make):
     page.get_by_role("button", name="Tạo học phần").click()
     expect(page.get_by_text("Đã tạo học phần HP-XDD")).to_be_visible()
 
-    page.get_by_role("button", name="Thêm bài học").click()
+    with page.expect_navigation(wait_until="load"):  # the preview script is attached once the page has loaded
+        page.get_by_role("button", name="Thêm bài học").click()
     page.locator("#lessons-0-title").fill("Chuẩn mực đạo đức cách mạng")
     body = page.locator("#lessons-0-body_md")
     body.fill("## Cần, kiệm, liêm, chính\n\nNêu **gương** trước.\n\n<script>alert(1)</script>")
@@ -40,7 +41,8 @@ def test_author_edits_previews_publishes_and_compares(page, make):
     expect(page.get_by_text("Đã xuất bản phiên bản 1")).to_be_visible()
 
     # second revision: change the text, check the Preview button without JavaScript's help too
-    page.get_by_role("link", name="Soạn thảo").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Soạn thảo").click()
     page.locator("#lessons-0-body_md").fill("## Cần, kiệm, liêm, chính, chí công vô tư\n\nNêu **gương** trước.")
     page.get_by_role("button", name="Xem trước").click()
     expect(page.locator('[data-preview-for="lessons-0-body_md"] h2')).to_have_text(
@@ -90,3 +92,24 @@ def test_trainee_reads_their_curriculum_on_a_phone(phone_page, page, make):
         assert p.evaluate("document.documentElement.scrollWidth") <= p.viewport_size["width"]
         p.get_by_role("link", name=re.compile("Phương pháp lãnh đạo")).click()
         expect(p.get_by_role("heading", name="Phương pháp lãnh đạo")).to_be_visible()
+
+
+def test_author_reorders_lessons_with_the_move_buttons(page, make, app):
+    import sqlalchemy as sa
+
+    from lms.curriculum.models import Lesson, ModuleRevision
+    from lms.extensions import db
+
+    make.lecturer("giangvien")
+    module = make.module("HP-01", lessons=[{"title": "Bài Một", "body_md": "1"}, {"title": "Bài Hai", "body_md": "2"}])
+    sign_in(page, "giangvien")
+    page.goto(f"/author/modules/{module.id}/edit", wait_until="load")
+    second = page.locator(".lesson-fields").nth(1)
+    second.get_by_role("button", name="Chuyển lên").click()
+    expect(page.locator(".lesson-fields").first.locator("#lessons-1-title")).to_have_value("Bài Hai")
+    page.get_by_role("button", name="Lưu bản nháp").click()
+    expect(page.get_by_text("Đã lưu bản nháp.")).to_be_visible()
+    with app.app_context():
+        titles = db.session.scalars(sa.select(Lesson.title).join(ModuleRevision)
+                                    .where(ModuleRevision.number.is_(None)).order_by(Lesson.position)).all()
+    assert titles == ["Bài Hai", "Bài Một"]

@@ -122,3 +122,20 @@ def test_trainees_cannot_reach_the_registry_or_the_queue(client, auth, make):
     auth.login("hv")
     assert client.get("/documents/").status_code == 403
     assert client.get("/reviews").status_code == 403
+
+
+def test_a_relation_added_later_flags_the_citing_modules(client, auth, make, app):
+    make.lecturer("gv")
+    old = make.document("4-NQ/TW", number="4")
+    new = make.document("12-NQ/TW", number="12")
+    module = make.module("HP-01", documents=[old])
+    auth.login("gv")
+    response = client.post(f"/documents/{new.id}/relations", data={"kind": "amends", "target_id": str(old.id)})
+    assert response.status_code == 302
+    assert "1 học phần được đánh dấu" in client.get(response.headers["Location"]).text
+    with app.app_context():
+        assert db.session.get(Document, old.id).status == DocumentStatus.AMENDED
+        flag = db.session.scalar(sa.select(ReviewFlag))
+        assert (flag.module_id, flag.relation) == (module.id, "amends")
+    itself = client.post(f"/documents/{new.id}/relations", data={"kind": "amends", "target_id": str(new.id)})
+    assert itself.status_code == 400
