@@ -69,10 +69,12 @@ def i18n_compile():
     click.echo(f"compiled {compile_all()} catalogues")
 
 
-def _register_content() -> None:
+def _register_domain_commands() -> None:
     from lms.content.cli import content_cli
+    from lms.search.cli import search_cli
 
-    lms_cli.add_command(content_cli)
+    for group in (content_cli, search_cli):
+        lms_cli.add_command(group)
 
 
-_register_content()
+_register_domain_commands()
