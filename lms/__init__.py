@@ -65,9 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp as users_admin_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.home import bp as home_bp
+    from lms.learning.views import bp as learning_bp
+    from lms.learning.views import certificates_bp
     from lms.organisation.views import bp as organisation_bp
 
-    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp):
+    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, learning_bp, certificates_bp):
         app.register_blueprint(blueprint)
 
 

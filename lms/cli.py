@@ -67,3 +67,13 @@ def i18n_compile():
     from lms.catalogs import compile_all
 
     click.echo(f"compiled {compile_all()} catalogues")
+
+
+def _register_domain_commands() -> None:
+    from lms.learning.cli import learning_cli, xapi_cli
+
+    lms_cli.add_command(xapi_cli)
+    lms_cli.add_command(learning_cli)
+
+
+_register_domain_commands()
