@@ -39,8 +39,8 @@ def _run_together(target, count=THREADS):
 
 def test_concurrent_completions_from_separate_clients(app, make):
     title = make.title()
-    module = make.module(lessons=("Bài 1", "Bài 2"))
-    program = make.program(titles=[title], modules=[module])
+    module = make.learning_module(lessons=("Bài 1", "Bài 2"))
+    program = make.learning_program(titles=[title], modules=[module])
     make.user("hocvien", held=[title])
     lesson_ids = _lesson_ids(app, module)
     clients = []
@@ -73,7 +73,7 @@ def test_concurrent_completions_from_separate_clients(app, make):
 
 
 def test_concurrent_lesson_views_record_one_start(app, make):
-    module = make.module()
+    module = make.learning_module()
     trainee = make.user("hocvien")
     lesson_id = _lesson_ids(app, module)[0]
 
@@ -92,7 +92,7 @@ def test_concurrent_lesson_views_record_one_start(app, make):
 
 
 def test_concurrent_heartbeats_add_the_elapsed_time_once(app, make):
-    module = make.module()
+    module = make.learning_module()
     trainee = make.user("hocvien")
     lesson_id = _lesson_ids(app, module)[0]
     with app.app_context():

@@ -71,7 +71,7 @@ def test_malformed_questions(req, source, message):
 
 
 def test_import_is_all_or_nothing(req, make):
-    module = make.module()
+    module = make.learning_module()
     quiz = quizzes.get_or_create_quiz(None, module)
     with pytest.raises(InvalidInput) as refused:
         quizzes.import_gift(None, quiz, (DATA / "loi.gift").read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def test_only_lecturers_and_admins_author(req, make):
     from lms.accounts.models import User
     from lms.errors import NotAllowed
 
-    module = make.module()
+    module = make.learning_module()
     trainee = db.session.get(User, make.user().id)
     with pytest.raises(NotAllowed):
         quizzes.get_or_create_quiz(trainee, module)

@@ -50,9 +50,9 @@ def program_status(user, program) -> ProgramStatus:
 def setup(ctx, make):
     """A commune Party secretary whose title requires a program of two modules."""
     title = make.title("Bí thư Đảng ủy xã")
-    first = make.module(title="Nghị quyết 32-NQ/TW", lessons=("Bối cảnh", "Nội dung chính"))
-    second = make.module(title="Xây dựng Đảng ở cơ sở", lessons=("Bài duy nhất",))
-    program = make.program("Bồi dưỡng Bí thư Đảng ủy xã", titles=[title], modules=[first, second],
+    first = make.learning_module(title="Nghị quyết 32-NQ/TW", lessons=("Bối cảnh", "Nội dung chính"))
+    second = make.learning_module(title="Xây dựng Đảng ở cơ sở", lessons=("Bài duy nhất",))
+    program = make.learning_program("Bồi dưỡng Bí thư Đảng ủy xã", titles=[title], modules=[first, second],
                            validity_months=12, due_days=30)
     trainee = make.user("hocvien", full_name="Nguyễn Văn An", held=[title])
     return trainee, first, second, program

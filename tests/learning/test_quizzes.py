@@ -15,7 +15,7 @@ BANK = (DATA / "llct_boi_duong_bi_thu_xa.gift").read_text(encoding="utf-8")
 
 @pytest.fixture
 def quiz_module(app, make):
-    module = make.module(title="Nghị quyết 32-NQ/TW")
+    module = make.learning_module(title="Nghị quyết 32-NQ/TW")
     with app.test_request_context():
         from lms.curriculum.models import Module
 

@@ -25,8 +25,8 @@ def lesson_ids(app, module):
 def program_setup(app, make):
     title = make.title("Chủ tịch UBND xã")
     unit = make.unit("UBND xã Tân Lập")
-    module = make.module(title="Quản lý nhà nước ở xã", lessons=("Bài mở đầu", "Bài hai"))
-    program = make.program("Bồi dưỡng Chủ tịch UBND xã", titles=[title], modules=[module], due_days=10)
+    module = make.learning_module(title="Quản lý nhà nước ở xã", lessons=("Bài mở đầu", "Bài hai"))
+    program = make.learning_program("Bồi dưỡng Chủ tịch UBND xã", titles=[title], modules=[module], due_days=10)
     trainee = make.user("hocvien", full_name="Trần Thị Bình", held=[title], unit=unit)
     return trainee, module, program
 
@@ -53,7 +53,7 @@ def test_mark_complete_and_heartbeat(app, client, auth, program_setup):
         progress = db.session.scalars(sa.select(LessonProgress)).one()
         assert progress.completed_at is not None
     assert client.post(f"/learning/lessons/{first}/complete", data={"next": "//evil.example"}
-                       ).headers["Location"] == "/"
+                       ).headers["Location"] == f"/lessons/{first}"
 
 
 def test_the_dashboard_shows_progress_resume_due_items_and_certificates(app, client, auth, program_setup):
@@ -159,7 +159,7 @@ def test_template_hooks(app, make, program_setup):
 def test_lecturer_imports_gift_and_sets_rules(app, client, auth, make):
     from pathlib import Path
 
-    module = make.module()
+    module = make.learning_module()
     make.lecturer("giangvien")
     auth.login("giangvien")
     url = f"/learning/manage/modules/{module.id}"
