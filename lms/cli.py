@@ -70,10 +70,11 @@ def i18n_compile():
 
 
 def _register_domain_commands() -> None:
-    from lms.learning.cli import learning_cli, xapi_cli
+    from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
 
     lms_cli.add_command(xapi_cli)
     lms_cli.add_command(learning_cli)
+    lms_cli.add_command(quiz_cli)
 
 
 _register_domain_commands()

@@ -50,3 +50,31 @@ def refresh_command():
     count = refresh_lapsed()
     db.session.commit()
     click.echo(f"learning: {count} lapsed refreshers due again")
+
+
+quiz_cli = AppGroup("quiz", help="Bài kiểm tra của học phần.")
+
+
+@quiz_cli.command("import-gift")
+@click.argument("module_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_gift_command(module_code: str, path: str):
+    """Add the questions of a Moodle GIFT file to a module's quiz (all of them, or none on any error)."""
+    import sqlalchemy as sa
+
+    from lms.curriculum.models import Module
+    from lms.errors import InvalidInput
+    from lms.learning import quizzes
+
+    module = db.session.scalar(sa.select(Module).where(Module.code == module_code))
+    if module is None:
+        raise click.ClickException(f"no module with code {module_code}")
+    with open(path, encoding="utf-8-sig") as f:
+        source = f.read()
+    try:
+        added = quizzes.import_gift(None, quizzes.get_or_create_quiz(None, module), source)
+    except InvalidInput as bad:
+        db.session.rollback()
+        raise click.ClickException("\n".join([bad.message, *bad.problems])) from bad
+    db.session.commit()
+    click.echo(f"quiz: {added} questions imported into {module_code}")

@@ -219,3 +219,18 @@ def test_module_status_counts_are_kept_per_trainee(app, program_setup):
     with app.app_context():
         status = db.session.scalars(sa.select(ModuleStatus)).one()
         assert (status.lessons_done, status.lessons_total) == (2, 2)
+
+
+def test_gift_import_command(app, runner, make):
+    from pathlib import Path
+
+    make.learning_module("HP-NQ32")
+    data = Path(__file__).parent / "data"
+    bad = runner.invoke(args=["lms", "quiz", "import-gift", "HP-NQ32", str(data / "loi.gift")])
+    assert bad.exit_code != 0
+    assert "Dòng 4:" in bad.output
+    good = runner.invoke(args=["lms", "quiz", "import-gift", "HP-NQ32", str(data / "llct_boi_duong_bi_thu_xa.gift")])
+    assert good.exit_code == 0, good.output
+    assert "7 questions imported" in good.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizQuestion)) == 7
