@@ -133,3 +133,17 @@ def changes_since(module: Module, old_revision_id: int | None) -> tuple[list[Mod
         if key not in after:
             changes.append(LessonChange(lesson.title, "removed", []))
     return newer, changes
+
+
+def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Select:
+    """The newest certificates of users in the admin's unit subtree, by name or code."""
+    from lms.accounts.models import User
+    from lms.accounts.services import admin_scope
+    from lms.organisation.models import Unit
+
+    scope = admin_scope(actor)
+    query = (sa.select(Certificate).join(User, User.id == Certificate.user_id).join(Unit, Unit.id == User.unit_id)
+             .where(Unit.path.startswith(scope.path)))
+    if search:
+        query = query.where(sa.or_(Certificate.code == search, Certificate.full_name.ilike(f"%{search}%")))
+    return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(limit)

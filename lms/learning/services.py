@@ -214,7 +214,10 @@ def refresh_module_status(user_id: int, module: Module, status: ModuleStatus | N
     rule = module_rule(module.id)
     status.lessons_total, status.lessons_done = _lessons_done(user_id, module, status.since)
     complete = True
-    if rule.require_lessons:
+    if rule.require_lessons and status.lessons_total == 0 and not (rule.require_quiz or rule.require_assignment):
+        # A module with no online lessons (a field trip, a report) completes by a passed assessment.
+        complete = _counts(status.quiz_passed_at, status.since) or _counts(status.assignment_passed_at, status.since)
+    elif rule.require_lessons:
         complete &= status.lessons_done >= status.lessons_total
     if rule.require_quiz:
         complete &= _counts(status.quiz_passed_at, status.since)

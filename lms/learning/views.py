@@ -292,6 +292,14 @@ def verify(code: str):
     return render_template("learning/verify.html", certificate=certificate), status
 
 
+@certificates_bp.route("/admin/certificates")
+@roles_required(Role.ADMIN)
+def admin_index():
+    search = request.args.get("q", "").strip()
+    certificates = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
+    return render_template("learning/certificates_admin.html", certificates=certificates, search=search)
+
+
 @certificates_bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required(Role.ADMIN)
 def revoke(certificate_id: int):

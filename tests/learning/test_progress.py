@@ -231,3 +231,15 @@ def test_revoking_needs_a_reason_and_an_admin_in_scope(setup, make, app):
     assert certificate.revoked_reason == "Cấp nhầm người"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "certificate.revoke")).one()
     assert entry.detail == {"reason": "Cấp nhầm người"}
+
+
+def test_a_module_without_lessons_completes_by_its_graded_assignment(ctx, make):
+    field_trip = make.learning_module(title="Đi thực tế tại xã Quảng Phú", lessons=())
+    trainee = make.user()
+    module = db.session.get(Module, field_trip.id)
+    signals.assignment_graded.send(user=trainee, module=module, passed=False, score=3.0,
+                                   graded_at=services.utcnow(), actor=None)
+    assert status_of(trainee, field_trip).state != ModuleState.COMPLETED
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=8.0,
+                                   graded_at=services.utcnow(), actor=None)
+    assert status_of(trainee, field_trip).state == ModuleState.COMPLETED

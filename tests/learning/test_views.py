@@ -234,3 +234,18 @@ def test_gift_import_command(app, runner, make):
     assert "7 questions imported" in good.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizQuestion)) == 7
+
+
+def test_admins_list_certificates_of_their_scope_only(app, client, auth, make, program_setup):
+    trainee, module, _program = program_setup
+    complete_all(app, trainee, module)
+    with app.app_context():
+        unit = db.session.get(User, trainee.id).unit
+    make.admin("quantri", scope=unit)
+    make.admin("tinhkhac")
+    auth.login("quantri")
+    assert "Trần Thị Bình" in client.get("/admin/certificates?q=Bình").get_data(as_text=True)
+    assert "Trần Thị Bình" not in client.get("/admin/certificates?q=Nguyễn").get_data(as_text=True)
+    auth.logout()
+    auth.login("tinhkhac")
+    assert "Trần Thị Bình" not in client.get("/admin/certificates").get_data(as_text=True)
