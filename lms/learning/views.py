@@ -15,7 +15,7 @@ from lms.accounts.services import ensure_can_manage
 from lms.curriculum.models import Lesson, Module
 from lms.errors import DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.learning import queries, quizzes, receivers, services
+from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 
@@ -296,8 +296,8 @@ def verify(code: str):
 @roles_required(Role.ADMIN)
 def admin_index():
     search = request.args.get("q", "").strip()
-    certificates = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
-    return render_template("learning/certificates_admin.html", certificates=certificates, search=search)
+    found = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
+    return render_template("learning/certificates_admin.html", certificates=found, search=search)
 
 
 @certificates_bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -308,7 +308,7 @@ def revoke(certificate_id: int):
     if not form.validate_on_submit():
         flash(_("Cần ghi lý do thu hồi."), "danger")
         return redirect(url_for("certificates.show", certificate_id=certificate.id))
-    services.revoke_certificate(current_user, certificate, form.reason.data)
+    certificates.revoke_certificate(current_user, certificate, form.reason.data)
     db.session.commit()
     flash(_("Đã thu hồi chứng nhận."), "success")
     return redirect(url_for("certificates.show", certificate_id=certificate.id))

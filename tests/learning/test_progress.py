@@ -10,7 +10,7 @@ from lms.audit import AuditEntry
 from lms.curriculum.models import Lesson, Module, ModuleRevision
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.learning import services
+from lms.learning import certificates, services
 from lms.learning.models import (
     Certificate,
     LearningEvent,
@@ -223,11 +223,11 @@ def test_revoking_needs_a_reason_and_an_admin_in_scope(setup, make, app):
     certificate = db.session.scalars(sa.select(Certificate)).one()
     outsider = make.admin()
     with app.test_request_context(), pytest.raises(NotAllowed):
-        services.revoke_certificate(db.session.get(User, outsider.id), certificate, "Sai thông tin")
+        certificates.revoke_certificate(db.session.get(User, outsider.id), certificate, "Sai thông tin")
     admin = make.admin(scope=db.session.get(User, trainee.id).unit)
     with app.test_request_context(), pytest.raises(InvalidInput):
-        services.revoke_certificate(admin, certificate, "  ")
-    services.revoke_certificate(admin, certificate, "Cấp nhầm người")
+        certificates.revoke_certificate(admin, certificate, "  ")
+    certificates.revoke_certificate(admin, certificate, "Cấp nhầm người")
     assert certificate.revoked_reason == "Cấp nhầm người"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "certificate.revoke")).one()
     assert entry.detail == {"reason": "Cấp nhầm người"}
