@@ -20,8 +20,8 @@ class ModuleRuleForm(FlaskForm):
     require_lessons = BooleanField(_l("Hoàn thành mọi bài học"))
     require_quiz = BooleanField(_l("Đạt bài kiểm tra"))
     require_assignment = BooleanField(_l("Bài thu hoạch được chấm đạt"))
-    assignment_pass_mark = DecimalField(_l("Điểm đạt bài thu hoạch (thang 10; để trống: theo kết luận chấm)"),
-                                        places=1, validators=[Optional(), NumberRange(0, 10)])
+    assignment_pass_mark = DecimalField(_l("Điểm đạt bài thu hoạch (thang 100; để trống: theo kết luận chấm)"),
+                                        places=1, validators=[Optional(), NumberRange(0, 100)])
     submit = SubmitField(_l("Lưu điều kiện hoàn thành"))
 
 

@@ -110,7 +110,7 @@ class ModuleRule(db.Model):
     require_lessons: Mapped[bool] = mapped_column(default=True)
     require_quiz: Mapped[bool] = mapped_column(default=False)
     require_assignment: Mapped[bool] = mapped_column(default=False)
-    # Minimum assignment score (0-10 scale); None: the grader's pass/fail decides.
+    # Minimum assignment score (0-100, as delivery grades); None: the grader's pass/fail decides.
     assignment_pass_mark: Mapped[float | None]
 
 

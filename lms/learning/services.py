@@ -254,7 +254,9 @@ def record_assignment_graded(user: User, module: Module, passed: bool, score: fl
     status.assignment_passed_at = at if ok else None
     record_event(user.id, "passed" if ok else "failed", "assignment", module.id,
                  module.published.title if module.published else module.code,
-                 result={"success": ok, **({"score": {"raw": score}} if score is not None else {})}, at=at)
+                 result={"success": ok, **({"score": {"raw": score, "min": 0, "max": 100,
+                                                       "scaled": round(score / 100, 4)}}
+                                            if score is not None else {})}, at=at)
     refresh_module_status(user.id, module, status)
 
 

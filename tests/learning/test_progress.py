@@ -141,12 +141,12 @@ def test_a_module_requiring_its_quiz_waits_for_a_pass(setup):
 def test_assignment_grades_count_at_or_above_the_pass_mark(setup):
     trainee, first, _second, _program = setup
     db.session.add(ModuleRule(module_id=first.id, require_lessons=False, require_assignment=True,
-                              assignment_pass_mark=7.0))
+                              assignment_pass_mark=70.0))
     module = db.session.get(Module, first.id)
-    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=6.5,
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=65.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, first).state != ModuleState.COMPLETED
-    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=7.0,
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=70.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, first).state == ModuleState.COMPLETED
     assert [e.verb for e in events(trainee, object_type="assignment")] == ["failed", "passed"]
@@ -237,9 +237,9 @@ def test_a_module_without_lessons_completes_by_its_graded_assignment(ctx, make):
     field_trip = make.learning_module(title="Đi thực tế tại xã Quảng Phú", lessons=())
     trainee = make.user()
     module = db.session.get(Module, field_trip.id)
-    signals.assignment_graded.send(user=trainee, module=module, passed=False, score=3.0,
+    signals.assignment_graded.send(user=trainee, module=module, passed=False, score=30.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, field_trip).state != ModuleState.COMPLETED
-    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=8.0,
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=80.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, field_trip).state == ModuleState.COMPLETED
