@@ -78,8 +78,7 @@ def dashboard(user_id: int, today: date | None = None) -> Dashboard:
                 board.overdue.append(due)
             elif due.due_on <= today + timedelta(days=DUE_SOON_DAYS):
                 board.due_soon.append(due)
-    board.certificates = db.session.scalars(
-        sa.select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())).all()
+    board.certificates = certificates_of(user_id)
     board.resume = resume_lesson(user_id)
     return board
 
@@ -147,3 +146,22 @@ def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Selec
     if search:
         query = query.where(sa.or_(Certificate.code == search, Certificate.full_name.ilike(f"%{search}%")))
     return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(limit)
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Every certificate the trainee was issued, newest first (earlier cycles and revoked ones included)."""
+    return db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user_id)
+                              .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).all()
+
+
+def time_spent(user_id: int) -> list[tuple[str, int]]:
+    """Minutes on task per module (from the bounded heartbeat), largest first."""
+    rows = db.session.execute(
+        sa.select(Module.code, ModuleRevision.title, sa.func.sum(LessonProgress.seconds_spent))
+        .join(Module, Module.id == LessonProgress.module_id)
+        .join(ModuleRevision, ModuleRevision.id == Module.published_revision_id)
+        .where(LessonProgress.user_id == user_id)
+        .group_by(Module.code, ModuleRevision.title)
+        .order_by(sa.func.sum(LessonProgress.seconds_spent).desc())
+    ).all()
+    return [(title, round((seconds or 0) / 60)) for _code, title, seconds in rows]

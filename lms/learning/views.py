@@ -119,8 +119,9 @@ def heartbeat(lesson_id: int):
 @bp.route("/my/record")
 @signed_in
 def my_record():
-    events = queries.learning_record(current_user.id)
-    return render_template("learning/record.html", events=events)
+    return render_template("learning/record.html", events=queries.learning_record(current_user.id),
+                           certificates=queries.certificates_of(current_user.id),
+                           time_spent=queries.time_spent(current_user.id))
 
 
 # --- quizzes (trainee) ---------------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ def test_my_learning_record(app, client, auth, program_setup):
     page = client.get("/my/record").get_data(as_text=True)
     assert page.count("Hoàn thành") >= 4  # two lessons, the module, the program
     assert "Bồi dưỡng Chủ tịch UBND xã" in page
+    assert "/certificates/" in page
+    assert "Quản lý nhà nước ở xã: 0 phút" in page
 
 
 def test_public_verification_shows_only_name_program_date_and_unit(app, client, auth, make, program_setup):
