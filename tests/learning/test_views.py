@@ -251,3 +251,42 @@ def test_admins_list_certificates_of_their_scope_only(app, client, auth, make, p
     auth.logout()
     auth.login("tinhkhac")
     assert "Trần Thị Bình" not in client.get("/admin/certificates").get_data(as_text=True)
+
+
+def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, make):
+    from contextlib import contextmanager
+
+    title = make.title()
+    make.user("hocvien", held=[title])
+
+    @contextmanager
+    def counting():
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    def add_program():
+        module = make.learning_module(lessons=("Bài 1",))
+        make.learning_program(titles=[title], modules=[module])
+
+    add_program()
+    auth.login("hocvien")
+    client.get("/")  # the first visit creates the status rows
+    with counting() as one:
+        client.get("/")
+    for _ in range(4):
+        add_program()
+    client.get("/")
+    with counting() as five:
+        page = client.get("/").get_data(as_text=True)
+    assert page.count("<progress") == 5
+    assert len(five) == len(one)
