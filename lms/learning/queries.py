@@ -93,12 +93,15 @@ def module_status(user_id: int, module_id: int) -> ModuleStatus | None:
                                                             ModuleStatus.module_id == module_id)).one_or_none()
 
 
-def completed_lesson_ids(user_id: int, lesson_ids: list[int]) -> set[int]:
-    if not lesson_ids:
-        return set()
-    return set(db.session.scalars(sa.select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids),
-        LessonProgress.completed_at.is_not(None))))
+def lesson_done(user_id: int, lesson: Lesson) -> bool:
+    """Whether the trainee completed this lesson (by key, so a minor revision keeps it) since any reset."""
+    since = sa.select(ModuleStatus.since).where(ModuleStatus.user_id == user_id,
+                                                ModuleStatus.module_id == LessonProgress.module_id).scalar_subquery()
+    return db.session.scalar(sa.select(sa.exists().where(
+        LessonProgress.user_id == user_id, LessonProgress.module_id == lesson.revision.module_id,
+        LessonProgress.lesson_key == lesson.key, LessonProgress.completed_at.is_not(None),
+        sa.or_(since.is_(None), LessonProgress.completed_at >= since),
+    )))
 
 
 @dataclass

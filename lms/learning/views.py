@@ -76,7 +76,7 @@ def _learning_helpers():
     return {
         "learning_lesson_url": lesson_url, "learning_module_url": module_url,
         "learning_dashboard": _dashboard,
-        "learning_completed_lessons": lambda ids: queries.completed_lesson_ids(current_user.id, ids),
+        "learning_lesson_done": lambda lesson: queries.lesson_done(current_user.id, lesson),
         "learning_module_status": lambda module_id: queries.module_status(current_user.id, module_id),
         "learning_program_status": program_status,
         "learning_quiz": quizzes.quiz_for,

@@ -162,6 +162,9 @@ def test_a_restudy_revision_asks_for_review_and_a_minor_one_does_not(setup, make
 
     make.publish_revision(first, change_summary="Sửa lỗi chính tả")
     assert status_of(trainee, first).state == ModuleState.COMPLETED
+    from lms.learning.queries import lesson_done
+
+    assert lesson_done(trainee.id, lessons_of(first)[1])  # the same lesson in the minor revision
 
     make.publish_revision(first, requires_restudy=True, change_summary="Cập nhật theo Kết luận 09-KL/TW",
                           lessons=[("l1", "Bối cảnh", "Nội dung Bối cảnh."),
@@ -179,7 +182,9 @@ def test_a_restudy_revision_asks_for_review_and_a_minor_one_does_not(setup, make
     assert ("ins", "+Nội dung mới theo 09-KL/TW.") in changes[0].diff
 
     lessons = lessons_of(first)
+    assert not lesson_done(trainee.id, lessons[0])  # to be studied again
     services.complete_lesson(trainee, lessons[0])
+    assert lesson_done(trainee.id, lessons[0])
     assert status_of(trainee, first).state == ModuleState.NEEDS_REVIEW
     services.complete_lesson(trainee, lessons[1])
     status = status_of(trainee, first)
