@@ -132,6 +132,8 @@ class Quiz(db.Model):
     pass_percent: Mapped[int] = mapped_column(default=70)
     max_attempts: Mapped[int | None]
     time_limit_minutes: Mapped[int | None]
+    # The lesson (by key) this quiz ends: passing the quiz completes that lesson too.
+    ends_lesson_key: Mapped[str | None] = mapped_column(sa.String(80))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     questions: Mapped[list[QuizQuestion]] = relationship(

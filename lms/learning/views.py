@@ -15,6 +15,7 @@ from lms.accounts.services import ensure_can_manage
 from lms.curriculum.models import Lesson, Module
 from lms.errors import DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
@@ -213,6 +214,9 @@ def manage_module(module_id: int):
     quiz = quizzes.quiz_for(module.id)
     rule = services.module_rule(module.id)
     settings = QuizSettingsForm(obj=quiz, prefix="settings")
+    lesson_choices = choices([("", _("(không gắn với bài học nào)"))] + [
+        (lesson.key, lesson.title) for lesson in (module.published.lessons if module.published else [])])
+    settings.ends_lesson_key.choices = lesson_choices
     rules = ModuleRuleForm(obj=rule, prefix="rule")
     gift_form = GiftImportForm(prefix="gift")
     problems: list[str] = []
@@ -220,7 +224,7 @@ def manage_module(module_id: int):
     if action == "settings" and settings.validate_on_submit():
         quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
         quizzes.save_quiz_settings(current_user, quiz, **{k: settings.data[k] for k in (
-            "title", "pass_percent", "max_attempts", "time_limit_minutes")})
+            "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")})
         db.session.commit()
         flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
@@ -255,6 +259,7 @@ def manage_module(module_id: int):
             return redirect(url_for("learning.manage_module", module_id=module.id))
     if quiz is not None and not settings.is_submitted():
         settings = QuizSettingsForm(obj=quiz, prefix="settings", formdata=None)
+        settings.ends_lesson_key.choices = lesson_choices
     return render_template("learning/manage_module.html", module=module, quiz=quiz, settings=settings,
                            rules=rules, gift_form=gift_form, problems=problems, QuestionKind=QuestionKind)
 

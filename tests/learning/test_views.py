@@ -179,12 +179,13 @@ def test_lecturer_imports_gift_and_sets_rules(app, client, auth, make):
                            content_type="multipart/form-data", follow_redirects=True)
     assert "Đã nhập 7 câu hỏi." in response.get_data(as_text=True)
     client.post(url, data={"action": "settings", "settings-title": "Kiểm tra cuối học phần",
-                           "settings-pass_percent": "75", "settings-max_attempts": "3"})
+                           "settings-pass_percent": "75", "settings-max_attempts": "3",
+                           "settings-ends_lesson_key": "l2"})
     client.post(url, data={"action": "rule", "rule-require_quiz": "y"})
     with app.app_context():
         quiz = db.session.scalars(sa.select(Quiz)).one()
-        assert (quiz.title, quiz.pass_percent, quiz.max_attempts, quiz.time_limit_minutes) == (
-            "Kiểm tra cuối học phần", 75, 3, None)
+        assert (quiz.title, quiz.pass_percent, quiz.max_attempts, quiz.time_limit_minutes, quiz.ends_lesson_key) == (
+            "Kiểm tra cuối học phần", 75, 3, None, "l2")
         rule = services.module_rule(module.id)
         assert (rule.require_lessons, rule.require_quiz) == (False, True)
         question_id = quiz.questions[0].id
