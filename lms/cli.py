@@ -71,9 +71,10 @@ def i18n_compile():
 
 def _register_domain_commands() -> None:
     from lms.content.cli import content_cli
+    from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
     from lms.search.cli import search_cli
 
-    for group in (content_cli, search_cli):
+    for group in (content_cli, search_cli, xapi_cli, learning_cli, quiz_cli):
         lms_cli.add_command(group)
 
 
