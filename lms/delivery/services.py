@@ -211,6 +211,8 @@ def quota_for(trainee: User, klass: TrainingClass) -> tuple[PlanQuota, int] | No
         .join(TrainingPlan, PlanQuota.plan_id == TrainingPlan.id).join(Unit, TrainingPlan.unit_id == Unit.id)
         .where(TrainingPlan.unit_id.in_(ancestor_ids), TrainingPlan.year == klass.starts_on.year,
                PlanQuota.program_id == klass.program_id)
+        # Nominations to different classes of one program count against the same quota: take them in turn.
+        .with_for_update(of=PlanQuota)
     ).all()
     if not rows:
         return None

@@ -279,19 +279,32 @@ class Upload:
     data: bytes
 
 
+# Files replaced in a transaction are deleted once it commits; files written in a transaction that rolls
+# back are deleted then, so a refused or failed request leaves neither rows nor stray files behind.
 @event.listens_for(Session, "after_commit")
 def _delete_replaced_files(session):
+    session.info.pop("delivery_new_files", None)
     for name in session.info.pop("delivery_delete_files", []):
         files.remove(name)
 
 
-@event.listens_for(Session, "after_rollback")
-def _keep_files_on_rollback(session):
+@event.listens_for(Session, "after_soft_rollback")
+def _delete_new_files_on_rollback(session, previous_transaction):
+    if previous_transaction.parent is not None:
+        return
     session.info.pop("delivery_delete_files", None)
+    for name in session.info.pop("delivery_new_files", []):
+        files.remove(name)
 
 
 def _delete_after_commit(stored_name: str) -> None:
     db.session.info.setdefault("delivery_delete_files", []).append(stored_name)
+
+
+def _store_in_transaction(data: bytes) -> str:
+    name = files.store(data)
+    db.session.info.setdefault("delivery_new_files", []).append(name)
+    return name
 
 
 def my_submission(user: User, trip: FieldTrip) -> Submission | None:
@@ -338,7 +351,7 @@ def save_submission(
     if submit and not _text(body_md) and not kept and not checked:
         raise InvalidInput(_("Bài thu hoạch đang trống; hãy viết nội dung hoặc đính kèm tệp trước khi nộp."))
     # Write every new file completely first; only then point rows at them.
-    stored = [(upload, kind, files.store(upload.data)) for upload, kind in checked]
+    stored = [(upload, kind, _store_in_transaction(upload.data)) for upload, kind in checked]
     if submission is None:
         submission = Submission(trip=trip, trainee_id=user.id)
         db.session.add(submission)

@@ -175,6 +175,7 @@ def test_a_crash_after_the_new_file_is_written_leaves_the_previous_version_intac
         raise RuntimeError("the server died mid-request")
 
     monkeypatch.setattr(trips.markup, "render_markdown", crash)
+    stored_before = {p.name for p in files.folder().iterdir()}
     with pytest.raises(RuntimeError):
         trips.save_submission(alice, trip_world.trip, body_md="Bản hai", uploads=[trips.Upload("moi.docx", DOCX)],
                               remove_file_ids=[old_file.id])
@@ -183,6 +184,8 @@ def test_a_crash_after_the_new_file_is_written_leaves_the_previous_version_intac
     assert submission.body_md == "Bản một"
     assert [f.stored_name for f in submission.files] == [old_file.stored_name]
     assert files.path_of(old_file.stored_name).read_bytes() == PDF
+    # The file written before the crash is not left behind.
+    assert {p.name for p in files.folder().iterdir()} == stored_before
 
 
 def test_replacing_a_file_deletes_the_old_one_only_after_commit(trip_world):
