@@ -304,3 +304,55 @@ def test_a_graded_report_is_published_with_consent_and_read_by_classmates(client
     auth.login("carol")
     assert client.get(f"/modules/{school.module.id}/exemplary-reports").status_code == 403
     assert client.get(published.headers["Location"]).status_code == 404
+
+
+def _queries(app, client, url):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, auth, school, trip, make, app):
+    unit = make.unit(parent=school.province)
+
+    def more_people(n):
+        for _ in range(n):
+            user = make.user(unit=unit, held=[school.secretary], theory_level=TheoryLevel.INTERMEDIATE)
+            make.nomination(school.klass, user, NominationState.ENROLLED)
+        with app.app_context():
+            from lms.delivery import trips
+
+            for user in db.session.scalars(sa.select(User).where(User.unit_id == unit.id)):
+                if trips.my_submission(user, db.session.get(FieldTrip, trip.id)) is None:
+                    trips.save_submission(user, db.session.get(FieldTrip, trip.id), body_md="Bài", submit=True)
+            db.session.commit()
+
+    more_people(2)
+    pages = {"admin": [f"/classes/{school.klass.id}", "/admin/classes", "/admin/plans?year=2026",
+                       "/admin/nominations/flagged"],
+             "giangvien": [f"/trips/{trip.id}", f"/classes/{school.klass.id}"],
+             "alice": ["/my/classes", f"/trips/{trip.id}"]}
+    before = {}
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            before[username, url] = _queries(app, client, url)
+        auth.logout()
+    more_people(8)
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            assert _queries(app, client, url) == before[username, url], (username, url)
+        auth.logout()
