@@ -408,8 +408,8 @@ def trip_page(trip_id: int):
         attendance_form.present.data = sorted(present)
         context.update(people=people, present=present, submissions=submissions, attendance_form=attendance_form,
                        open_form=forms.OpenCheckinForm())
-    else:
-        context.update(attended=db.session.scalar(sa.select(Attendance.id).where(
+    elif trips.is_participant(me, trip.training_class):
+        context.update(participant=True, attended=db.session.scalar(sa.select(Attendance.id).where(
             Attendance.trip_id == trip.id, Attendance.trainee_id == me.id)) is not None)
     return render_template("delivery/trip.html", **context)
 

@@ -356,3 +356,19 @@ def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, aut
         for url in urls:
             assert _queries(app, client, url) == before[username, url], (username, url)
         auth.logout()
+
+
+def test_an_admin_of_the_trainees_scope_reads_reports_but_does_not_write_or_grade(client, auth, trip, school, make,
+                                                                                 app):
+    auth.login("alice")
+    _submit(client, trip.id, "Bài của Alice", ("alice.pdf", PDF))
+    auth.logout()
+    with app.app_context():
+        submission = db.session.scalar(sa.select(Submission))
+        submission_id, file_id = submission.id, submission.files[0].id
+    make.admin("xa", scope=school.commune)
+    auth.login("xa")
+    assert client.get(f"/submissions/{submission_id}").status_code == 200
+    assert client.get(f"/submissions/{submission_id}/files/{file_id}").status_code == 200
+    assert client.post(f"/submissions/{submission_id}/grade", data={"grade": "1"}).status_code == 403
+    assert client.get(f"/trips/{trip.id}/report").status_code == 404
