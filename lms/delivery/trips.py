@@ -365,8 +365,9 @@ def save_submission(
     submission.body_md = body_md or ""
     submission.body_html = markup.render_markdown(submission.body_md)
     submission.saved_at = now
-    if consent is not None:
-        submission.exemplary_consent_at = (submission.exemplary_consent_at or now) if consent else None
+    consent_changed = consent is not None and consent != (submission.exemplary_consent_at is not None)
+    if consent_changed:
+        submission.exemplary_consent_at = now if consent else None
     if submit:
         submission.status = SubmissionStatus.SUBMITTED
         submission.submitted_at = now
@@ -375,8 +376,10 @@ def save_submission(
         # A submitted report saved again as a draft is no longer submitted until sent again.
         submission.status = SubmissionStatus.DRAFT
     db.session.flush()
-    if not consent and consent is not None:
-        _unpublish_without_consent(submission)
+    if consent_changed:
+        audit.record(user, "submission.consent", submission, consent=consent)
+        if not consent:
+            _unpublish_without_consent(submission)
     return submission
 
 

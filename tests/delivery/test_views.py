@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from lms import signals
 from lms.accounts.models import TheoryLevel, User
+from lms.audit import AuditEntry
 from lms.delivery import files
 from lms.delivery.models import (
     Attendance,
@@ -288,6 +289,9 @@ def test_a_graded_report_is_published_with_consent_and_read_by_classmates(client
     with app.app_context():
         submission = db.session.scalar(sa.select(Submission))
         assert submission.exemplary_consent_at is not None
+        consent = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "submission.consent"))
+        assert (consent.actor_id, consent.object_id, consent.detail) == (school.alice.id, submission.id,
+                                                                         {"consent": True})
         criteria = [c.id for c in db.session.get(FieldTrip, trip.id).criteria]
     auth.login("giangvien")
     client.post(f"/submissions/{submission.id}/grade",
