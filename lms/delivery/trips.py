@@ -22,6 +22,7 @@ from lms.delivery.models import (
     SEAT_STATES,
     Attendance,
     AttendanceMethod,
+    CheckInFailure,
     ExemplaryReport,
     FieldTrip,
     Nomination,
@@ -37,6 +38,7 @@ from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
 
 CHECKIN_MINUTES = 15
+CHECKIN_MAX_FAILURES = 5
 MAX_FILES = 10
 
 
@@ -244,8 +246,18 @@ def check_in(user: User, trip: FieldTrip, code: str, now: datetime | None = None
     if not is_participant(user, trip.training_class):
         raise NotAllowed(_("Bạn không phải học viên của lớp này."))
     code = _text(code).replace(" ", "")
+    failures = db.session.scalar(
+        sa.select(sa.func.count(CheckInFailure.id)).where(
+            CheckInFailure.trip_id == trip.id, CheckInFailure.trainee_id == user.id,
+            CheckInFailure.failed_at > now - timedelta(minutes=CHECKIN_MINUTES))
+    )
+    if failures >= CHECKIN_MAX_FAILURES:
+        raise InvalidInput(_("Bạn đã nhập sai mã quá nhiều lần. Hãy nhờ giảng viên điểm danh theo danh sách."))
     if (not trip.checkin_code or trip.checkin_expires_at is None or now > trip.checkin_expires_at
             or not secrets.compare_digest(code, trip.checkin_code)):
+        # Kept even though the request is refused: the view commits it, so guessing codes soon stops.
+        db.session.add(CheckInFailure(trip_id=trip.id, trainee_id=user.id, failed_at=now))
+        db.session.flush()
         raise InvalidInput(_("Mã điểm danh không đúng hoặc đã hết hạn. Hãy hỏi giảng viên mã mới."))
     existing = db.session.scalar(
         sa.select(Attendance).where(Attendance.trip_id == trip.id, Attendance.trainee_id == user.id)

@@ -456,7 +456,7 @@ def check_in(trip_id: int):
         try:
             trips.check_in(_me(), trip, form.code.data)
         except InvalidInput as refused:
-            db.session.rollback()
+            db.session.commit()  # the failed attempt counts
             form.code.errors.append(refused.message)
         else:
             db.session.commit()

@@ -293,3 +293,18 @@ def test_exemplary_reports_need_a_grade_and_the_trainees_consent(trip_world, mak
         trips.library(db.session.get(User, make.user().id), module)
     trips.set_consent(alice, submission, False)
     assert trips.library(alice, module) == []
+
+
+def test_guessing_check_in_codes_stops_after_a_few_tries(trip_world):
+    lecturer = db.session.get(User, trip_world.lecturer.id)
+    alice = db.session.get(User, trip_world.alice.id)
+    code = trips.open_checkin(lecturer, trip_world.trip)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(trips.CHECKIN_MAX_FAILURES):
+        with pytest.raises(InvalidInput):
+            trips.check_in(alice, trip_world.trip, wrong)
+    with pytest.raises(InvalidInput) as locked:
+        trips.check_in(alice, trip_world.trip, code)
+    assert "sai mã quá nhiều lần" in locked.value.message
+    bob = db.session.get(User, trip_world.bob.id)
+    assert trips.check_in(bob, trip_world.trip, code).trainee_id == bob.id
