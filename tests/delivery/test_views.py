@@ -336,11 +336,11 @@ def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, aut
             user = make.user(unit=unit, held=[school.secretary], theory_level=TheoryLevel.INTERMEDIATE)
             make.nomination(school.klass, user, NominationState.ENROLLED)
         with app.app_context():
-            from lms.delivery import trips
+            from lms.delivery import reports
 
             for user in db.session.scalars(sa.select(User).where(User.unit_id == unit.id)):
-                if trips.my_submission(user, db.session.get(FieldTrip, trip.id)) is None:
-                    trips.save_submission(user, db.session.get(FieldTrip, trip.id), body_md="Bài", submit=True)
+                if reports.my_submission(user, db.session.get(FieldTrip, trip.id)) is None:
+                    reports.save_submission(user, db.session.get(FieldTrip, trip.id), body_md="Bài", submit=True)
             db.session.commit()
 
     more_people(2)
