@@ -67,3 +67,9 @@ def i18n_compile():
     from lms.catalogs import compile_all
 
     click.echo(f"compiled {compile_all()} catalogues")
+
+
+
+from lms.accounts.cli import import_users_command  # noqa: E402
+
+lms_cli.add_command(import_users_command)
