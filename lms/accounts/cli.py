@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
 from lms.extensions import db
 
 
 @click.command("import-users")
+@with_appcontext
 @click.argument("file", type=click.File("rb"))
 @click.option("--unit-scope", "unit_code", metavar="CODE",
               help="Only accept units in the subtree of the unit with this code.")

@@ -43,7 +43,7 @@ THEORY_LEVELS = {
     "2": TheoryLevel.INTERMEDIATE, "trung cap": TheoryLevel.INTERMEDIATE,
     "3": TheoryLevel.ADVANCED, "cao cap": TheoryLevel.ADVANCED,
 }
-_TITLE_ITEM = re.compile(r"^(?P<code>[^\s:()]+)\s*(?:[:(]\s*|\s+)(?P<date>[0-9./-]+)?\s*\)?$")
+_TITLE_ITEM = re.compile(r"^(?P<code>[^\s:()]+)(?:\s*[:(]\s*|\s+)?(?P<date>[0-9./-]+)?\s*\)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _CHUNK = 500
