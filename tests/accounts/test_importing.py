@@ -194,3 +194,16 @@ def test_command_line_import_within_a_unit_scope(app, runner, org, tmp_path):
     assert "imported 3 rows: 3 created, 0 updated, 0 unchanged, 4 titles added" in result.output
     result = runner.invoke(args=["lms", "import-users", str(path)])
     assert "0 created, 0 updated, 3 unchanged, 0 titles added" in result.output
+
+
+def test_the_readme_example_imports_into_the_demo_province(app, runner):
+    import re
+    from pathlib import Path
+
+    runner.invoke(args=["lms", "demo"])
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```csv\n(.*?)```", readme, re.S).group(1)
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        report = import_users(admin, example.encode())
+        assert (report.created, report.titles_added) == (1, 2)
