@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from lms import audit
+from lms import audit, signals
 from lms.accounts import services
-from lms.accounts.models import AssignmentKind, Role, TheoryLevel, User
+from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -178,7 +178,11 @@ def _parse_titles(text: str, kind: AssignmentKind, titles: dict[str, Title], lin
                                             "(viết ngày/tháng/năm hoặc năm-tháng-ngày).",
                                             code=code, value=match["date"])))
             continue
-        if any(t is title and s == start for t, _k, s in parsed):
+        same = [s for t, _k, s in parsed if t is title]
+        if start in same:
+            continue
+        if same:
+            problems.append(Problem(line, _("Chức danh %(code)s ghi hai lần với ngày khác nhau.", code=code)))
             continue
         parsed.append((title, kind, start))
     return parsed
@@ -283,36 +287,54 @@ def import_users(actor: User | None, data: bytes, *, scope: Unit | None = None,
         problems.sort(key=lambda p: p.line)
         raise InvalidInput(_("Tệp có %(n)d lỗi; chưa nhập dòng nào.", n=len(problems)), problems)
     report = ImportReport(rows=len(rows), dry_run=dry_run)
-    for row in rows:
-        user = existing.get(row.username)
-        is_new, changed = user is None, False
-        if is_new:
-            user = services.create_user(
-                actor, username=row.username, full_name=row.full_name, unit=row.unit, email=row.email,
-                theory_level=row.theory_level or TheoryLevel.NONE, roles={Role.TRAINEE},
-            )
-            report.created += 1
-        else:
-            changes = {
-                name: value for name, value in (
-                    ("full_name", row.full_name), ("unit", row.unit), ("email", row.email),
-                    ("theory_level", row.theory_level),
-                ) if value is not None and getattr(user, name) != value
-            }
-            for name, value in changes.items():
-                setattr(user, name, value)
-            if changes:
-                audit.record(actor, "user.import_update", user, fields=sorted(changes))
-            changed = bool(changes)
-        for title, kind, start in row.titles:
-            if not _has_assignment(user, title, kind, start):
-                services.assign_title(actor, user, title, kind, start)
-                report.titles_added += 1
-                changed = True
-        if not is_new:
-            report.updated += changed
-            report.unchanged += not changed
+    # Everything was checked above (the same rules as create_user and assign_title), so the rows are
+    # written in bulk: a handful of flushes, not several per person. A 5,000-line file takes seconds.
+    created, retitled = [], []
+    with db.session.no_autoflush:
+        for row in rows:
+            user, changes = existing.get(row.username), []
+            if user is None:
+                user = User(username=row.username, full_name=row.full_name, unit=row.unit, email=row.email,
+                            theory_level=row.theory_level or TheoryLevel.NONE,
+                            role_grants=[RoleGrant(role=Role.TRAINEE)], title_assignments=[])
+                db.session.add(user)
+                created.append(user)
+                report.created += 1
+            else:
+                changes = _apply_changes(user, row)
+                if changes:
+                    audit.record(actor, "user.import_update", user, fields=changes)
+            added = [(t, k, d) for t, k, d in row.titles if not _has_assignment(user, t, k, d)]
+            for title, kind, start in added:
+                user.title_assignments.append(TitleAssignment(title=title, kind=kind, start_date=start))
+            if added:
+                retitled.append((user, added))
+                report.titles_added += len(added)
+            if row.username in existing:
+                changed = bool(changes or added)
+                report.updated += changed
+                report.unchanged += not changed
     db.session.flush()
+    for user in created:
+        audit.record(actor, "user.create", user, username=user.username, source="import")
+    for user, added in retitled:
+        for title, kind, start in added:
+            audit.record(actor, "title.assign", user, title=title.code, kind=str(kind), start=str(start))
+    db.session.flush()
+    for user, _added in retitled:
+        signals.titles_changed.send(user=user, actor=actor)
     audit.record(actor, "user.import", None, object_type="users", rows=report.rows, created=report.created,
                  updated=report.updated, unchanged=report.unchanged, dry_run=dry_run or None)
+    db.session.flush()
     return report
+
+
+def _apply_changes(user: User, row: _Row) -> list[str]:
+    """Set the row's values that differ on an existing user; empty optional cells keep what is stored."""
+    changes = []
+    for name, value in (("full_name", row.full_name), ("unit", row.unit), ("email", row.email),
+                        ("theory_level", row.theory_level)):
+        if value is not None and getattr(user, name) != value:
+            setattr(user, name, value)
+            changes.append(name)
+    return changes

@@ -97,6 +97,7 @@ hv.x6,Sai Trình Độ,QT,,tiến sĩ,,
 hv.x7,Sai Thư,QT,khong-phai-thu,,,
 hv.x8,Thiếu Ngày,QT,,,,TU-UV
 Có Dấu,Tên Sai,QT,,,,
+hv.x9,Hai Ngày,QT,,,XA-BT:01/07/2025;XA-BT:01/08/2025,
 """
     with pytest.raises(InvalidInput) as refused:
         import_users(_admin(org), text.encode())
@@ -113,6 +114,7 @@ Có Dấu,Tên Sai,QT,,,,
         11: "Địa chỉ thư điện tử không hợp lệ: khong-phai-thu.",
         12: "Thiếu ngày bắt đầu cho chức danh TU-UV.",
         13: "Tên đăng nhập \"có dấu\" không hợp lệ: chỉ dùng chữ không dấu, số và các dấu . _ -",
+        14: "Chức danh XA-BT ghi hai lần với ngày khác nhau.",
     }
     assert _counts() == (1, 0)  # only the admin
 
@@ -207,3 +209,24 @@ def test_the_readme_example_imports_into_the_demo_province(app, runner):
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         report = import_users(admin, example.encode())
         assert (report.created, report.titles_added) == (1, 2)
+
+
+def test_imported_titles_are_announced_to_other_domains_and_audited(ctx, org):
+    from lms import signals
+    from lms.audit import AuditEntry
+
+    announced = []
+
+    def receiver(_sender, user, actor):
+        announced.append((user.username, actor.username))
+
+    signals.titles_changed.connect(receiver)
+    try:
+        import_users(_admin(org), GOOD.encode())
+    finally:
+        signals.titles_changed.disconnect(receiver)
+    assert sorted(announced) == [("hv.ha", "admin"), ("hv.son", "admin")]
+    actions = dict(db.session.execute(
+        sa.select(AuditEntry.action, sa.func.count()).where(AuditEntry.actor_id == org["admin"].id)
+        .group_by(AuditEntry.action)).all())
+    assert actions == {"user.create": 3, "title.assign": 4, "user.import": 1}
