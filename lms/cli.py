@@ -69,7 +69,19 @@ def i18n_compile():
     click.echo(f"compiled {compile_all()} catalogues")
 
 
+def _register_content() -> None:
+    from lms.content.cli import content_cli
 
-from lms.accounts.cli import import_users_command  # noqa: E402
+    lms_cli.add_command(content_cli)
 
-lms_cli.add_command(import_users_command)
+
+_register_content()
+
+
+def _register_accounts() -> None:
+    from lms.accounts.cli import import_users_command
+
+    lms_cli.add_command(import_users_command)
+
+
+_register_accounts()

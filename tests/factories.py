@@ -97,3 +97,58 @@ class Factories:
     def count(self, model) -> int:
         with self._session() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
+
+    # --- curriculum and documents ------------------------------------------------------------------
+
+    def document(self, code: str | None = None, *, kind: str = "resolution", number: str | None = None,
+                 issuer: str = "Bộ Chính trị", issued_on: date = date(2023, 1, 1), title: str | None = None,
+                 relations=()):
+        from lms.documents import services as documents
+        from lms.documents.models import Document
+
+        n = next(_seq)
+        with self._session() as s:
+            rels = [(kind_, s.get(Document, target.id)) for kind_, target in relations]
+            document = documents.register_document(
+                None, code=code or f"{n}-NQ/TW", kind=kind, number=number or str(n), issuer=issuer,
+                issued_on=issued_on, title=title or f"Nghị quyết số {n}", relations=rels)
+        return document
+
+    def module(self, code: str | None = None, *, title: str | None = None, kind: str = "self_study",
+               lessons=None, documents=(), localities=(), publish: bool = True, summary_md: str = ""):
+        """A module with one published revision (or only a draft when publish=False)."""
+        from lms.curriculum import services as curriculum
+
+        n = next(_seq)
+        lessons = lessons if lessons is not None else [
+            {"title": f"Bài {n}.1", "body_md": "Nội dung **bài một**.", "minutes": 30},
+            {"title": f"Bài {n}.2", "body_md": "Nội dung bài hai.", "minutes": 20},
+        ]
+        with self._session():
+            module = curriculum.create_module(None, code=code or f"HP-{n}", kind=kind,
+                                              title=title or f"Học phần {n}", summary_md=summary_md,
+                                              locality_ids=[loc.id for loc in localities])
+            draft = curriculum.get_or_create_draft(None, module)
+            curriculum.save_draft(None, draft, lock_version=draft.lock_version, title=draft.title,
+                                  summary_md=summary_md, lessons=lessons,
+                                  document_ids=[d.id for d in documents])
+            if publish:
+                curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+        return module
+
+    def program(self, code: str | None = None, *, name: str | None = None, titles=(), modules=(),
+                required_theory_level: int = 0):
+        """A program; `modules` are Module objects or (module, required, due_days) tuples."""
+        from lms.curriculum import services as curriculum
+        from lms.curriculum.models import Module
+
+        n = next(_seq)
+        with self._session() as s:
+            items = []
+            for entry in modules:
+                module, required, due = entry if isinstance(entry, tuple) else (entry, True, None)
+                items.append((s.get(Module, module.id), required, due))
+            program = curriculum.save_program(None, None, code=code or f"CT-{n}", name=name or f"Chương trình {n}",
+                                              title_ids=[t.id for t in titles], items=items,
+                                              required_theory_level=required_theory_level)
+        return program
