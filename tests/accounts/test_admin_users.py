@@ -232,3 +232,13 @@ def test_ending_an_assignment_of_another_user_through_ones_own_user_is_404(app, 
     auth.login("admin")
     response = client.post(f"/admin/users/{mine.id}/titles/{theirs}/end", data={"end_date": "2026-01-01"})
     assert response.status_code == 404
+
+
+def test_admin_pages_speak_english_when_chosen(client, auth, province):
+    auth.login("admin")
+    client.post("/language", data={"locale": "en"})
+    assert "Add user" in client.get("/admin/users/").get_data(as_text=True)
+    assert "Deactivate account" in client.get(f"/admin/users/{province['admin'].id}").get_data(as_text=True)
+    assert "File format" in client.get("/admin/users/import").get_data(as_text=True)
+    assert "Add a unit under it" in client.get("/admin/units").get_data(as_text=True)
+    assert "List of titles" in client.get("/admin/titles").get_data(as_text=True)
