@@ -135,6 +135,7 @@ def create():
             )
         except (InvalidInput, Conflict) as bad:
             db.session.rollback()
+            form.form_errors.append(bad.message)
             flash(bad.message, "danger")
         else:
             db.session.commit()

@@ -93,6 +93,7 @@ def test_create_with_a_taken_username_keeps_what_was_typed(client, auth, provinc
         "roles": ["trainee"], "admin_scope_id": 0, "theory_level": 0, "password": "mat-khau-moi-1",
     })
     page = response.get_data(as_text=True)
+    assert response.status_code == 400
     assert "Tên đăng nhập admin đã có người dùng." in page
     assert 'value="Người Trùng Tên"' in page
 
