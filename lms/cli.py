@@ -69,19 +69,13 @@ def i18n_compile():
     click.echo(f"compiled {compile_all()} catalogues")
 
 
-def _register_content() -> None:
-    from lms.content.cli import content_cli
-
-    lms_cli.add_command(content_cli)
-
-
-_register_content()
-
-
-def _register_accounts() -> None:
+def _register_domain_commands() -> None:
     from lms.accounts.cli import import_users_command
+    from lms.content.cli import content_cli
+    from lms.search.cli import search_cli
 
-    lms_cli.add_command(import_users_command)
+    for group in (content_cli, search_cli, import_users_command):
+        lms_cli.add_command(group)
 
 
-_register_accounts()
+_register_domain_commands()

@@ -5,3 +5,4 @@ from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, Progr
 from lms.documents.models import Document, DocumentRelation  # noqa: F401
 from lms.learning.models import LessonProgress, ModuleStatus, ProgramStatus  # noqa: F401
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401
+from lms.search.models import SearchTerm  # noqa: F401
