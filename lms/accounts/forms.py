@@ -19,6 +19,10 @@ from lms.accounts.models import AssignmentKind, Role, TheoryLevel
 from lms.forms import choices
 
 
+def _password_length() -> Length:
+    return Length(min=8, max=200, message=_l("Mật khẩu phải có từ 8 đến 200 ký tự."))
+
+
 class SignInForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -30,7 +34,7 @@ class SignInForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=200)],
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), _password_length()],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[DataRequired(), EqualTo("new_password", _l("Hai mật khẩu không khớp."))],
@@ -82,7 +86,7 @@ class UserForm(FlaskForm):
                                  validators=[Optional()])
     theory_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=int, choices=theory_level_choices())
     password = PasswordField(_l("Mật khẩu ban đầu"),
-                             validators=[DataRequired(_l("Hãy đặt mật khẩu ban đầu.")), Length(min=8, max=200)],
+                             validators=[DataRequired(_l("Hãy đặt mật khẩu ban đầu.")), _password_length()],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Lưu"))
 
@@ -90,7 +94,7 @@ class UserForm(FlaskForm):
 class UserEditForm(UserForm):
     username = None
     password = PasswordField(_l("Đặt lại mật khẩu (để trống nếu không đổi)"),
-                             validators=[Optional(), Length(min=8, max=200)],
+                             validators=[Optional(), _password_length()],
                              render_kw={"autocomplete": "new-password"})
 
 

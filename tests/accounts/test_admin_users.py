@@ -243,3 +243,14 @@ def test_admin_pages_speak_english_when_chosen(client, auth, province):
     assert "File format" in client.get("/admin/users/import").get_data(as_text=True)
     assert "Add a unit under it" in client.get("/admin/units").get_data(as_text=True)
     assert "List of titles" in client.get("/admin/titles").get_data(as_text=True)
+
+
+def test_a_too_short_password_is_explained_in_vietnamese(app, client, auth, province):
+    auth.login("admin")
+    response = client.post("/admin/users/new", data={
+        "username": "hv.ngan", "full_name": "Mật Khẩu Ngắn", "unit_id": province["commune"].id,
+        "roles": ["trainee"], "admin_scope_id": 0, "theory_level": 0, "password": "ngan"})
+    assert response.status_code == 400
+    assert "Mật khẩu phải có từ 8 đến 200 ký tự." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.id).where(User.username == "hv.ngan")) is None
