@@ -3,6 +3,17 @@ from lms.accounts.models import RoleGrant, SignInFailure, TitleAssignment, User 
 from lms.audit import AuditEntry  # noqa: F401
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule, ReviewFlag  # noqa: F401
 from lms.documents.models import Document, DocumentRelation  # noqa: F401
-from lms.learning.models import LessonProgress, ModuleStatus, ProgramStatus  # noqa: F401
+from lms.learning.models import (  # noqa: F401
+    Certificate,
+    LearningEvent,
+    LessonProgress,
+    ModuleRule,
+    ModuleStatus,
+    ProgramStatus,
+    Quiz,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
+)
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401
 from lms.search.models import SearchTerm  # noqa: F401

@@ -12,6 +12,8 @@ from flask import has_app_context
 
 from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, Role, User
+from lms.curriculum.models import Lesson, Module, ModuleKind, ModuleRevision, Program, ProgramModule, program_titles
+from lms.db import utcnow
 from lms.extensions import db
 from lms.organisation import services as organisation
 from lms.organisation.models import Locality, LocalityKind, Title, TitleLevel, Unit
@@ -225,3 +227,61 @@ class Factories:
                                            body_html=render_markdown(body)))
         db.session.add(revision)
         return revision
+    # --- learning: modules, revisions and programs built directly, with lessons keyed l1, l2, ... ---
+
+    def learning_module(self, code: str | None = None, *, title: str | None = None, lessons=("Bài 1", "Bài 2"),
+               kind=None) -> Module:
+        """A module with one published revision whose lessons are keyed l1, l2, ..."""
+        n = next(_seq)
+        with self._session() as s:
+            module = Module(code=code or f"HP-{n}", kind=kind or ModuleKind.SELF_STUDY)
+            s.add(module)
+            s.flush()
+            revision = ModuleRevision(module_id=module.id, number=1, title=title or f"Học phần {n}",
+                                      published_at=utcnow())
+            revision.lessons = [
+                Lesson(key=f"l{i}", position=i, title=t, body_md=f"Nội dung {t}.", body_html=f"<p>Nội dung {t}.</p>",
+                       minutes=10)
+                for i, t in enumerate(lessons, start=1)
+            ]
+            s.add(revision)
+            s.flush()
+            module.published_revision_id = revision.id
+        return module
+
+    def publish_revision(self, module: Module, *, lessons=None, requires_restudy: bool = False,
+                         change_summary: str = "Cập nhật nội dung") -> ModuleRevision:
+        """Publish the next revision of a module (lessons: list of (key, title, body_md)) and send the signal."""
+        from lms import signals
+
+        with self._session() as s:
+            module_obj = s.get(Module, module.id)
+            old = module_obj.published
+            revision = ModuleRevision(module_id=module_obj.id, number=old.number + 1, title=old.title,
+                                      change_summary=change_summary, requires_restudy=requires_restudy,
+                                      published_at=utcnow())
+            source = lessons or [(lesson.key, lesson.title, lesson.body_md) for lesson in old.lessons]
+            revision.lessons = [Lesson(key=k, position=i, title=t, body_md=b, body_html=f"<p>{b}</p>")
+                                for i, (k, t, b) in enumerate(source, start=1)]
+            s.add(revision)
+            s.flush()
+            module_obj.published_revision_id = revision.id
+            s.flush()
+            s.refresh(module_obj)
+            signals.revision_published.send(module=module_obj, revision=revision, actor=None)
+        return revision
+
+    def learning_program(self, name: str | None = None, *, titles=(), modules=(), validity_months: int | None = None,
+                due_days: int | None = 30, hours: int | None = 40) -> Program:
+        """A program for `titles`; `modules` are required, each due `due_days` after the trainee starts."""
+        n = next(_seq)
+        with self._session() as s:
+            program = Program(code=f"CT-{n}", name=name or f"Chương trình {n}", validity_months=validity_months,
+                              hours=hours)
+            program.items = [ProgramModule(module_id=m.id, position=i, required=True, due_days=due_days)
+                             for i, m in enumerate(modules)]
+            s.add(program)
+            s.flush()
+            if titles:
+                s.execute(sa.insert(program_titles), [{"program_id": program.id, "title_id": t.id} for t in titles])
+        return program

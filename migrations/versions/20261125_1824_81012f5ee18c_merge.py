@@ -1,7 +1,7 @@
-"""Joins the user name keys and the search terms branches of the schema history.
+"""Joins the user name keys branch to the rest of the schema history (search, quizzes and certificates).
 
 Revision ID: 81012f5ee18c
-Revises: f65597e34e72, 8a51a8aae0b0
+Revises: f65597e34e72, 250665b457a0
 Create Date: 2026-11-25 18:24:01.061267
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '81012f5ee18c'
-down_revision = ('f65597e34e72', '8a51a8aae0b0')
+down_revision = ('f65597e34e72', '250665b457a0')
 branch_labels = None
 depends_on = None
 
