@@ -53,13 +53,13 @@ class Factories:
         return loc
 
     def unit(self, name: str | None = None, *, parent: Unit | None = None,
-             locality: Locality | None = None) -> Unit:
+             locality: Locality | None = None, code: str | None = None) -> Unit:
         n = next(_seq)
         with self._session() as s:
             parent_obj = s.get(Unit, parent.id) if parent else None
             locality_obj = s.get(Locality, locality.id) if locality else None
             unit = organisation.create_unit(None, name=name or f"Đơn vị {n}", parent=parent_obj,
-                                            locality=locality_obj)
+                                            locality=locality_obj, code=code)
         return unit
 
     def title(self, name: str | None = None, *, code: str | None = None,
