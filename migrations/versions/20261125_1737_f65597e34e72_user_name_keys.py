@@ -1,7 +1,7 @@
 """Adds users.search_key (diacritic-free) and users.sort_key (Vietnamese name order), filled for existing users.
 
 Revision ID: f65597e34e72
-Revises: c3eda0b4eee3
+Revises: 481c307bcb06
 Create Date: 2026-11-25 17:37:52.851639
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f65597e34e72'
-down_revision = 'c3eda0b4eee3'
+down_revision = '481c307bcb06'
 branch_labels = None
 depends_on = None
 
