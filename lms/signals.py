@@ -13,7 +13,7 @@ titles_changed = _signals.signal("titles-changed")
 # A module revision was published. kwargs: module, revision, actor
 revision_published = _signals.signal("revision-published")
 
-# A lecturer graded (or returned) a submission for a module's assignment.
+# A lecturer graded a submission for a module's assignment (not sent when it is returned for revision).
 # kwargs: user, module, passed (bool), score (float | None), graded_at (datetime), actor
 assignment_graded = _signals.signal("assignment-graded")
 
@@ -22,3 +22,6 @@ document_registered = _signals.signal("document-registered")
 
 # A trainee opened a published lesson page. kwargs: user, lesson
 lesson_viewed = _signals.signal("lesson-viewed")
+
+# A program was created or changed (targets, modules). kwargs: program, actor
+program_saved = _signals.signal("program-saved")

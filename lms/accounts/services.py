@@ -124,8 +124,17 @@ def ensure_unit_in_scope(actor: User, unit: Unit | None) -> None:
 
 
 def ensure_can_manage(actor: User, user: User) -> None:
-    """An admin manages the users of their own unit subtree only."""
+    """An admin manages the users of their own unit subtree only, and other admins only when their scope
+    lies strictly inside the actor's: nobody resets the password of a peer or of their own superior."""
     ensure_unit_in_scope(actor, user.unit)
+    if user.id != actor.id and user.has_role(Role.ADMIN):
+        _ensure_strictly_inside(actor, user.admin_scope)
+
+
+def _ensure_strictly_inside(actor: User, unit: Unit | None) -> None:
+    scope = admin_scope(actor)
+    if unit is None or not scope.contains(unit) or unit.id == scope.id:
+        raise NotAllowed(_("Chỉ cán bộ quản lý ở cấp trên mới quản lý được tài khoản quản trị phạm vi này."))
 
 
 def units_in_scope(actor: User) -> sa.Select:
@@ -175,8 +184,8 @@ def create_user(
     """Create a user in the actor's scope (actor None: the command line)."""
     if actor is not None:
         ensure_unit_in_scope(actor, unit)
-        if admin_scope_unit is not None:
-            ensure_unit_in_scope(actor, admin_scope_unit)
+        if Role.ADMIN in (roles or ()):
+            _ensure_strictly_inside(actor, admin_scope_unit or unit)
     username = normalise_username(username)
     if not username:
         raise InvalidInput(_("Thiếu tên đăng nhập."))
@@ -217,7 +226,10 @@ def update_user(
     ensure_can_manage(actor, user)
     ensure_unit_in_scope(actor, unit)
     if Role.ADMIN in roles:
-        ensure_unit_in_scope(actor, admin_scope_unit or unit)
+        if user.id == actor.id:
+            ensure_unit_in_scope(actor, admin_scope_unit or unit)
+        else:
+            _ensure_strictly_inside(actor, admin_scope_unit or unit)
     if user.id == actor.id and Role.ADMIN not in roles:
         raise InvalidInput(_("Bạn không thể tự bỏ quyền quản trị của chính mình."))
     user.full_name = unicodedata.normalize("NFC", full_name).strip()

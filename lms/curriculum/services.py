@@ -373,6 +373,7 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
     db.session.flush()
     audit.record(actor, "program.create" if created else "program.update", program, code=code,
                  modules=[m.code for m, _r, _d in items], titles=sorted(t.code for t in titles))
+    signals.program_saved.send(program=program, actor=actor)
     return program
 
 

@@ -214,6 +214,18 @@ def submit_attempt(user: User, attempt: QuizAttempt, answers: dict) -> QuizAttem
     return _grade(locked, {} if late else answers, late=late)
 
 
+def answers_revealed(attempt: QuizAttempt) -> bool:
+    """Right answers show once they can no longer help another attempt: after a pass or the last allowed try."""
+    if attempt.passed:
+        return True
+    limit = attempt.quiz.max_attempts
+    if not limit:
+        return False
+    used = db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.quiz_id == attempt.quiz_id, QuizAttempt.user_id == attempt.user_id))
+    return used >= limit
+
+
 def review(attempt: QuizAttempt) -> list[dict]:
     """Each question of a graded attempt in its shuffled order with the answer given, the right ones and feedback."""
     questions = {q.id: q for q in attempt.quiz.questions}

@@ -251,7 +251,8 @@ def record_assignment_graded(user: User, module: Module, passed: bool, score: fl
                            or (score is not None and score >= rule.assignment_pass_mark))
     at = graded_at or utcnow()
     status = lock_module_status(user.id, module.id)
-    status.assignment_passed_at = at if ok else None
+    if ok:  # a later failed grade (another trip, another class) never takes back a pass
+        status.assignment_passed_at = at
     record_event(user.id, "passed" if ok else "failed", "assignment", module.id,
                  module.published.title if module.published else module.code,
                  result={"success": ok, **({"score": {"raw": score, "min": 0, "max": 100,
@@ -324,6 +325,32 @@ def ensure_program_statuses(user: User) -> list[ProgramStatus]:
         start_new_cycle(status)
     db.session.flush()
     return db.session.scalars(sa.select(ProgramStatus).where(ProgramStatus.user_id == user.id)).all()
+
+
+def ensure_statuses_for_program(program_id: int) -> int:
+    """Give every trainee the program now targets (by held or planned title) their ProgramStatus row."""
+    today = date.today()
+    current = sa.and_(
+        TitleAssignment.start_date <= today,
+        sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
+    )
+    user_ids = db.session.scalars(
+        sa.select(TitleAssignment.user_id).distinct()
+        .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
+        .join(Program, Program.id == program_titles.c.program_id)
+        .where(program_titles.c.program_id == program_id, Program.active, current)
+        .where(~sa.exists().where(ProgramStatus.user_id == TitleAssignment.user_id,
+                                  ProgramStatus.program_id == program_id))
+    ).all()
+    if not user_ids:
+        return 0
+    total, due_on = _required_total(program_id), _due_on(program_id, today)
+    for user_id in user_ids:
+        db.session.add(ProgramStatus(user_id=user_id, program_id=program_id, state=ProgramState.NOT_STARTED,
+                                     required_total=total, required_done=0, started_on=today, due_on=due_on,
+                                     cycle=1))
+    db.session.flush()
+    return len(user_ids)
 
 
 def _touch_programs(user_id: int, module_id: int) -> None:

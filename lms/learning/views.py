@@ -8,8 +8,10 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from lms.access import public, roles_required, signed_in
+from lms.accounts.auth import safe_next
 from lms.accounts.models import Role, User
 from lms.accounts.services import ensure_can_manage
 from lms.curriculum.models import Lesson, Module
@@ -63,8 +65,7 @@ def _choice_label(question, choice) -> str:
 
 
 def _dashboard():
-    services.ensure_program_statuses(current_user)
-    db.session.commit()
+    # Read only: status rows are created when titles or programs change, lapsed cycles by `lms learning refresh`.
     return queries.dashboard(current_user.id)
 
 
@@ -98,8 +99,7 @@ def _learning_helpers():
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 # --- lesson progress -----------------------------------------------------------------------------------------
@@ -133,10 +133,18 @@ def my_record():
 
 # --- quizzes (trainee) ---------------------------------------------------------------------------------------
 
+def _published_module_or_404(module_id: int) -> Module:
+    """Trainees take quizzes of published modules only; a draft-only module does not exist for them."""
+    module = db.get_or_404(Module, module_id)
+    if module.published_revision_id is None:
+        abort(404)
+    return module
+
+
 @bp.route("/learning/modules/<int:module_id>/quiz")
 @signed_in
 def quiz(module_id: int):
-    module = db.get_or_404(Module, module_id)
+    module = _published_module_or_404(module_id)
     quiz = quizzes.quiz_for(module.id) or abort(404)
     attempts = quizzes.attempts_of(current_user, quiz)
     return render_template("learning/quiz.html", module=module, quiz=quiz, attempts=attempts,
@@ -146,6 +154,7 @@ def quiz(module_id: int):
 @bp.route("/learning/modules/<int:module_id>/quiz/start", methods=["POST"])
 @signed_in
 def start_quiz(module_id: int):
+    _published_module_or_404(module_id)
     quiz = quizzes.quiz_for(module_id) or abort(404)
     try:
         attempt = quizzes.start_attempt(current_user, quiz)
@@ -201,7 +210,7 @@ def result(attempt_id: int):
         return redirect(url_for("learning.attempt", attempt_id=attempt.id))
     module = db.session.get(Module, attempt.quiz.module_id)
     return render_template("learning/result.html", attempt=attempt, rows=quizzes.review(attempt), module=module,
-                           QuestionKind=QuestionKind)
+                           QuestionKind=QuestionKind, reveal=quizzes.answers_revealed(attempt))
 
 
 # --- authoring -----------------------------------------------------------------------------------------------
@@ -209,8 +218,9 @@ def result(attempt_id: int):
 @bp.route("/learning/manage")
 @roles_required(Role.LECTURER, Role.ADMIN)
 def manage():
-    modules = db.session.scalars(sa.select(Module).order_by(Module.code)).all()
-    return render_template("learning/manage.html", modules=modules)
+    page = db.paginate(sa.select(Module).options(selectinload(Module.published)).order_by(Module.code),
+                       per_page=50)
+    return render_template("learning/manage.html", modules=page.items, page=page)
 
 
 @bp.route("/learning/manage/modules/<int:module_id>", methods=["GET", "POST"])

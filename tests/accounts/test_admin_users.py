@@ -254,3 +254,32 @@ def test_a_too_short_password_is_explained_in_vietnamese(app, client, auth, prov
     assert "Mật khẩu phải có từ 8 đến 200 ký tự." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(User.id).where(User.username == "hv.ngan")) is None
+
+
+def test_an_admin_cannot_take_over_a_peer_or_a_wider_admin(app, client, auth, make, province):
+    """Same scope or wider (a national admin seated in a provincial unit): no reset, edit or deactivation."""
+    peer = make.admin("peer", scope=province["root"], unit=province["commune"])
+    national_root = make.unit("Ban Tổ chức Trung ương")
+    national = make.admin("national", scope=national_root, unit=province["commune"])
+    auth.login("admin")
+    for target in (peer, national):
+        base = f"/admin/users/{target.id}"
+        data = _edit_data(target, roles=["admin"], admin_scope_id=province["root"].id, password="chiem-quyen-1")
+        assert client.post(base, data=data).status_code == 403
+        assert client.post(f"{base}/active", data={"active": "0"}).status_code == 403
+    assert auth.login("peer").status_code == 302  # password unchanged, still active
+
+
+def test_an_admin_manages_admins_of_a_narrower_scope_and_cannot_make_peers(app, client, auth, make, province):
+    commune_admin = make.admin("xa.admin", scope=province["commune"])
+    auth.login("admin")
+    response = client.post(f"/admin/users/{commune_admin.id}/active", data={"active": "0"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, commune_admin.id).active is False
+    hv = make.user("hv.moi", unit=province["commune"])
+    response = client.post(f"/admin/users/{hv.id}", data=_edit_data(
+        hv, roles=["trainee", "admin"], admin_scope_id=province["root"].id))
+    assert response.status_code == 403
+    with app.app_context():
+        assert not db.session.get(User, hv.id).has_role(Role.ADMIN)

@@ -308,3 +308,31 @@ def test_guessing_check_in_codes_stops_after_a_few_tries(trip_world):
     assert "sai mã quá nhiều lần" in locked.value.message
     bob = db.session.get(User, trip_world.bob.id)
     assert trips.check_in(bob, trip_world.trip, code).trainee_id == bob.id
+
+
+def test_grades_reach_the_trainees_module_completion_and_a_return_is_not_a_grade(trip_world, make):
+    """Grading through the real services: learning records the pass; a return neither fails nor erases it."""
+    from lms.learning.models import LearningEvent, ModuleStatus
+
+    alice = db.session.get(User, trip_world.alice.id)
+    lecturer = db.session.get(User, trip_world.lecturer.id)
+    module_id = trip_world.trip.module_id
+
+    def assignment_state():
+        status = db.session.scalar(sa.select(ModuleStatus).where(
+            ModuleStatus.user_id == alice.id, ModuleStatus.module_id == module_id))
+        verbs = db.session.scalars(sa.select(LearningEvent.verb).where(
+            LearningEvent.user_id == alice.id, LearningEvent.object_type == "assignment")).all()
+        return (status.assignment_passed_at is not None if status else False), verbs
+
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
+    reports.grade(lecturer, submission, points={}, feedback_md="Bổ sung số liệu", return_for_revision=True)
+    assert assignment_state() == (False, [])
+    reports.save_submission(alice, trip_world.trip, body_md="Bài có số liệu", submit=True)
+    reports.grade(lecturer, submission, points=grade_points(trip_world.trip, 2, 1), feedback_md="Tốt")
+    assert assignment_state() == (True, ["passed"])
+    # A failed grade on another trip of the same module does not take the pass back.
+    other_trip = db.session.get(FieldTrip, make.trip(trip_world.klass, module=trip_world.trip.module).id)
+    other = reports.save_submission(alice, other_trip, body_md="Bài thứ hai", submit=True)
+    reports.grade(lecturer, other, points=grade_points(other_trip, 0, 0), feedback_md="Chưa đạt")
+    assert assignment_state() == (True, ["passed", "failed"])

@@ -184,3 +184,27 @@ def test_passing_the_quiz_that_ends_a_lesson_completes_it(app, make, client, aut
         done = db.session.scalars(sa.select(LessonProgress.lesson_key).where(LessonProgress.completed_at.is_not(None)))
         assert list(done) == ["l2"]
         assert db.session.scalars(sa.select(ModuleStatus)).one().lessons_done == 1
+
+
+def test_right_answers_show_only_when_they_cannot_help_another_attempt(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    first = _start(client, quiz_module)
+    page = client.post(f"/learning/attempts/{first}", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Chưa đạt" in page
+    assert "Đáp án đúng:" not in page  # one attempt left
+    last = _start(client, quiz_module)
+    page = client.post(f"/learning/attempts/{last}", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Đáp án đúng:" in page  # no attempt left
+
+
+def test_a_quiz_of_a_module_never_published_is_not_found(app, make, client, auth, quiz_module):
+    with app.app_context():
+        from lms.curriculum.models import Module
+
+        db.session.get(Module, quiz_module.id).published_revision_id = None
+        db.session.commit()
+    make.user("hocvien")
+    auth.login("hocvien")
+    assert client.get(f"/learning/modules/{quiz_module.id}/quiz").status_code == 404
+    assert client.post(f"/learning/modules/{quiz_module.id}/quiz/start").status_code == 404
