@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import unicodedata
 
+from lms.text import fold_words as fold  # noqa: F401  (the stored search key, re-exported)
+
 # Letters that Vietnamese orders after their base letter: a < ă < â, d < đ, e < ê, o < ô < ơ, u < ư.
 _BREVE, _CIRCUMFLEX, _HORN = "\u0306", "\u0302", "\u031b"
 _LETTER_RANK = {_BREVE: "1", _CIRCUMFLEX: "2", _HORN: "3"}
-
-
-def fold(text: str | None) -> str:
-    """Lower case without diacritics, đ folded to d, spaces collapsed: "Nguyễn  Đức" -> "nguyen duc"."""
-    text = unicodedata.normalize("NFD", text or "").lower().replace("đ", "d")
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
 def _letters_key(word: str) -> str:

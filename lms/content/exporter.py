@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -22,16 +21,11 @@ from lms.content.loader import (
 from lms.curriculum.models import Module, ModuleRevision, Program, ProgramModule
 from lms.documents.models import Document, DocumentRelation
 from lms.extensions import db
+from lms.text import slug
 
 
 class ExportRefused(Exception):
     pass
-
-
-def _slug(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
 
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -81,7 +75,7 @@ def export_content(root: str | Path) -> Counter:
         relations = sorted(doc.outgoing, key=lambda r: (r.target.issued_on, r.target.code, str(r.kind)))
         if relations:
             front["relations"] = [{"kind": str(r.kind), "target": r.target.code} for r in relations]
-        name = _unique(f"{doc.issued_on.isoformat()}-{_slug(doc.code)}", used)
+        name = _unique(f"{doc.issued_on.isoformat()}-{slug(doc.code)}", used)
         _write(root / DOCUMENTS_DIR / f"{name}.md", front, doc.summary)
         counts["documents"] += 1
 
@@ -94,7 +88,7 @@ def export_content(root: str | Path) -> Counter:
     exported, used = set(), set()
     for module in modules:
         revision = module.published
-        folder = root / MODULES_DIR / _unique(module.code if _SAFE_NAME.match(module.code) else _slug(module.code),
+        folder = root / MODULES_DIR / _unique(module.code if _SAFE_NAME.match(module.code) else slug(module.code),
                                               used)
         front = {"code": module.code, "kind": str(module.kind), "title": revision.title}
         if module.localities:
@@ -138,7 +132,7 @@ def export_content(root: str | Path) -> Counter:
                 entry["due_days"] = item.due_days
             items.append(entry)
         front["modules"] = items
-        _write(root / PROGRAMS_DIR / f"{_unique(_slug(program.code), used)}.md", front, program.description)
+        _write(root / PROGRAMS_DIR / f"{_unique(slug(program.code), used)}.md", front, program.description)
         titles.update({t.code: t for t in program.titles})
         counts["programs"] += 1
 

@@ -1,7 +1,6 @@
 """Authoring modules in revisions, publishing them, programs by title, and review flags."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 
@@ -28,6 +27,7 @@ from lms.documents.services import ensure_author
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.markup import render_markdown
+from lms.text import slug
 
 __all__ = [
     "create_module", "update_module", "get_or_create_draft", "save_draft", "save_module_draft", "publish",
@@ -37,12 +37,6 @@ __all__ = [
 
 def _clean(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "").strip()
-
-
-def _slug(text: str) -> str:
-    text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "bai"
 
 
 # --- modules -------------------------------------------------------------------------------------
@@ -222,7 +216,7 @@ def save_draft(actor, draft: ModuleRevision, *, lock_version: int, title: str, s
 
 
 def _new_key(title: str, used: set) -> str:
-    base = _slug(title)
+    base = slug(title, fallback="bai", limit=60)
     key, n = base, 2
     while key in used:
         key, n = f"{base}-{n}", n + 1

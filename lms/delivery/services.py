@@ -200,33 +200,40 @@ def _year_range(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)
 
 
-def quota_for(trainee: User, klass: TrainingClass) -> tuple[PlanQuota, int] | None:
-    """The quota the nomination counts against, with the seats already used: the plan of the trainee's
-    nearest unit (itself or above) that has a quota for the class's program in the class's year."""
+def quotas_for(trainee: User, klass: TrainingClass) -> list[tuple[PlanQuota, int]]:
+    """Every quota the nomination counts against, with the seats already used in each: the plans of the
+    trainee's unit and of each unit above it that have a quota for the class's program in the class's year,
+    from the top unit down. A plan counts the nominations of its whole subtree (as the plan table does), so a
+    nomination must fit every one of them.
+
+    The quota rows stay locked until commit: nominations to different classes of one program, from this
+    unit or another unit under the same plan, take their turn. They are locked in id order, so two
+    nominations locking overlapping sets of quotas cannot deadlock."""
     if klass.program_id is None or trainee.unit is None:
-        return None
+        return []
     ancestor_ids = [int(part) for part in trainee.unit.path.strip("/").split("/") if part]
     rows = db.session.execute(
         sa.select(PlanQuota, Unit.path).select_from(PlanQuota)
         .join(TrainingPlan, PlanQuota.plan_id == TrainingPlan.id).join(Unit, TrainingPlan.unit_id == Unit.id)
         .where(TrainingPlan.unit_id.in_(ancestor_ids), TrainingPlan.year == klass.starts_on.year,
                PlanQuota.program_id == klass.program_id)
-        # Nominations to different classes of one program count against the same quota: take them in turn.
+        .order_by(PlanQuota.id)
         .with_for_update(of=PlanQuota)
+        .execution_options(populate_existing=True)
     ).all()
-    if not rows:
-        return None
-    quota, path = max(rows, key=lambda row: len(row[1]))
     start, end = _year_range(klass.starts_on.year)
     trainee_unit = sa.orm.aliased(Unit)
-    used = db.session.scalar(
-        sa.select(sa.func.count(Nomination.id)).join(TrainingClass, Nomination.class_id == TrainingClass.id)
-        .join(User, Nomination.trainee_id == User.id).join(trainee_unit, User.unit_id == trainee_unit.id)
-        .where(TrainingClass.program_id == klass.program_id, TrainingClass.starts_on >= start,
-               TrainingClass.starts_on < end, Nomination.state.in_(SEAT_STATES),
-               trainee_unit.path.startswith(path))
-    )
-    return quota, used
+    counted = []
+    for quota, path in sorted(rows, key=lambda row: len(row[1])):
+        used = db.session.scalar(
+            sa.select(sa.func.count(Nomination.id)).join(TrainingClass, Nomination.class_id == TrainingClass.id)
+            .join(User, Nomination.trainee_id == User.id).join(trainee_unit, User.unit_id == trainee_unit.id)
+            .where(TrainingClass.program_id == klass.program_id, TrainingClass.starts_on >= start,
+                   TrainingClass.starts_on < end, Nomination.state.in_(SEAT_STATES),
+                   trainee_unit.path.startswith(path))
+        )
+        counted.append((quota, used))
+    return counted
 
 
 def save_plan(actor: User, unit: Unit, year: int, quotas: dict[Program, int], note: str = "") -> TrainingPlan:
@@ -292,15 +299,14 @@ def nominate(actor: User, trainee: User, klass: TrainingClass, *, over_quota_rea
     if _seats_taken(klass) >= klass.capacity:
         raise Conflict(_("Lớp %(code)s đã đủ %(n)d học viên.", code=klass.code, n=klass.capacity))
     reason = _text(over_quota_reason) or None
-    counted = quota_for(trainee, klass)
-    over = counted is not None and counted[1] >= counted[0].quota
+    exceeded = [(quota, used) for quota, used in quotas_for(trainee, klass) if used >= quota.quota]
+    over = bool(exceeded)
     if over and not reason:
-        quota, used = counted
-        raise NotEligible(_(
-            "Đơn vị %(unit)s đã dùng %(used)d/%(quota)d chỉ tiêu năm %(year)d cho chương trình %(program)s. "
-            "Muốn cử vượt chỉ tiêu, hãy ghi rõ lý do.",
+        raise NotEligible(" ".join([*(_(
+            "Đơn vị %(unit)s đã dùng %(used)d/%(quota)d chỉ tiêu năm %(year)d cho chương trình %(program)s.",
             unit=quota.plan.unit.name, used=used, quota=quota.quota, year=quota.plan.year,
-            program=quota.program.name))
+            program=quota.program.name) for quota, used in exceeded),
+            _("Muốn cử vượt chỉ tiêu, hãy ghi rõ lý do.")]))
     if existing is None:
         nomination = Nomination(training_class=klass, trainee=trainee)
         db.session.add(nomination)
@@ -314,8 +320,9 @@ def nominate(actor: User, trainee: User, klass: TrainingClass, *, over_quota_rea
     db.session.flush()
     audit.record(actor, "nomination.nominated", nomination, class_code=klass.code, trainee=trainee.username)
     if over:
-        audit.record(actor, "nomination.over_quota", nomination, reason=reason, quota=counted[0].quota,
-                     used=counted[1])
+        quota, used = exceeded[-1]  # the nearest plan overrun; `plans` lists every one
+        audit.record(actor, "nomination.over_quota", nomination, reason=reason, quota=quota.quota, used=used,
+                     plans=[{"unit": q.plan.unit_id, "quota": q.quota, "used": u} for q, u in exceeded])
     return nomination
 
 

@@ -1,7 +1,6 @@
 """The document registry: registering Party and State documents and what their relations do to modules."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 
@@ -12,6 +11,7 @@ from lms import audit, signals
 from lms.documents.models import Document, DocumentKind, DocumentRelation, DocumentStatus, RelationKind
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.text import fold_code  # noqa: F401  (the registry key, re-exported)
 
 # What a relation does to the status of the document it points at.
 STATUS_AFTER = {
@@ -22,13 +22,6 @@ STATUS_AFTER = {
 # A document already superseded or stopped is not "amended" by a later amendment.
 _STATUS_RANK = {DocumentStatus.IN_FORCE: 0, DocumentStatus.AMENDED: 1, DocumentStatus.STOPPED: 2,
                 DocumentStatus.SUPERSEDED: 3}
-
-
-def fold_code(code: str | None) -> str:
-    """The normalised document code key: lower case, no diacritics, letters and digits only."""
-    text = unicodedata.normalize("NFD", (code or "").replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
 def ensure_author(actor) -> None:

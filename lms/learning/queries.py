@@ -19,6 +19,7 @@ from lms.learning.models import (
     ProgramState,
     ProgramStatus,
 )
+from lms.text import fold_words
 
 DUE_SOON_DAYS = 14
 
@@ -146,8 +147,11 @@ def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Selec
     scope = admin_scope(actor)
     query = (sa.select(Certificate).join(User, User.id == Certificate.user_id).join(Unit, Unit.id == User.unit_id)
              .where(Unit.path.startswith(scope.path)))
-    if search:
-        query = query.where(sa.or_(Certificate.code == search, Certificate.full_name.ilike(f"%{search}%")))
+    words = fold_words(search).split()[:5]
+    if words:
+        # By name the way the user list searches ("binh" finds "Bình", "%" and "_" are plain characters).
+        query = query.where(sa.or_(Certificate.code == search.strip(),
+                                   sa.and_(*(User.search_key.contains(w, autoescape=True) for w in words))))
     return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(limit)
 
 

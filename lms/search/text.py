@@ -1,44 +1,14 @@
-"""Vietnamese text folding for search: one function used for the index and for queries alike.
+"""Search text: token spans, highlighting and snippets over text folded by `lms.text`.
 
-`fold` lowercases and strips diacritics character by character, so the folded text has exactly the
-same length as its NFC input and a match found in folded text can be highlighted in the original.
-Unicode NFD leaves đ/Đ whole, so they are mapped to d here.
+`lms.text.fold` keeps the length of its NFC input, so a match found in folded text is marked in the original.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
-
 from markupsafe import Markup, escape
 
-MAX_TOKEN = 64
-# A token is a run of letters and digits (in the folded text: ASCII for Vietnamese).
-TOKEN = re.compile(r"[^\W_]+")
-_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o"}
+from lms.text import MAX_TOKEN, TOKEN, fold, fold_code, nfc
 
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch in _SPECIAL:
-        return _SPECIAL[ch]
-    lower = ch.lower()
-    if len(lower) != 1:
-        lower = ch
-    base = "".join(c for c in unicodedata.normalize("NFD", lower) if not unicodedata.combining(c))
-    if len(base) != 1:
-        # A lone combining mark, or a character that decomposes into several: keep one character.
-        return " " if not base else base[0]
-    return base
-
-
-def fold(text: str) -> str:
-    """Lowercase, without diacritics, đ -> d; same length as `nfc(text)`."""
-    return "".join(_fold_char(ch) for ch in nfc(text))
+__all__ = ["MAX_TOKEN", "TOKEN", "fold", "fold_code", "highlight", "nfc", "snippet", "spans"]
 
 
 def spans(text: str) -> list[tuple[int, int, str, str]]:
@@ -49,11 +19,6 @@ def spans(text: str) -> list[tuple[int, int, str, str]]:
         (m.start(), m.end(), m.group()[:MAX_TOKEN], text[m.start():m.end()].lower()[:MAX_TOKEN])
         for m in TOKEN.finditer(folded)
     ]
-
-
-def fold_code(code: str) -> str:
-    """A document code as a key, however it is typed: "32-NQ/TW", "32/NQ-TW", "32 nq tw" -> "32nqtw"."""
-    return "".join(TOKEN.findall(fold(code)))[:MAX_TOKEN]
 
 
 def highlight(text: str, terms: frozenset[str], prefix: str | None = None) -> Markup:

@@ -69,14 +69,14 @@ def test_concurrent_nominations_to_two_classes_never_exceed_the_units_quota(app,
             db.session.get(Program, program.id): 1})
         db.session.commit()
     trainees = [make.user(unit=province, held=[title]) for _ in range(6)]
-    quota_for = services.quota_for
+    quotas_for = services.quotas_for
 
     def slow_quota(*args):
-        result = quota_for(*args)
+        result = quotas_for(*args)
         time.sleep(0.05)
         return result
 
-    monkeypatch.setattr(services, "quota_for", slow_quota)
+    monkeypatch.setattr(services, "quotas_for", slow_quota)
     barrier = threading.Barrier(len(trainees))
     outcomes = []
 

@@ -200,3 +200,28 @@ def test_a_plan_needs_a_unit_in_scope_and_sensible_numbers(world):
         services.save_plan(world.admin, world.other, 2026, {world.program: 3})
     with pytest.raises(InvalidInput):
         services.save_plan(world.admin, world.commune, 2026, {world.program: -1})
+
+
+def test_a_nomination_must_fit_the_province_quota_as_well_as_the_communes(world, make):
+    services.save_plan(world.admin, world.province, 2026, {world.program: 2})
+    services.save_plan(world.admin, world.commune, 2026, {world.program: 5})
+    big = db.session.get(TrainingClass, make.training_class(program=world.program, unit=world.province,
+                                                            capacity=10).id)
+    for _ in range(2):
+        services.nominate(world.admin, trainee(make, world.commune, held=[world.secretary]), big)
+    third = trainee(make, world.commune, held=[world.secretary])
+    with pytest.raises(NotEligible) as over:
+        services.nominate(world.admin, third, big)
+    assert "Đơn vị Tỉnh ủy đã dùng 2/2 chỉ tiêu năm 2026" in over.value.message
+    assert "Đảng ủy xã Dân Hóa" not in over.value.message  # the commune still has 3 seats of its 5
+    assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 2
+    nomination = services.nominate(world.admin, third, big, over_quota_reason="Bổ sung theo Kết luận của Tỉnh ủy")
+    assert nomination.over_quota_reason == "Bổ sung theo Kết luận của Tỉnh ủy"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "nomination.over_quota"))
+    assert entry.detail["plans"] == [{"unit": world.province.id, "quota": 2, "used": 2}]
+
+    from lms.delivery import queries
+
+    table = [(r.unit_name, r.quota, r.nominated, r.remaining, r.over_quota)
+             for r in db.session.execute(queries.plan_vs_actual(2026))]
+    assert table == [("Tỉnh ủy", 2, 3, -1, 1), ("Đảng ủy xã Dân Hóa", 5, 3, 2, 1)]

@@ -255,6 +255,20 @@ def test_admins_list_certificates_of_their_scope_only(app, client, auth, make, p
     assert "Trần Thị Bình" not in client.get("/admin/certificates").get_data(as_text=True)
 
 
+def test_admins_find_certificates_by_name_without_diacritics_and_wildcards_are_plain(
+        app, client, auth, make, program_setup):
+    trainee, module, _program = program_setup
+    certificate = complete_all(app, trainee, module)
+    with app.app_context():
+        unit = db.session.get(User, trainee.id).unit
+    make.admin("quantri", scope=unit)
+    auth.login("quantri")
+    for q in ("binh", "TRAN binh", "Trần Thị Bình", certificate.code):
+        assert "Trần Thị Bình" in client.get("/admin/certificates", query_string={"q": q}).get_data(as_text=True), q
+    for q in ("%", "_", "tr_n", "Tr%nh"):
+        assert "Trần Thị Bình" not in client.get("/admin/certificates", query_string={"q": q}).get_data(as_text=True), q
+
+
 def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, make):
     from contextlib import contextmanager
 
