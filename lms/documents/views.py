@@ -24,7 +24,7 @@ def index():
     q = (request.args.get("q") or "").strip()
     if q:
         query = query.where(sa.or_(Document.code_key.contains(services.fold_code(q)),
-                                   Document.title.ilike(f"%{q}%")))
+                                   Document.title.icontains(q, autoescape=True)))
     page = db.paginate(query, per_page=50)
     return render_template("documents/index.html", page=page, q=q, kinds=kind_labels(), statuses=status_labels())
 
