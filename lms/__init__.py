@@ -64,10 +64,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp as users_admin_bp
     from lms.accounts.views import bp as accounts_bp
+    from lms.dashboards.views import bp as dashboards_bp
     from lms.home import bp as home_bp
     from lms.organisation.views import bp as organisation_bp
 
-    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp):
+    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, dashboards_bp):
         app.register_blueprint(blueprint)
 
 

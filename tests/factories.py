@@ -97,3 +97,33 @@ class Factories:
     def count(self, model) -> int:
         with self._session() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
+
+    # --- dashboards -------------------------------------------------------------------------------
+
+    def program_record(self, name: str | None = None, *, code: str | None = None, titles=()):
+        """A bare program (no modules) for completion figures."""
+        from lms.curriculum.models import Program, program_titles
+
+        n = next(_seq)
+        with self._session() as s:
+            program = Program(code=code or f"P-{n}", name=name or f"Chương trình {n}")
+            s.add(program)
+            s.flush()
+            for title in titles:
+                s.execute(program_titles.insert().values(program_id=program.id, title_id=title.id))
+        return program
+
+    def program_status(self, user: User, program, state: str = "not_started", *, started_on: date | None = None,
+                       due_on: date | None = None, completed_at=None, done: int = 0, required: int = 4):
+        """A trainee's status on a program, as the learning records would maintain it."""
+        from lms.learning.models import ProgramState, ProgramStatus
+
+        with self._session() as s:
+            status = ProgramStatus(
+                user_id=user.id, program_id=program.id, state=ProgramState(state), required_total=required,
+                required_done=required if state == "completed" else done,
+                started_on=started_on or date.today().replace(month=1, day=15), due_on=due_on,
+                completed_at=completed_at,
+            )
+            s.add(status)
+        return status
