@@ -67,3 +67,8 @@ def i18n_compile():
     from lms.catalogs import compile_all
 
     click.echo(f"compiled {compile_all()} catalogues")
+
+
+from lms.dashboards.cli import dashboards_cli  # noqa: E402
+
+lms_cli.add_command(dashboards_cli)

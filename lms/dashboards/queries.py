@@ -1,20 +1,21 @@
-"""Read-side aggregates for the completion dashboard, all computed in SQL.
+"""Read-side aggregates for the completion dashboard, all computed in SQL, one statement each.
 
-The facts are `program_statuses` rows (one per trainee and required program), seen through the trainee's
-unit (scope, unit tree, locality) and current held titles. Every query here is one statement whatever the
-number of rows; grouping by unit or locality first aggregates per `users.unit_id` (a few thousand groups at
-national scale) and only then rolls those up the tree or the province, so the wide scan happens once.
+They read `completion_facts` (see lms.dashboards.models): one narrow row per program status carrying its
+trainee's unit, locality, province and held titles, so no figure joins the big tables. Grouping by unit first
+aggregates per `unit_id` (a few thousand groups at national scale) and only then rolls those groups up the
+unit tree with the materialised paths, so the wide scan happens once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from lms.accounts.models import AssignmentKind, TitleAssignment, User
+from lms.accounts.models import User
 from lms.curriculum.models import Program
+from lms.dashboards.models import CompletionFact as Fact
 from lms.learning.models import ProgramState, ProgramStatus
 from lms.organisation.models import Locality, Title, Unit
 
@@ -58,8 +59,8 @@ class Filters:
 
 
 def _counts(today: date) -> list:
-    state = ProgramStatus.state
-    overdue = sa.and_(state != ProgramState.COMPLETED, ProgramStatus.due_on < today)
+    state = Fact.state
+    overdue = sa.and_(state != ProgramState.COMPLETED, Fact.due_on < today)
     return [
         sa.func.count().label("total"),
         sa.func.sum(sa.case((state == ProgramState.COMPLETED, 1), else_=0)).label("completed"),
@@ -69,71 +70,68 @@ def _counts(today: date) -> list:
     ]
 
 
-def _held_title_current(today: date):
-    return sa.and_(
-        TitleAssignment.kind == AssignmentKind.HELD,
-        TitleAssignment.start_date <= today,
-        sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
-    )
+COUNT_NAMES = ("total", "completed", "in_progress", "not_started", "overdue")
+
+
+def _title_held_on(today: date):
+    return sa.and_(Fact.title_from <= today, sa.or_(Fact.title_to.is_(None), Fact.title_to >= today))
 
 
 def _status_condition(status: str, today: date):
     if status == "overdue":
-        return sa.and_(ProgramStatus.state != ProgramState.COMPLETED, ProgramStatus.due_on < today)
+        return sa.and_(Fact.state != ProgramState.COMPLETED, Fact.due_on < today)
     if status in ("completed", "in_progress", "not_started"):
-        return ProgramStatus.state == ProgramState(status)
+        return Fact.state == ProgramState(status)
     return None
 
 
-def _where(select: sa.Select, f: Filters, *, status: str = "all") -> sa.Select:
-    """Join the trainee and their unit and apply every filter."""
-    select = select.join(User, User.id == ProgramStatus.user_id).join(Unit, Unit.id == User.unit_id)
-    if f.direct and f.unit is not None:
-        select = select.where(User.unit_id == f.unit.id)
-    else:
-        select = select.where(Unit.path.startswith(f.unit_path, autoescape=True))
-    if f.unit is not None and f.unit_path != f.scope_path:
-        # Belt and braces: a drill-down node outside the scope never widens it.
-        select = select.where(Unit.path.startswith(f.scope_path, autoescape=True))
-    if f.commune_id is not None:
-        select = select.where(Unit.locality_id == f.commune_id)
-    elif f.province_id is not None:
-        in_province = sa.select(Locality.id).where(
-            sa.or_(Locality.id == f.province_id, Locality.parent_id == f.province_id))
-        select = select.where(Unit.locality_id.in_(in_province))
+def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool = False) -> sa.Select:
+    """Apply every filter to a select over the facts.
+
+    Each status counts once (its rank-1 row) unless titles are involved: then its row for that title.
+    """
     if f.title_id is not None:
-        select = select.where(
-            sa.exists().where(TitleAssignment.user_id == ProgramStatus.user_id,
-                              TitleAssignment.title_id == f.title_id, _held_title_current(f.today)))
+        select = select.where(Fact.title_id == f.title_id, _title_held_on(f.today))
+    elif by_title:
+        select = select.where(Fact.title_id.is_not(None), _title_held_on(f.today))
+    else:
+        select = select.where(Fact.title_rank == 1)
+    if f.direct and f.unit is not None:
+        select = select.where(Fact.unit_id == f.unit.id)
+    else:
+        # The drill node is inside the scope (services.read_filters); the scope bounds it all the same.
+        in_subtree = sa.select(Unit.id).where(Unit.path.startswith(f.unit_path, autoescape=True),
+                                              Unit.path.startswith(f.scope_path, autoescape=True))
+        select = select.where(Fact.unit_id.in_(in_subtree))
+    if f.commune_id is not None:
+        select = select.where(Fact.locality_id == f.commune_id)
+    elif f.province_id is not None:
+        select = select.where(Fact.province_id == f.province_id)
     if f.program_id is not None:
-        select = select.where(ProgramStatus.program_id == f.program_id)
+        select = select.where(Fact.program_id == f.program_id)
     if f.year is not None:
-        select = select.where(ProgramStatus.started_on >= date(f.year, 1, 1),
-                              ProgramStatus.started_on < date(f.year + 1, 1, 1))
+        select = select.where(Fact.started_on >= date(f.year, 1, 1), Fact.started_on < date(f.year + 1, 1, 1))
     condition = _status_condition(status, f.today)
     if condition is not None:
         select = select.where(condition)
     return select
 
 
+def _facts(*columns) -> sa.Select:
+    return sa.select(*columns).select_from(Fact)
+
+
 def totals(f: Filters) -> sa.Select:
     """One row: total, completed, in_progress, not_started, overdue over the filtered facts."""
-    return _where(sa.select(*_counts(f.today)).select_from(ProgramStatus), f)
-
-
-def _per_unit(f: Filters):
-    """Counts per trainee unit, as a subquery: the only wide scan of the unit and locality breakdowns."""
-    cols = [User.unit_id.label("unit_id"), *_counts(f.today)]
-    return _where(sa.select(*cols).select_from(ProgramStatus), f).group_by(User.unit_id).subquery("per_unit")
+    return _where(_facts(*_counts(f.today)), f)
 
 
 def by_unit(f: Filters) -> sa.Select:
     """Rows (id, name, direct, counts...) for each child of the drill node, plus one row for people
     directly in the node itself (direct=True); a child covers its whole subtree."""
     node_path = f.unit_path
-    per_unit = _per_unit(f)
-    sums = [sa.func.sum(per_unit.c[name]).label(name)
-            for name in ("total", "completed", "in_progress", "not_started", "overdue")]
+    per_unit = _where(_facts(Fact.unit_id, *_counts(f.today)), f).group_by(Fact.unit_id).subquery("per_unit")
+    sums = [sa.func.sum(per_unit.c[name]).label(name) for name in COUNT_NAMES]
     node = sa.select(Unit.id).where(Unit.path == node_path).scalar_subquery()
     child = aliased(Unit, name="child")
     member = aliased(Unit, name="member")
@@ -141,8 +139,7 @@ def by_unit(f: Filters) -> sa.Select:
         sa.select(child.id, child.name, sa.literal(False).label("direct"), *sums)
         .select_from(per_unit)
         .join(member, member.id == per_unit.c.unit_id)
-        .join(child, sa.and_(child.parent_id == node,
-                             member.path.like(child.path + "%")))
+        .join(child, sa.and_(child.parent_id == node, member.path.like(child.path + "%")))
         .group_by(child.id, child.name)
     )
     itself = (
@@ -157,64 +154,37 @@ def by_unit(f: Filters) -> sa.Select:
 
 
 def by_locality(f: Filters) -> sa.Select:
-    """Rows (id, name, counts...) per province, or per commune when a province is chosen.
+    """Rows (id, name, parent_id, counts...) per province, or per commune when a province is chosen.
 
     People whose unit sits at the province level itself form the province's own row in the commune view.
     """
-    per_unit = _per_unit(f)
-    sums = [sa.func.sum(per_unit.c[name]).label(name)
-            for name in ("total", "completed", "in_progress", "not_started", "overdue")]
-    place = aliased(Locality, name="place")
-    key = sa.func.coalesce(place.parent_id, place.id) if f.province_id is None else place.id
-    group = aliased(Locality, name="grp")
-    inner = (
-        sa.select(key.label("locality_id"), *sums)
-        .select_from(per_unit)
-        .join(Unit, Unit.id == per_unit.c.unit_id)
-        .join(place, place.id == Unit.locality_id)
-        .group_by(key)
-        .subquery("by_place")
-    )
+    key = Fact.province_id if f.province_id is None else Fact.locality_id
+    grouped = _where(_facts(key.label("locality_id"), *_counts(f.today)), f).group_by(key).subquery("grouped")
     return (
-        sa.select(group.id, group.name, group.parent_id,
-                  *[inner.c[n] for n in ("total", "completed", "in_progress", "not_started", "overdue")])
-        .join(inner, inner.c.locality_id == group.id)
-        .order_by(group.parent_id.is_not(None), group.name)
+        sa.select(Locality.id, Locality.name, Locality.parent_id, *[grouped.c[n] for n in COUNT_NAMES])
+        .join(grouped, grouped.c.locality_id == Locality.id)
+        .order_by(Locality.parent_id.is_not(None), Locality.name)
     )
 
 
 def by_title(f: Filters) -> sa.Select:
     """Rows (id, name, counts...) per title currently held; a person holding two titles counts in both."""
-    cols = [Title.id, Title.name, *_counts(f.today)]
-    select = (
-        sa.select(*cols).select_from(ProgramStatus)
-        .join(TitleAssignment, sa.and_(TitleAssignment.user_id == ProgramStatus.user_id,
-                                       _held_title_current(f.today)))
-        .join(Title, Title.id == TitleAssignment.title_id)
-    )
-    return _where(select, f).group_by(Title.id, Title.name).order_by(Title.name)
+    grouped = (_where(_facts(Fact.title_id, *_counts(f.today)), f, by_title=True)
+               .group_by(Fact.title_id).subquery("grouped"))
+    return (sa.select(Title.id, Title.name, *[grouped.c[n] for n in COUNT_NAMES])
+            .join(grouped, grouped.c.title_id == Title.id).order_by(Title.name))
 
 
 def by_program(f: Filters) -> sa.Select:
-    per_program = (
-        _where(sa.select(ProgramStatus.program_id, *_counts(f.today)).select_from(ProgramStatus), f)
-        .group_by(ProgramStatus.program_id).subquery("per_program")
-    )
-    return (
-        sa.select(Program.id, Program.name,
-                  *[per_program.c[n] for n in ("total", "completed", "in_progress", "not_started", "overdue")])
-        .join(per_program, per_program.c.program_id == Program.id)
-        .order_by(Program.name)
-    )
+    grouped = _where(_facts(Fact.program_id, *_counts(f.today)), f).group_by(Fact.program_id).subquery("grouped")
+    return (sa.select(Program.id, Program.name, *[grouped.c[n] for n in COUNT_NAMES])
+            .join(grouped, grouped.c.program_id == Program.id).order_by(Program.name))
 
 
 def by_year(f: Filters) -> sa.Select:
     """Rows (year, counts...) by the year each trainee's program cycle started."""
-    year = sa.extract("year", ProgramStatus.started_on)
-    return (
-        _where(sa.select(year.label("id"), *_counts(f.today)).select_from(ProgramStatus), f)
-        .group_by(year).order_by(year)
-    )
+    year = sa.extract("year", Fact.started_on)
+    return _where(_facts(year.label("id"), *_counts(f.today)), f).group_by(year).order_by(year)
 
 
 BREAKDOWNS = {"unit": by_unit, "locality": by_locality, "title": by_title, "program": by_program,
@@ -224,10 +194,10 @@ BREAKDOWNS = {"unit": by_unit, "locality": by_locality, "title": by_title, "prog
 def monthly_completions(f: Filters, months: int = 12) -> sa.Select:
     """Rows (year, month, completed) for completions in the last `months` months, over the filters."""
     first = _month_start(f.today, months - 1)
-    year = sa.extract("year", ProgramStatus.completed_at)
-    month = sa.extract("month", ProgramStatus.completed_at)
-    select = sa.select(year.label("year"), month.label("month"), sa.func.count().label("completed"))
-    select = select.select_from(ProgramStatus).where(ProgramStatus.completed_at >= first)
+    year = sa.extract("year", Fact.completed_at)
+    month = sa.extract("month", Fact.completed_at)
+    select = _facts(year.label("year"), month.label("month"), sa.func.count().label("completed"))
+    select = select.where(Fact.completed_at >= datetime.combine(first, datetime.min.time()))
     return _where(select, f, status="completed").group_by(year, month).order_by(year, month)
 
 
@@ -245,21 +215,24 @@ def month_keys(today: date, months: int = 12) -> list[tuple[int, int]]:
     return keys
 
 
-PEOPLE_COLUMNS = ("user_id", "full_name", "username", "unit_name", "program_name", "state",
-                  "required_done", "required_total", "started_on", "due_on", "completed_at")
-
-
 def people(f: Filters, status: str = "all") -> sa.Select:
-    """The people behind a figure: one row per (trainee, program) status, ordered by name."""
+    """The people behind a figure: one row per (trainee, program) status.
+
+    Ordered by trainee id (the facts index order), so a page of a national list reads 50 rows, not all.
+    """
     select = sa.select(
         User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
         Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
         ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
         ProgramStatus.completed_at,
-    ).select_from(ProgramStatus)
-    select = _where(select, f, status=status).join(Program, Program.id == ProgramStatus.program_id)
-    return select.order_by(User.full_name, User.id, ProgramStatus.id)
+    ).select_from(Fact)
+    select = (_where(select, f, status=status)
+              .join(ProgramStatus, ProgramStatus.id == Fact.status_id)
+              .join(User, User.id == Fact.user_id)
+              .outerjoin(Unit, Unit.id == Fact.unit_id)
+              .join(Program, Program.id == Fact.program_id))
+    return select.order_by(Fact.user_id, Fact.status_id)
 
 
 def people_count(f: Filters, status: str = "all") -> sa.Select:
-    return _where(sa.select(sa.func.count()).select_from(ProgramStatus), f, status=status)
+    return _where(_facts(sa.func.count()), f, status=status)

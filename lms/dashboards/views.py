@@ -11,12 +11,13 @@ from flask_login import current_user
 from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
-from lms.dashboards import charts, exports, queries, services
+from lms.dashboards import charts, exports, facts, queries, services
 from lms.extensions import db
 from lms.learning.models import ProgramState
 from lms.organisation.models import Locality, Title
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+facts.install()
 
 PER_PAGE = 50
 FORMATS = ("csv", "xlsx")
@@ -64,7 +65,7 @@ def index():
     filters = services.read_filters(current_user, request.args)
     by = services.read_dimension(request.args)
     figures = services.breakdown(filters, by)
-    total = services.overall(filters)
+    total = services.overall(filters, by, figures)
     months = services.trend(filters)
     labels = dimension_labels()
     bars = charts.bar_chart([(f.label, f.rate) for f in figures], chart_id="rate-chart",
