@@ -64,11 +64,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import admin_bp as users_admin_bp
     from lms.accounts.views import bp as accounts_bp
+    from lms.curriculum.authoring import bp as authoring_bp
+    from lms.curriculum.views import bp as curriculum_bp
     from lms.dashboards.views import bp as dashboards_bp
+    from lms.documents.views import bp as documents_bp
     from lms.home import bp as home_bp
+    from lms.learning.views import bp as learning_bp
+    from lms.learning.views import certificates_bp
     from lms.organisation.views import bp as organisation_bp
 
-    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, dashboards_bp):
+    for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
+                      documents_bp, learning_bp, certificates_bp, dashboards_bp):
         app.register_blueprint(blueprint)
 
 

@@ -69,6 +69,15 @@ def i18n_compile():
     click.echo(f"compiled {compile_all()} catalogues")
 
 
-from lms.dashboards.cli import dashboards_cli  # noqa: E402
+def _register_domain_commands() -> None:
+    from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
 
-lms_cli.add_command(dashboards_cli)
+    lms_cli.add_command(xapi_cli)
+    lms_cli.add_command(learning_cli)
+    lms_cli.add_command(quiz_cli)
+    from lms.dashboards.cli import dashboards_cli
+
+    lms_cli.add_command(dashboards_cli)
+
+
+_register_domain_commands()

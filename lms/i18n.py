@@ -1,9 +1,11 @@
 """Language selection: Vietnamese by default, English per user (or per browser session when signed out)."""
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line and service code outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     chosen = session.get("locale")

@@ -4,5 +4,16 @@ from lms.audit import AuditEntry  # noqa: F401
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule, ReviewFlag  # noqa: F401
 from lms.dashboards.models import CompletionFact  # noqa: F401
 from lms.documents.models import Document, DocumentRelation  # noqa: F401
-from lms.learning.models import LessonProgress, ModuleStatus, ProgramStatus  # noqa: F401
+from lms.learning.models import (  # noqa: F401
+    Certificate,
+    LearningEvent,
+    LessonProgress,
+    ModuleRule,
+    ModuleStatus,
+    ProgramStatus,
+    Quiz,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
+)
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401

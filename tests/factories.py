@@ -12,6 +12,8 @@ from flask import has_app_context
 
 from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, Role, User
+from lms.curriculum.models import Lesson, Module, ModuleKind, ModuleRevision, Program, ProgramModule, program_titles
+from lms.db import utcnow
 from lms.extensions import db
 from lms.organisation import services as organisation
 from lms.organisation.models import Locality, LocalityKind, Title, TitleLevel, Unit
@@ -98,6 +100,120 @@ class Factories:
         with self._session() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
 
+    # --- curriculum and documents ------------------------------------------------------------------
+
+    def document(self, code: str | None = None, *, kind: str = "resolution", number: str | None = None,
+                 issuer: str = "Bộ Chính trị", issued_on: date = date(2023, 1, 1), title: str | None = None,
+                 relations=()):
+        from lms.documents import services as documents
+        from lms.documents.models import Document
+
+        n = next(_seq)
+        with self._session() as s:
+            rels = [(kind_, s.get(Document, target.id)) for kind_, target in relations]
+            document = documents.register_document(
+                None, code=code or f"{n}-NQ/TW", kind=kind, number=number or str(n), issuer=issuer,
+                issued_on=issued_on, title=title or f"Nghị quyết số {n}", relations=rels)
+        return document
+
+    def module(self, code: str | None = None, *, title: str | None = None, kind: str = "self_study",
+               lessons=None, documents=(), localities=(), publish: bool = True, summary_md: str = ""):
+        """A module with one published revision (or only a draft when publish=False)."""
+        from lms.curriculum import services as curriculum
+
+        n = next(_seq)
+        lessons = lessons if lessons is not None else [
+            {"title": f"Bài {n}.1", "body_md": "Nội dung **bài một**.", "minutes": 30},
+            {"title": f"Bài {n}.2", "body_md": "Nội dung bài hai.", "minutes": 20},
+        ]
+        with self._session():
+            module = curriculum.create_module(None, code=code or f"HP-{n}", kind=kind,
+                                              title=title or f"Học phần {n}", summary_md=summary_md,
+                                              locality_ids=[loc.id for loc in localities])
+            draft = curriculum.get_or_create_draft(None, module)
+            curriculum.save_draft(None, draft, lock_version=draft.lock_version, title=draft.title,
+                                  summary_md=summary_md, lessons=lessons,
+                                  document_ids=[d.id for d in documents])
+            if publish:
+                curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+        return module
+
+    def program(self, code: str | None = None, *, name: str | None = None, titles=(), modules=(),
+                required_theory_level: int = 0):
+        """A program; `modules` are Module objects or (module, required, due_days) tuples."""
+        from lms.curriculum import services as curriculum
+        from lms.curriculum.models import Module
+
+        n = next(_seq)
+        with self._session() as s:
+            items = []
+            for entry in modules:
+                module, required, due = entry if isinstance(entry, tuple) else (entry, True, None)
+                items.append((s.get(Module, module.id), required, due))
+            program = curriculum.save_program(None, None, code=code or f"CT-{n}", name=name or f"Chương trình {n}",
+                                              title_ids=[t.id for t in titles], items=items,
+                                              required_theory_level=required_theory_level)
+        return program
+
+    # --- learning: modules, revisions and programs built directly, with lessons keyed l1, l2, ... ---
+
+    def learning_module(self, code: str | None = None, *, title: str | None = None, lessons=("Bài 1", "Bài 2"),
+               kind=None) -> Module:
+        """A module with one published revision whose lessons are keyed l1, l2, ..."""
+        n = next(_seq)
+        with self._session() as s:
+            module = Module(code=code or f"HP-{n}", kind=kind or ModuleKind.SELF_STUDY)
+            s.add(module)
+            s.flush()
+            revision = ModuleRevision(module_id=module.id, number=1, title=title or f"Học phần {n}",
+                                      published_at=utcnow())
+            revision.lessons = [
+                Lesson(key=f"l{i}", position=i, title=t, body_md=f"Nội dung {t}.", body_html=f"<p>Nội dung {t}.</p>",
+                       minutes=10)
+                for i, t in enumerate(lessons, start=1)
+            ]
+            s.add(revision)
+            s.flush()
+            module.published_revision_id = revision.id
+        return module
+
+    def publish_revision(self, module: Module, *, lessons=None, requires_restudy: bool = False,
+                         change_summary: str = "Cập nhật nội dung") -> ModuleRevision:
+        """Publish the next revision of a module (lessons: list of (key, title, body_md)) and send the signal."""
+        from lms import signals
+
+        with self._session() as s:
+            module_obj = s.get(Module, module.id)
+            old = module_obj.published
+            revision = ModuleRevision(module_id=module_obj.id, number=old.number + 1, title=old.title,
+                                      change_summary=change_summary, requires_restudy=requires_restudy,
+                                      published_at=utcnow())
+            source = lessons or [(lesson.key, lesson.title, lesson.body_md) for lesson in old.lessons]
+            revision.lessons = [Lesson(key=k, position=i, title=t, body_md=b, body_html=f"<p>{b}</p>")
+                                for i, (k, t, b) in enumerate(source, start=1)]
+            s.add(revision)
+            s.flush()
+            module_obj.published_revision_id = revision.id
+            s.flush()
+            s.refresh(module_obj)
+            signals.revision_published.send(module=module_obj, revision=revision, actor=None)
+        return revision
+
+    def learning_program(self, name: str | None = None, *, titles=(), modules=(), validity_months: int | None = None,
+                due_days: int | None = 30, hours: int | None = 40) -> Program:
+        """A program for `titles`; `modules` are required, each due `due_days` after the trainee starts."""
+        n = next(_seq)
+        with self._session() as s:
+            program = Program(code=f"CT-{n}", name=name or f"Chương trình {n}", validity_months=validity_months,
+                              hours=hours)
+            program.items = [ProgramModule(module_id=m.id, position=i, required=True, due_days=due_days)
+                             for i, m in enumerate(modules)]
+            s.add(program)
+            s.flush()
+            if titles:
+                s.execute(sa.insert(program_titles), [{"program_id": program.id, "title_id": t.id} for t in titles])
+        return program
+
     # --- dashboards -------------------------------------------------------------------------------
 
     def program_record(self, name: str | None = None, *, code: str | None = None, titles=()):
@@ -115,15 +231,18 @@ class Factories:
 
     def program_status(self, user: User, program, state: str = "not_started", *, started_on: date | None = None,
                        due_on: date | None = None, completed_at=None, done: int = 0, required: int = 4):
-        """A trainee's status on a program, as the learning records would maintain it."""
+        """A trainee's status on a program, as the learning records would maintain it (set on the row the
+        learning receivers may already have made when a targeted title was assigned)."""
         from lms.learning.models import ProgramState, ProgramStatus
 
         with self._session() as s:
-            status = ProgramStatus(
-                user_id=user.id, program_id=program.id, state=ProgramState(state), required_total=required,
-                required_done=required if state == "completed" else done,
-                started_on=started_on or date.today().replace(month=1, day=15), due_on=due_on,
-                completed_at=completed_at,
-            )
-            s.add(status)
+            status = s.scalar(sa.select(ProgramStatus).where(ProgramStatus.user_id == user.id,
+                                                             ProgramStatus.program_id == program.id))
+            if status is None:
+                status = ProgramStatus(user_id=user.id, program_id=program.id)
+                s.add(status)
+            status.state, status.required_total = ProgramState(state), required
+            status.required_done = required if state == "completed" else done
+            status.started_on = started_on or date.today().replace(month=1, day=15)
+            status.due_on, status.completed_at = due_on, completed_at
         return status

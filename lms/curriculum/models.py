@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import str_enum, utcnow
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.documents.models import Document
+    from lms.organisation.models import Locality, Title
 
 
 class ModuleKind(enum.StrEnum):
@@ -63,7 +68,7 @@ class Program(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    titles: Mapped[list] = relationship("Title", secondary=program_titles, order_by="Title.name")
+    titles: Mapped[list[Title]] = relationship("Title", secondary=program_titles, order_by="Title.name")
     items: Mapped[list[ProgramModule]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="ProgramModule.position"
     )
@@ -108,7 +113,7 @@ class Module(db.Model):
     )
     published: Mapped[ModuleRevision | None] = relationship(foreign_keys=[published_revision_id],
                                                             post_update=True)
-    localities: Mapped[list] = relationship("Locality", secondary=module_localities)
+    localities: Mapped[list[Locality]] = relationship("Locality", secondary=module_localities)
 
     def __repr__(self) -> str:
         return f"<Module {self.code}>"
@@ -144,7 +149,9 @@ class ModuleRevision(db.Model):
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="revision", cascade="all, delete-orphan", order_by="Lesson.position"
     )
-    documents: Mapped[list] = relationship("Document", secondary=revision_citations, order_by="Document.issued_on")
+    documents: Mapped[list[Document]] = relationship(
+        "Document", secondary=revision_citations, order_by="Document.issued_on"
+    )
 
     @property
     def is_draft(self) -> bool:

@@ -55,6 +55,15 @@ class ModuleStatus(db.Model):
     completed_revision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("module_revisions.id"))
     completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Work done before `since` no longer counts (a re-study revision or a lapsed refresher reset it).
+    since: Mapped[datetime | None]
+    lessons_total: Mapped[int] = mapped_column(default=0)
+    lessons_done: Mapped[int] = mapped_column(default=0)
+    quiz_passed_at: Mapped[datetime | None]
+    assignment_passed_at: Mapped[datetime | None]
+
+    module = relationship("Module")
+    completed_revision = relationship("ModuleRevision", foreign_keys=[completed_revision_id])
 
 
 class ProgramState(enum.StrEnum):
@@ -87,5 +96,149 @@ class ProgramStatus(db.Model):
     completed_at: Mapped[datetime | None]
     valid_until: Mapped[date | None] = mapped_column(sa.Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cycle: Mapped[int] = mapped_column(default=1)  # 2, 3 ... after each lapsed refresher
 
     program = relationship("Program")
+
+
+class ModuleRule(db.Model):
+    """What completes a module, as the module configures it (lessons, quiz, assignment)."""
+
+    __tablename__ = "module_rules"
+
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True)
+    require_lessons: Mapped[bool] = mapped_column(default=True)
+    require_quiz: Mapped[bool] = mapped_column(default=False)
+    require_assignment: Mapped[bool] = mapped_column(default=False)
+    # Minimum assignment score (0-10 scale); None: the grader's pass/fail decides.
+    assignment_pass_mark: Mapped[float | None]
+
+
+class QuestionKind(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true_false"
+    SHORT = "short"
+
+
+class Quiz(db.Model):
+    """A module's quiz: pass mark, attempt limit and an optional time limit enforced on the server."""
+
+    __tablename__ = "quizzes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    pass_percent: Mapped[int] = mapped_column(default=70)
+    max_attempts: Mapped[int | None]
+    time_limit_minutes: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    questions: Mapped[list[QuizQuestion]] = relationship(
+        back_populates="quiz", cascade="all, delete-orphan", order_by="QuizQuestion.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Quiz {self.module_id}>"
+
+
+class QuizQuestion(db.Model):
+    __tablename__ = "quiz_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind))
+    category: Mapped[str] = mapped_column(sa.String(255), default="")
+    title: Mapped[str] = mapped_column(sa.String(255), default="")
+    text: Mapped[str] = mapped_column(sa.Text)
+    feedback: Mapped[str] = mapped_column(sa.Text, default="")  # general feedback shown with results
+
+    quiz: Mapped[Quiz] = relationship(back_populates="questions")
+    choices: Mapped[list[QuizChoice]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="QuizChoice.position"
+    )
+
+
+class QuizChoice(db.Model):
+    """An answer option (or, for short answer, an accepted answer); weight is the fraction of the points."""
+
+    __tablename__ = "quiz_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_questions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.Text)
+    weight: Mapped[float] = mapped_column(default=0.0)  # 1.0 right, 0 wrong, 0.5 half, negative penalty
+    feedback: Mapped[str] = mapped_column(sa.Text, default="")
+
+    question: Mapped[QuizQuestion] = relationship(back_populates="choices")
+
+
+class QuizAttempt(db.Model):
+    """One attempt; `layout` keeps the question and answer order drawn for it."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "user_id", "number"),
+        sa.Index("ix_quiz_attempts_user", "user_id", "quiz_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    layout: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"q": id, "c": [choice ids]}]
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    score_percent: Mapped[float | None]
+    passed: Mapped[bool | None]
+    late: Mapped[bool] = mapped_column(default=False)
+
+    quiz: Mapped[Quiz] = relationship()
+
+
+class Certificate(db.Model):
+    """Issued on program completion; the name, unit and program are kept as they were on that day."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.Index("ix_certificates_user", "user_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"))
+    cycle: Mapped[int] = mapped_column(default=1)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    unit_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    program_name: Mapped[str] = mapped_column(sa.String(255))
+    hours: Mapped[int | None]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[date | None] = mapped_column(sa.Date)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.user_id} {self.program_id}>"
+
+
+class LearningEvent(db.Model):
+    """An append-only learning record shaped like an xAPI statement, written with the change it records."""
+
+    __tablename__ = "learning_events"
+    __table_args__ = (sa.Index("ix_learning_events_user", "user_id", "timestamp"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    verb: Mapped[str] = mapped_column(sa.String(20))  # launched, experienced, completed, passed, failed, submitted
+    object_type: Mapped[str] = mapped_column(sa.String(20))  # lesson, module, quiz, program, assignment
+    object_id: Mapped[int]
+    object_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    revision_id: Mapped[int | None]
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+    stored: Mapped[datetime] = mapped_column(default=utcnow, index=True)

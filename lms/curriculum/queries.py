@@ -1,0 +1,89 @@
+"""Read-side queries for curriculum pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lms.curriculum.models import FlagStatus, Lesson, Module, ModuleKind, ModuleRevision, ReviewFlag
+from lms.extensions import db
+
+
+def ordered_items(program, locality) -> list:
+    """A program's published modules for a trainee: local topics of their own locality (or its province)
+    first, then the others in program order; local topics of other localities are left out."""
+    mine = {locality.id, locality.parent_id} - {None} if locality is not None else set()
+    local, others = [], []
+    for item in program.items:
+        module = item.module
+        if module.published_revision_id is None:
+            continue
+        if module.kind == ModuleKind.LOCAL_TOPIC:
+            if {loc.id for loc in module.localities} & mine:
+                local.append(item)
+            continue
+        others.append(item)
+    return local + others
+
+
+def published_lesson(module: Module, key: str) -> Lesson | None:
+    if module.published_revision_id is None:
+        return None
+    return db.session.scalar(sa.select(Lesson).where(Lesson.revision_id == module.published_revision_id,
+                                                     Lesson.key == key))
+
+
+def module_titles(module_ids) -> dict[int, str]:
+    """The title a module goes by: its published revision's, else its draft's."""
+    ids = list(set(module_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ModuleRevision.module_id, ModuleRevision.title, ModuleRevision.number)
+        .join(Module, Module.id == ModuleRevision.module_id)
+        .where(ModuleRevision.module_id.in_(ids),
+               sa.or_(ModuleRevision.id == Module.published_revision_id, ModuleRevision.number.is_(None)))
+    ).all()
+    titles: dict[int, str] = {}
+    for module_id, title, _number in sorted(rows, key=lambda r: r.number is None):
+        titles.setdefault(module_id, title)
+    return titles
+
+
+def recent_closed_flags(limit: int = 30) -> sa.Select:
+    return (sa.select(ReviewFlag).where(ReviewFlag.status != FlagStatus.OPEN)
+            .options(selectinload(ReviewFlag.module), selectinload(ReviewFlag.new_document))
+            .order_by(ReviewFlag.resolved_at.desc(), ReviewFlag.id.desc()).limit(limit))
+
+
+def authoring_modules() -> sa.Select:
+    return sa.select(Module).options(selectinload(Module.published)).order_by(Module.code)
+
+
+def drafts_of(module_ids) -> dict[int, ModuleRevision]:
+    ids = list(module_ids)
+    if not ids:
+        return {}
+    return {r.module_id: r for r in db.session.scalars(
+        sa.select(ModuleRevision).where(ModuleRevision.module_id.in_(ids), ModuleRevision.number.is_(None)))}
+
+
+def open_flag_counts(module_ids) -> dict[int, int]:
+    ids = list(module_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(ReviewFlag.module_id, sa.func.count()).where(ReviewFlag.module_id.in_(ids),
+                                                               ReviewFlag.status == FlagStatus.OPEN)
+        .group_by(ReviewFlag.module_id)).all())
+
+
+def citing_modules(document) -> list[tuple[Module, str]]:
+    """Modules whose published revision cites the document, with that revision's title."""
+    from lms.curriculum.models import revision_citations
+
+    return db.session.execute(
+        sa.select(Module, ModuleRevision.title)
+        .join(ModuleRevision, Module.published_revision_id == ModuleRevision.id)
+        .join(revision_citations, revision_citations.c.revision_id == ModuleRevision.id)
+        .where(revision_citations.c.document_id == document.id).order_by(Module.code)
+    ).all()

@@ -1,0 +1,97 @@
+"""Trainee pages (my curriculum, module, lesson) and the lecturers' review queue."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import signals
+from lms.access import roles_required, signed_in
+from lms.accounts.models import Role
+from lms.curriculum import queries, services
+from lms.curriculum.forms import DismissFlagForm, kind_labels
+from lms.curriculum.models import Lesson, Module, ModuleRevision, ReviewFlag
+from lms.errors import DomainError
+from lms.extensions import db
+
+bp = Blueprint("curriculum", __name__)
+
+
+@bp.route("/my/curriculum")
+@signed_in
+def my_curriculum():
+    programs = services.programs_for_user(current_user)
+    locality = current_user.unit.locality if current_user.unit else None
+    cards = [(program, queries.ordered_items(program, locality)) for program in programs]
+    return render_template("curriculum/my_curriculum.html", cards=cards, kinds=kind_labels(), locality=locality)
+
+
+@bp.route("/modules/<int:module_id>")
+@signed_in
+def module_page(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    revision = module.published
+    if revision is None:
+        abort(404)
+    flags = db.session.scalars(services.open_flags([module.id])).all()
+    return render_template("curriculum/module.html", module=module, revision=revision, flags=flags,
+                           kinds=kind_labels())
+
+
+@bp.route("/lessons/<int:lesson_id>")
+@signed_in
+def lesson_page(lesson_id: int):
+    lesson = db.get_or_404(Lesson, lesson_id)
+    revision: ModuleRevision = lesson.revision
+    module = revision.module
+    if module.published_revision_id != revision.id:
+        # An older revision's lesson leads to the same lesson in the current one; drafts stay hidden.
+        current = queries.published_lesson(module, lesson.key) if not revision.is_draft else None
+        if current is None:
+            abort(404)
+        return redirect(url_for("curriculum.lesson_page", lesson_id=current.id))
+    if current_user.has_role(Role.TRAINEE):
+        signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
+        db.session.commit()
+    lessons = revision.lessons
+    index = lessons.index(lesson)
+    flags = db.session.scalars(services.open_flags([module.id])).all()
+    return render_template(
+        "curriculum/lesson.html", lesson=lesson, revision=revision, module=module, flags=flags,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@bp.route("/reviews")
+@roles_required(Role.LECTURER, Role.ADMIN)
+def reviews():
+    return _reviews_page({})
+
+
+def _reviews_page(forms: dict, status: int = 200):
+    flags = db.session.scalars(services.open_flags()).all()
+    titles = queries.module_titles([f.module_id for f in flags])
+    for flag in flags:
+        forms.setdefault(flag.id, DismissFlagForm(prefix=f"flag{flag.id}"))
+    closed = db.session.scalars(queries.recent_closed_flags()).all()
+    return render_template("curriculum/reviews.html", flags=flags, forms=forms, titles=titles,
+                           closed=closed), status
+
+
+@bp.route("/reviews/<int:flag_id>/dismiss", methods=["POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def dismiss(flag_id: int):
+    flag = db.get_or_404(ReviewFlag, flag_id)
+    form = DismissFlagForm(prefix=f"flag{flag.id}")
+    if not form.validate_on_submit():
+        return _reviews_page({flag.id: form}, 400)
+    try:
+        services.dismiss_flag(current_user, flag, form.reason.data)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(url_for("curriculum.reviews"))
+    db.session.commit()
+    flash(_("Đã bỏ qua yêu cầu rà soát học phần %(code)s.", code=flag.module.code), "success")
+    return redirect(url_for("curriculum.reviews"))

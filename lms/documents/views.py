@@ -1,0 +1,63 @@
+"""The document registry pages for lecturers and training admins."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import roles_required
+from lms.accounts.models import Role
+from lms.documents import services
+from lms.documents.forms import DocumentForm, kind_labels, relation_labels, status_labels
+from lms.documents.models import Document
+from lms.errors import DomainError
+from lms.extensions import db
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+@bp.route("/")
+@roles_required(Role.LECTURER, Role.ADMIN)
+def index():
+    query = services.documents_select()
+    q = (request.args.get("q") or "").strip()
+    if q:
+        query = query.where(sa.or_(Document.code_key.contains(services.fold_code(q)),
+                                   Document.title.ilike(f"%{q}%")))
+    page = db.paginate(query, per_page=50)
+    return render_template("documents/index.html", page=page, q=q, kinds=kind_labels(), statuses=status_labels())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def new():
+    documents = db.session.scalars(services.documents_select()).all()
+    form = DocumentForm(documents=documents)
+    if form.validate_on_submit():
+        by_id = {d.id: d for d in documents}
+        try:
+            document = services.register_document(
+                current_user, code=form.code.data, kind=form.kind.data, number=form.number.data,
+                issuer=form.issuer.data, issued_on=form.issued_on.data, title=form.title.data,
+                term=form.term.data, summary=form.summary.data,
+                relations=[(kind, by_id.get(target)) for kind, target in form.relation_rows()])
+        except DomainError as refused:
+            db.session.rollback()
+            form.code.errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(_("Đã đăng ký văn bản %(code)s.", code=document.code), "success")
+            return redirect(url_for("documents.show", document_id=document.id))
+    return render_template("documents/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:document_id>")
+@roles_required(Role.LECTURER, Role.ADMIN)
+def show(document_id: int):
+    from lms.curriculum.queries import citing_modules
+
+    document = db.get_or_404(Document, document_id)
+    return render_template("documents/show.html", document=document, kinds=kind_labels(),
+                           statuses=status_labels(), relations=relation_labels(),
+                           citing=citing_modules(document))

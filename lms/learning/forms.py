@@ -1,0 +1,37 @@
+"""Forms for quiz authoring, completion rules and certificate revocation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DecimalField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class QuizSettingsForm(FlaskForm):
+    title = StringField(_l("Tên bài kiểm tra"), validators=[DataRequired(), Length(max=255)])
+    pass_percent = IntegerField(_l("Điểm đạt (%)"), validators=[DataRequired(), NumberRange(1, 100)])
+    max_attempts = IntegerField(_l("Số lượt làm tối đa (để trống: không giới hạn)"),
+                                validators=[Optional(), NumberRange(1, 100)])
+    time_limit_minutes = IntegerField(_l("Thời gian làm bài, phút (để trống: không giới hạn)"),
+                                      validators=[Optional(), NumberRange(1, 600)])
+    submit = SubmitField(_l("Lưu cài đặt"))
+
+
+class ModuleRuleForm(FlaskForm):
+    require_lessons = BooleanField(_l("Hoàn thành mọi bài học"))
+    require_quiz = BooleanField(_l("Đạt bài kiểm tra"))
+    require_assignment = BooleanField(_l("Bài thu hoạch được chấm đạt"))
+    assignment_pass_mark = DecimalField(_l("Điểm đạt bài thu hoạch (thang 10; để trống: theo kết luận chấm)"),
+                                        places=1, validators=[Optional(), NumberRange(0, 10)])
+    submit = SubmitField(_l("Lưu điều kiện hoàn thành"))
+
+
+class GiftImportForm(FlaskForm):
+    gift_file = FileField(_l("Tệp GIFT (.gift, .txt)"))
+    gift_text = TextAreaField(_l("Hoặc dán nội dung GIFT"), render_kw={"rows": 8})
+    submit = SubmitField(_l("Nhập câu hỏi"))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)],
+                           render_kw={"rows": 3})
+    submit = SubmitField(_l("Thu hồi chứng nhận"))

@@ -1,0 +1,135 @@
+"""Read side of the learning records: the trainee dashboard, the learning record, module status panels."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
+from lms.extensions import db
+from lms.learning.models import (
+    Certificate,
+    LearningEvent,
+    LessonProgress,
+    ModuleState,
+    ModuleStatus,
+    ProgramState,
+    ProgramStatus,
+)
+
+DUE_SOON_DAYS = 14
+
+
+@dataclass
+class ModuleDue:
+    program: Program
+    module: Module
+    due_on: date
+    state: ModuleState
+
+
+@dataclass
+class Dashboard:
+    programs: list[ProgramStatus] = field(default_factory=list)
+    due_soon: list[ModuleDue] = field(default_factory=list)
+    overdue: list[ModuleDue] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+    resume: Lesson | None = None
+    module_states: dict[int, ModuleState] = field(default_factory=dict)
+
+
+def resume_lesson(user_id: int) -> Lesson | None:
+    """The published lesson the trainee last worked on and has not finished ("continue where I left off")."""
+    return db.session.scalars(
+        sa.select(Lesson)
+        .join(Module, Module.published_revision_id == Lesson.revision_id)
+        .join(LessonProgress, sa.and_(LessonProgress.module_id == Module.id, LessonProgress.lesson_key == Lesson.key))
+        .where(LessonProgress.user_id == user_id, LessonProgress.completed_at.is_(None))
+        .order_by(LessonProgress.last_seen_at.desc(), LessonProgress.id.desc())
+        .limit(1)
+    ).first()
+
+
+def dashboard(user_id: int, today: date | None = None) -> Dashboard:
+    today = today or date.today()
+    board = Dashboard()
+    board.programs = db.session.scalars(
+        sa.select(ProgramStatus).where(ProgramStatus.user_id == user_id)
+        .options(selectinload(ProgramStatus.program).selectinload(Program.items).selectinload(ProgramModule.module)
+                 .selectinload(Module.published))
+        .join(Program).order_by(Program.name)
+    ).all()
+    module_ids = {item.module_id for s in board.programs for item in s.program.items}
+    board.module_states = dict(db.session.execute(
+        sa.select(ModuleStatus.module_id, ModuleStatus.state)
+        .where(ModuleStatus.user_id == user_id, ModuleStatus.module_id.in_(module_ids))).all()) if module_ids else {}
+    for status in board.programs:
+        if status.state == ProgramState.COMPLETED:
+            continue
+        for item in status.program.items:
+            state = board.module_states.get(item.module_id, ModuleState.NOT_STARTED)
+            if not item.required or item.due_days is None or state == ModuleState.COMPLETED:
+                continue
+            due = ModuleDue(status.program, item.module, status.started_on + timedelta(days=item.due_days), state)
+            if due.due_on < today:
+                board.overdue.append(due)
+            elif due.due_on <= today + timedelta(days=DUE_SOON_DAYS):
+                board.due_soon.append(due)
+    board.certificates = db.session.scalars(
+        sa.select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())).all()
+    board.resume = resume_lesson(user_id)
+    return board
+
+
+def learning_record(user_id: int, limit: int = 200) -> list[LearningEvent]:
+    return db.session.scalars(sa.select(LearningEvent).where(LearningEvent.user_id == user_id)
+                              .order_by(LearningEvent.timestamp.desc(), LearningEvent.id.desc()).limit(limit)).all()
+
+
+def module_status(user_id: int, module_id: int) -> ModuleStatus | None:
+    return db.session.scalars(sa.select(ModuleStatus).where(ModuleStatus.user_id == user_id,
+                                                            ModuleStatus.module_id == module_id)).one_or_none()
+
+
+def completed_lesson_ids(user_id: int, lesson_ids: list[int]) -> set[int]:
+    if not lesson_ids:
+        return set()
+    return set(db.session.scalars(sa.select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids),
+        LessonProgress.completed_at.is_not(None))))
+
+
+@dataclass
+class LessonChange:
+    title: str
+    kind: str  # added, removed, changed
+    diff: list[tuple[str, str]]  # (css class, line)
+
+
+def changes_since(module: Module, old_revision_id: int | None) -> tuple[list[ModuleRevision], list[LessonChange]]:
+    """Revisions published after the one the trainee completed, and a per-lesson diff of what changed."""
+    if module.published is None or old_revision_id is None:
+        return [], []
+    old = db.session.get(ModuleRevision, old_revision_id)
+    newer = db.session.scalars(sa.select(ModuleRevision).where(
+        ModuleRevision.module_id == module.id, ModuleRevision.number > old.number,
+        ModuleRevision.number.is_not(None)).order_by(ModuleRevision.number)).all()
+    before = {lesson.key: lesson for lesson in old.lessons}
+    after = {lesson.key: lesson for lesson in module.published.lessons}
+    changes = []
+    for key, lesson in after.items():
+        previous = before.get(key)
+        if previous is None:
+            changes.append(LessonChange(lesson.title, "added", []))
+        elif previous.body_md != lesson.body_md or previous.title != lesson.title:
+            lines = difflib.unified_diff(previous.body_md.splitlines(), lesson.body_md.splitlines(), lineterm="", n=1)
+            diff = [("ins" if ln.startswith("+") else "del" if ln.startswith("-") else "ctx", ln)
+                    for ln in list(lines)[2:] if not ln.startswith("@@")]
+            changes.append(LessonChange(lesson.title, "changed", diff))
+    for key, lesson in before.items():
+        if key not in after:
+            changes.append(LessonChange(lesson.title, "removed", []))
+    return newer, changes

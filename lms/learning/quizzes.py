@@ -1,0 +1,223 @@
+"""Quizzes: authoring (settings, GIFT import), attempts with a per-attempt shuffled layout, grading."""
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from lms import audit
+from lms.accounts.models import Role, User
+from lms.curriculum.models import Module
+from lms.db import utcnow
+from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lms.extensions import db
+from lms.learning import gift
+from lms.learning.models import QuestionKind, Quiz, QuizAttempt, QuizChoice, QuizQuestion
+from lms.learning.services import record_event, record_quiz_passed
+
+# Answers that arrive this long after the deadline still count (network latency on slow intranets).
+GRACE_SECONDS = 30
+_random = random.SystemRandom()
+
+
+def ensure_author(actor: User | None) -> None:
+    """Lecturers and admins author quizzes; None is the command line."""
+    if actor is not None and not actor.has_role(Role.LECTURER, Role.ADMIN):
+        raise NotAllowed(_("Chỉ giảng viên hoặc quản trị mới soạn được bài kiểm tra."))
+
+
+def quiz_for(module_id: int) -> Quiz | None:
+    return db.session.scalars(sa.select(Quiz).where(Quiz.module_id == module_id)).one_or_none()
+
+
+def get_or_create_quiz(actor: User | None, module: Module) -> Quiz:
+    ensure_author(actor)
+    quiz = quiz_for(module.id)
+    if quiz is None:
+        title = module.published.title if module.published else module.code
+        quiz = Quiz(module_id=module.id, title=_("Kiểm tra: %(title)s", title=title)[:255])
+        db.session.add(quiz)
+        db.session.flush()
+    return quiz
+
+
+def save_quiz_settings(actor: User | None, quiz: Quiz, *, title: str, pass_percent: int,
+                       max_attempts: int | None, time_limit_minutes: int | None) -> Quiz:
+    """Pass mark (percent), attempt limit and time limit (None: unlimited)."""
+    ensure_author(actor)
+    if not 0 < pass_percent <= 100:
+        raise InvalidInput(_("Điểm đạt phải từ 1 đến 100%."))
+    quiz.title, quiz.pass_percent = title.strip(), pass_percent
+    quiz.max_attempts, quiz.time_limit_minutes = max_attempts or None, time_limit_minutes or None
+    audit.record(actor, "quiz.settings", quiz, pass_percent=pass_percent, max_attempts=max_attempts,
+                 time_limit_minutes=time_limit_minutes)
+    db.session.flush()
+    return quiz
+
+
+def import_gift(actor: User | None, quiz: Quiz, source: str) -> int:
+    """Add every question of a GIFT text, or none: any problem raises InvalidInput listing them all by line."""
+    ensure_author(actor)
+    parsed, problems = gift.parse(source)
+    if problems:
+        raise InvalidInput(_("Không nhập câu hỏi nào: tệp GIFT có lỗi."), [str(p) for p in problems])
+    position = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(QuizQuestion.position), 0))
+                                 .where(QuizQuestion.quiz_id == quiz.id))
+    for item in parsed:
+        position += 1
+        question = QuizQuestion(quiz_id=quiz.id, position=position, kind=item.kind, category=item.category[:255],
+                                title=item.title[:255], text=item.text, feedback=item.feedback)
+        question.choices = [QuizChoice(position=i, text=c.text, weight=c.weight, feedback=c.feedback)
+                            for i, c in enumerate(item.choices)]
+        db.session.add(question)
+    audit.record(actor, "quiz.import_gift", quiz, questions=len(parsed))
+    db.session.flush()
+    return len(parsed)
+
+
+def delete_question(actor: User | None, question: QuizQuestion) -> None:
+    ensure_author(actor)
+    audit.record(actor, "quiz.delete_question", question.quiz, question_id=question.id)
+    db.session.delete(question)
+    db.session.flush()
+
+
+# --- attempts ------------------------------------------------------------------------------------------------
+
+def attempts_of(user: User, quiz: Quiz) -> list[QuizAttempt]:
+    return db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id,
+                                                           QuizAttempt.quiz_id == quiz.id)
+                              .order_by(QuizAttempt.number)).all()
+
+
+def open_attempt(user: User, quiz: Quiz) -> QuizAttempt | None:
+    now = utcnow()
+    for attempt in attempts_of(user, quiz):
+        if attempt.submitted_at is None and (attempt.deadline_at is None or attempt.deadline_at > now):
+            return attempt
+    return None
+
+
+def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
+    """Continue the open attempt or start a new one within the limit, with its own shuffled layout."""
+    if not quiz.questions:
+        raise InvalidInput(_("Bài kiểm tra chưa có câu hỏi."))
+    current = open_attempt(user, quiz)
+    if current is not None:
+        return current
+    attempts = attempts_of(user, quiz)
+    _close_expired(attempts)
+    if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
+        raise Conflict(_("Bạn đã dùng hết %(n)d lượt làm bài.", n=quiz.max_attempts))
+    now = utcnow()
+    questions = list(quiz.questions)
+    _random.shuffle(questions)
+    layout = []
+    for question in questions:
+        choice_ids = [c.id for c in question.choices]
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            _random.shuffle(choice_ids)
+        layout.append({"q": question.id, "c": choice_ids})
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, user_id=user.id, number=len(attempts) + 1, started_at=now, layout=layout, answers={},
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError as clash:  # a concurrent request started the same attempt number
+        raise Conflict(_("Lượt làm bài vừa được mở ở một cửa sổ khác; vui lòng tải lại trang.")) from clash
+    record_event(user.id, "launched", "quiz", quiz.id, quiz.title)
+    db.session.flush()
+    return attempt
+
+
+def _close_expired(attempts: list[QuizAttempt]) -> None:
+    """Attempts whose time ran out without a submission are graded as they stand (nothing answered)."""
+    now = utcnow()
+    for attempt in attempts:
+        if attempt.submitted_at is None and attempt.deadline_at is not None and attempt.deadline_at <= now:
+            _grade(attempt, {}, late=True)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip().casefold()
+
+
+def _score(question: QuizQuestion, answer) -> float:
+    by_id = {c.id: c for c in question.choices}
+    if question.kind == QuestionKind.SHORT:
+        given = _normalise(answer if isinstance(answer, str) else "")
+        return max((c.weight for c in question.choices if _normalise(c.text) == given and given), default=0.0)
+    chosen = [by_id[i] for i in (answer or []) if i in by_id]
+    if question.kind == QuestionKind.MULTIPLE:
+        return max(0.0, min(1.0, sum(c.weight for c in chosen)))
+    return max(0.0, chosen[0].weight) if len(chosen) == 1 else 0.0
+
+
+def _grade(attempt: QuizAttempt, answers: dict, *, late: bool) -> QuizAttempt:
+    quiz = attempt.quiz
+    questions = {q.id: q for q in quiz.questions}
+    total = 0.0
+    kept = {}
+    for item in attempt.layout:
+        question = questions.get(item["q"])
+        if question is None:
+            continue
+        answer = answers.get(str(question.id))
+        kept[str(question.id)] = answer
+        total += _score(question, answer)
+    count = len([i for i in attempt.layout if i["q"] in questions]) or 1
+    attempt.answers = kept
+    attempt.score_percent = round(100 * total / count, 1)
+    attempt.passed = attempt.score_percent >= quiz.pass_percent
+    attempt.submitted_at = utcnow()
+    attempt.late = late
+    result = {"score": {"scaled": round(attempt.score_percent / 100, 4), "raw": attempt.score_percent,
+                        "min": 0, "max": 100}, "success": attempt.passed, "completion": True}
+    record_event(attempt.user_id, "submitted", "quiz", quiz.id, quiz.title, result=result)
+    record_event(attempt.user_id, "passed" if attempt.passed else "failed", "quiz", quiz.id, quiz.title,
+                 result=result)
+    if attempt.passed:
+        record_quiz_passed(attempt.user_id, db.session.get(Module, quiz.module_id), attempt.submitted_at)
+    db.session.flush()
+    return attempt
+
+
+def submit_attempt(user: User, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
+    """Grade an attempt once. After the time limit (plus a short grace) the answers are not counted."""
+    if attempt.user_id != user.id:
+        raise NotFound()
+    locked = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.id == attempt.id).with_for_update()
+                                .execution_options(populate_existing=True)).one()
+    if locked.submitted_at is not None:
+        return locked  # a double submit changes nothing
+    late = locked.deadline_at is not None and utcnow() > locked.deadline_at + timedelta(seconds=GRACE_SECONDS)
+    return _grade(locked, {} if late else answers, late=late)
+
+
+def review(attempt: QuizAttempt) -> list[dict]:
+    """Each question of a graded attempt in its shuffled order with the answer given, the right ones and feedback."""
+    questions = {q.id: q for q in attempt.quiz.questions}
+    rows = []
+    for item in attempt.layout:
+        question = questions.get(item["q"])
+        if question is None:
+            continue
+        by_id = {c.id: c for c in question.choices}
+        answer = (attempt.answers or {}).get(str(question.id))
+        chosen = [by_id[i] for i in (answer or []) if i in by_id] if question.kind != QuestionKind.SHORT else []
+        rows.append({
+            "question": question,
+            "choices": [by_id[i] for i in item["c"] if i in by_id],
+            "chosen": chosen,
+            "text_answer": answer if question.kind == QuestionKind.SHORT else None,
+            "score": _score(question, answer),
+            "right": [c for c in question.choices if c.weight > 0],
+        })
+    return rows

@@ -1,0 +1,41 @@
+"""Reactions to other domains' signals; each only flushes, the sender's transaction commits."""
+from __future__ import annotations
+
+from lms import signals
+from lms.accounts.models import Role
+from lms.learning import services
+
+_connected = False
+
+
+def on_lesson_viewed(_sender=None, *, user, lesson, **_extra) -> None:
+    """A trainee opened a lesson: record the start (idempotent) and a launched/experienced event."""
+    if user.has_role(Role.TRAINEE) and not lesson.revision.is_draft:
+        services.start_lesson(user, lesson)
+
+
+def on_revision_published(_sender=None, *, module, revision, **_extra) -> None:
+    """A re-study revision puts earlier completions into review; a minor one keeps them."""
+    services.on_revision_published(module, revision)
+
+
+def on_assignment_graded(_sender=None, *, user, module, passed, score=None, graded_at=None, **_extra) -> None:
+    """An assignment grade at or above the module's pass mark satisfies its assignment rule."""
+    services.record_assignment_graded(user, module, passed, score, graded_at)
+
+
+def on_titles_changed(_sender=None, *, user, **_extra) -> None:
+    """New titles bring new required programs: create their ProgramStatus rows."""
+    services.ensure_program_statuses(user)
+
+
+def connect() -> None:
+    """Connect the receivers once (blueprint import may happen for several apps in one process)."""
+    global _connected
+    if _connected:
+        return
+    signals.lesson_viewed.connect(on_lesson_viewed)
+    signals.revision_published.connect(on_revision_published)
+    signals.assignment_graded.connect(on_assignment_graded)
+    signals.titles_changed.connect(on_titles_changed)
+    _connected = True

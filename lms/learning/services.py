@@ -1,0 +1,464 @@
+"""Learning rules: lesson progress, module and program statuses, re-study, refreshers, certificates.
+
+Statuses are kept current incrementally: each change recounts one trainee's one module (or one program) in
+SQL under a row lock, never by loading every record. Every change appends a learning event in the same
+transaction (see `record_event`).
+"""
+from __future__ import annotations
+
+import calendar
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from lms import audit
+from lms.accounts.models import AssignmentKind, TitleAssignment, User
+from lms.accounts.services import ensure_can_manage
+from lms.curriculum.models import Lesson, Module, Program, ProgramModule, program_titles
+from lms.db import utcnow
+from lms.errors import Conflict, InvalidInput
+from lms.extensions import db
+from lms.learning.models import (
+    Certificate,
+    LearningEvent,
+    LessonProgress,
+    ModuleRule,
+    ModuleState,
+    ModuleStatus,
+    ProgramState,
+    ProgramStatus,
+)
+
+# A heartbeat never adds more than the real time since the previous one, and never more than this.
+HEARTBEAT_CAP_SECONDS = 60
+CERTIFICATE_CODE_BYTES = 18  # 144 bits of randomness
+
+
+def _insert(model):
+    """INSERT for the session's dialect, so that ON CONFLICT works on SQLite and PostgreSQL alike."""
+    name = db.session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- the learning record -------------------------------------------------------------------------------------
+
+def record_event(user_id: int, verb: str, object_type: str, object_id: int, name: str = "", *,
+                 revision_id: int | None = None, result: dict | None = None,
+                 at: datetime | None = None) -> LearningEvent:
+    """Append one xAPI-shaped statement to the learning record, in the current transaction."""
+    now = utcnow()
+    event = LearningEvent(uuid=str(uuid.uuid4()), user_id=user_id, verb=verb, object_type=object_type,
+                          object_id=object_id, object_name=(name or "")[:255], revision_id=revision_id,
+                          result=result, timestamp=at or now, stored=now)
+    db.session.add(event)
+    return event
+
+
+# --- lesson progress -----------------------------------------------------------------------------------------
+
+def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
+    """Create the progress row unless it exists; True when this call created it."""
+    stmt = (
+        _insert(LessonProgress)
+        .values(user_id=user.id, lesson_id=lesson.id, lesson_key=lesson.key, module_id=lesson.revision.module_id,
+                revision_id=lesson.revision_id, started_at=now, last_seen_at=now, seconds_spent=0)
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+        .returning(LessonProgress.id)
+    )
+    return db.session.execute(stmt).scalar() is not None
+
+
+def start_lesson(user: User, lesson: Lesson) -> bool:
+    """Record that the trainee opened a lesson (idempotent); True the first time."""
+    now = utcnow()
+    created = _insert_progress(user, lesson, now)
+    if not created:
+        db.session.execute(sa.update(LessonProgress)
+                           .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+                           .values(last_seen_at=now))
+    status = lock_module_status(user.id, lesson.revision.module_id)
+    if status.state == ModuleState.NOT_STARTED:
+        status.state = ModuleState.IN_PROGRESS
+        _touch_programs(user.id, status.module_id)
+    record_event(user.id, "launched" if created else "experienced", "lesson", lesson.id, lesson.title,
+                 revision_id=lesson.revision_id)
+    db.session.flush()
+    return created
+
+
+def complete_lesson(user: User, lesson: Lesson) -> bool:
+    """Mark a lesson complete (idempotent: a double click or concurrent requests complete it once)."""
+    if lesson.revision.is_draft:
+        raise InvalidInput(_("Bài học này chưa được xuất bản."))
+    now = utcnow()
+    _insert_progress(user, lesson, now)
+    # Lock the module status first: completions of one module by one trainee then run one after another.
+    status = lock_module_status(user.id, lesson.revision.module_id)
+    not_done = LessonProgress.completed_at.is_(None)
+    if status.since is not None:
+        not_done = not_done | (LessonProgress.completed_at < status.since)
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id, not_done)
+        .values(completed_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    record_event(user.id, "completed", "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
+    refresh_module_status(user.id, lesson.revision.module, status)
+    db.session.flush()
+    return True
+
+
+def heartbeat(user: User, lesson: Lesson) -> int:
+    """Add the time on task since the last beat, bounded by the real elapsed time and a cap; seconds added."""
+    now = utcnow()
+    progress = db.session.scalars(
+        sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    ).one_or_none()
+    if progress is None:
+        return 0
+    previous = progress.last_seen_at
+    elapsed = int((now - previous).total_seconds())
+    added = max(0, min(elapsed, HEARTBEAT_CAP_SECONDS))
+    # Only the beat that still sees the previous timestamp counts: concurrent beats cannot add twice.
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.id == progress.id, LessonProgress.last_seen_at == previous)
+        .values(seconds_spent=LessonProgress.seconds_spent + added, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(progress)
+    return added if result.rowcount == 1 else 0
+
+
+# --- module status -------------------------------------------------------------------------------------------
+
+def module_rule(module_id: int) -> ModuleRule:
+    return db.session.get(ModuleRule, module_id) or ModuleRule(
+        module_id=module_id, require_lessons=True, require_quiz=False, require_assignment=False)
+
+
+def save_module_rule(actor: User | None, module: Module, *, require_lessons: bool, require_quiz: bool,
+                     require_assignment: bool, assignment_pass_mark: float | None) -> ModuleRule:
+    """Set what completes a module (lecturers and admins)."""
+    from lms.learning.quizzes import ensure_author
+
+    ensure_author(actor)
+    if not (require_lessons or require_quiz or require_assignment):
+        raise InvalidInput(_("Cần chọn ít nhất một điều kiện hoàn thành."))
+    rule = db.session.get(ModuleRule, module.id)
+    if rule is None:
+        rule = ModuleRule(module_id=module.id)
+        db.session.add(rule)
+    rule.require_lessons, rule.require_quiz = require_lessons, require_quiz
+    rule.require_assignment, rule.assignment_pass_mark = require_assignment, assignment_pass_mark
+    audit.record(actor, "module_rule.save", module, require_lessons=require_lessons, require_quiz=require_quiz,
+                 require_assignment=require_assignment, assignment_pass_mark=assignment_pass_mark)
+    db.session.flush()
+    return rule
+
+
+def lock_module_status(user_id: int, module_id: int) -> ModuleStatus:
+    """The trainee's status row for a module, created if missing, locked for this transaction."""
+    db.session.execute(
+        _insert(ModuleStatus)
+        .values(user_id=user_id, module_id=module_id, state=ModuleState.NOT_STARTED, updated_at=utcnow(),
+                lessons_total=0, lessons_done=0)
+        .on_conflict_do_nothing(index_elements=["user_id", "module_id"])
+    )
+    return db.session.scalars(
+        sa.select(ModuleStatus)
+        .where(ModuleStatus.user_id == user_id, ModuleStatus.module_id == module_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _lessons_done(user_id: int, module: Module, since: datetime | None) -> tuple[int, int]:
+    """(lessons in the published revision, those the trainee completed), matched by lesson key."""
+    if module.published_revision_id is None:
+        return 0, 0
+    done = sa.exists().where(
+        LessonProgress.user_id == user_id, LessonProgress.module_id == module.id,
+        LessonProgress.lesson_key == Lesson.key, LessonProgress.completed_at.is_not(None),
+    )
+    if since is not None:
+        done = done.where(LessonProgress.completed_at >= since)
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(done))
+        .select_from(Lesson).where(Lesson.revision_id == module.published_revision_id)
+    ).one()
+    return row[0], row[1]
+
+
+def _counts(moment: datetime | None, since: datetime | None) -> bool:
+    return moment is not None and (since is None or moment >= since)
+
+
+def refresh_module_status(user_id: int, module: Module, status: ModuleStatus | None = None) -> ModuleStatus:
+    """Recount one trainee's module against its completion rule (the status row must be locked)."""
+    status = status or lock_module_status(user_id, module.id)
+    rule = module_rule(module.id)
+    status.lessons_total, status.lessons_done = _lessons_done(user_id, module, status.since)
+    complete = True
+    if rule.require_lessons:
+        complete &= status.lessons_done >= status.lessons_total
+    if rule.require_quiz:
+        complete &= _counts(status.quiz_passed_at, status.since)
+    if rule.require_assignment:
+        complete &= _counts(status.assignment_passed_at, status.since)
+    started = status.lessons_done > 0 or _counts(status.quiz_passed_at, status.since)
+    if complete and status.state != ModuleState.COMPLETED:
+        status.state = ModuleState.COMPLETED
+        status.completed_at = utcnow()
+        status.completed_revision_id = module.published_revision_id
+        record_event(user_id, "completed", "module", module.id,
+                     module.published.title if module.published else module.code,
+                     revision_id=module.published_revision_id)
+        db.session.flush()
+        _touch_programs(user_id, module.id)
+    elif not complete and status.state == ModuleState.NOT_STARTED and started:
+        status.state = ModuleState.IN_PROGRESS
+        _touch_programs(user_id, module.id)
+    db.session.flush()
+    return status
+
+
+def record_quiz_passed(user_id: int, module: Module, at: datetime) -> None:
+    status = lock_module_status(user_id, module.id)
+    status.quiz_passed_at = at
+    refresh_module_status(user_id, module, status)
+
+
+def record_assignment_graded(user: User, module: Module, passed: bool, score: float | None,
+                             graded_at: datetime | None) -> None:
+    """An assignment grade counts when passed and, if the module sets one, at or above its pass mark."""
+    rule = module_rule(module.id)
+    ok = bool(passed) and (rule.assignment_pass_mark is None
+                           or (score is not None and score >= rule.assignment_pass_mark))
+    at = graded_at or utcnow()
+    status = lock_module_status(user.id, module.id)
+    status.assignment_passed_at = at if ok else None
+    record_event(user.id, "passed" if ok else "failed", "assignment", module.id,
+                 module.published.title if module.published else module.code,
+                 result={"success": ok, **({"score": {"raw": score}} if score is not None else {})}, at=at)
+    refresh_module_status(user.id, module, status)
+
+
+# --- program status ------------------------------------------------------------------------------------------
+
+def programs_for(user_id: int, day: date | None = None) -> sa.Select:
+    """Active programs aimed at a title the user holds or is planned for on `day`."""
+    day = day or date.today()
+    titles = sa.select(TitleAssignment.title_id).where(
+        TitleAssignment.user_id == user_id,
+        TitleAssignment.kind.in_([AssignmentKind.HELD, AssignmentKind.PLANNED]),
+        TitleAssignment.start_date <= day,
+        sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= day),
+    )
+    return (sa.select(Program).where(Program.active, Program.id.in_(
+        sa.select(program_titles.c.program_id).where(program_titles.c.title_id.in_(titles))))
+        .order_by(Program.name))
+
+
+def _required_total(program_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ProgramModule)
+                             .where(ProgramModule.program_id == program_id, ProgramModule.required))
+
+
+def _due_on(program_id: int, start: date) -> date | None:
+    days = db.session.scalar(sa.select(sa.func.max(ProgramModule.due_days))
+                             .where(ProgramModule.program_id == program_id, ProgramModule.required))
+    return start + timedelta(days=days) if days is not None else None
+
+
+def _done_count(program_id: int, user_id) -> sa.ScalarSelect:
+    ms = aliased(ModuleStatus)
+    return (
+        sa.select(sa.func.count()).select_from(ms)
+        .join(ProgramModule, ProgramModule.module_id == ms.module_id)
+        .where(ProgramModule.program_id == program_id, ProgramModule.required, ms.user_id == user_id,
+               ms.state == ModuleState.COMPLETED)
+        .scalar_subquery()
+    )
+
+
+def ensure_program_statuses(user: User) -> list[ProgramStatus]:
+    """Create the user's missing ProgramStatus rows and start new cycles where a refresher lapsed."""
+    today = date.today()
+    programs = db.session.scalars(programs_for(user.id, today)).all()
+    have = set(db.session.scalars(sa.select(ProgramStatus.program_id).where(ProgramStatus.user_id == user.id)))
+    for program in programs:
+        if program.id in have:
+            continue
+        created = db.session.execute(
+            _insert(ProgramStatus)
+            .values(user_id=user.id, program_id=program.id, state=ProgramState.NOT_STARTED,
+                    required_total=_required_total(program.id), required_done=0, started_on=today,
+                    due_on=_due_on(program.id, today), updated_at=utcnow(), cycle=1)
+            .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
+            .returning(ProgramStatus.id)
+        ).scalar()
+        if created is not None:
+            refresh_program_status(user.id, program.id)
+    lapsed = db.session.scalars(sa.select(ProgramStatus).where(
+        ProgramStatus.user_id == user.id, ProgramStatus.state == ProgramState.COMPLETED,
+        ProgramStatus.valid_until.is_not(None), ProgramStatus.valid_until < today)).all()
+    for status in lapsed:
+        start_new_cycle(status)
+    db.session.flush()
+    return db.session.scalars(sa.select(ProgramStatus).where(ProgramStatus.user_id == user.id)).all()
+
+
+def _touch_programs(user_id: int, module_id: int) -> None:
+    """Recount the user's programs that include this module."""
+    program_ids = db.session.scalars(
+        sa.select(ProgramStatus.program_id)
+        .join(ProgramModule, ProgramModule.program_id == ProgramStatus.program_id)
+        .where(ProgramStatus.user_id == user_id, ProgramModule.module_id == module_id)
+    ).all()
+    for program_id in program_ids:
+        refresh_program_status(user_id, program_id)
+
+
+def refresh_program_status(user_id: int, program_id: int) -> ProgramStatus | None:
+    """Recount one trainee's program (locked); completing it issues the certificate."""
+    status = db.session.scalars(
+        sa.select(ProgramStatus)
+        .where(ProgramStatus.user_id == user_id, ProgramStatus.program_id == program_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
+    if status is None:
+        return None
+    status.required_total = _required_total(program_id)
+    status.required_done = db.session.scalar(sa.select(_done_count(program_id, user_id)))
+    if status.state == ProgramState.COMPLETED:
+        return status
+    if status.required_total and status.required_done >= status.required_total:
+        _complete_program(status)
+    elif status.state == ProgramState.NOT_STARTED:
+        started = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ModuleStatus)
+            .join(ProgramModule, ProgramModule.module_id == ModuleStatus.module_id)
+            .where(ProgramModule.program_id == program_id, ModuleStatus.user_id == user_id,
+                   ModuleStatus.state != ModuleState.NOT_STARTED))
+        if started:
+            status.state = ProgramState.IN_PROGRESS
+    db.session.flush()
+    return status
+
+
+def _complete_program(status: ProgramStatus) -> None:
+    program = db.session.get(Program, status.program_id)
+    now = utcnow()
+    status.state = ProgramState.COMPLETED
+    status.completed_at = now
+    status.valid_until = add_months(now.date(), program.validity_months) if program.validity_months else None
+    user = db.session.get(User, status.user_id)
+    issue_certificate(user, program, status)
+    record_event(user.id, "completed", "program", program.id, program.name)
+
+
+def start_new_cycle(status: ProgramStatus) -> None:
+    """A refresher lapsed: the trainee is due again; certificates and events of earlier cycles stay."""
+    now = utcnow()
+    required = sa.select(ProgramModule.module_id).where(ProgramModule.program_id == status.program_id,
+                                                        ProgramModule.required)
+    db.session.execute(
+        sa.update(ModuleStatus)
+        .where(ModuleStatus.user_id == status.user_id, ModuleStatus.module_id.in_(required))
+        .values(state=ModuleState.NOT_STARTED, since=now, lessons_done=0, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    today = now.date()
+    status.cycle += 1
+    status.state = ProgramState.NOT_STARTED
+    status.started_on = today
+    status.due_on = _due_on(status.program_id, today)
+    status.completed_at = None
+    status.valid_until = None
+    status.required_done = 0
+    db.session.flush()
+
+
+def refresh_lapsed(today: date | None = None) -> int:
+    """Start a new cycle for every refresher that lapsed before `today` (run daily); how many."""
+    today = today or date.today()
+    lapsed = db.session.scalars(sa.select(ProgramStatus).where(
+        ProgramStatus.state == ProgramState.COMPLETED, ProgramStatus.valid_until.is_not(None),
+        ProgramStatus.valid_until < today)).all()
+    for status in lapsed:
+        start_new_cycle(status)
+    return len(lapsed)
+
+
+# --- content updates -----------------------------------------------------------------------------------------
+
+def on_revision_published(module: Module, revision) -> int:
+    """A re-study revision puts completed trainees into needs_review; minor revisions keep completions."""
+    if not revision.requires_restudy:
+        return 0
+    now = utcnow()
+    count = db.session.execute(
+        sa.update(ModuleStatus)
+        .where(ModuleStatus.module_id == module.id, ModuleStatus.state == ModuleState.COMPLETED,
+               sa.or_(ModuleStatus.completed_revision_id.is_(None),
+                      ModuleStatus.completed_revision_id != revision.id))
+        .values(state=ModuleState.NEEDS_REVIEW, since=now, lessons_done=0, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    programs = sa.select(ProgramModule.program_id).where(ProgramModule.module_id == module.id,
+                                                         ProgramModule.required)
+    reviewing = sa.select(ModuleStatus.user_id).where(ModuleStatus.module_id == module.id,
+                                                      ModuleStatus.state == ModuleState.NEEDS_REVIEW)
+    # One UPDATE recounts every affected program in progress (a completed cycle keeps its certificate).
+    db.session.execute(
+        sa.update(ProgramStatus)
+        .where(ProgramStatus.program_id.in_(programs), ProgramStatus.user_id.in_(reviewing),
+               ProgramStatus.state != ProgramState.COMPLETED)
+        .values(required_done=_done_count(ProgramStatus.program_id, ProgramStatus.user_id), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return count
+
+
+# --- certificates --------------------------------------------------------------------------------------------
+
+def issue_certificate(user: User, program: Program, status: ProgramStatus) -> Certificate:
+    certificate = Certificate(
+        code=secrets.token_urlsafe(CERTIFICATE_CODE_BYTES), user_id=user.id, program_id=program.id,
+        cycle=status.cycle, full_name=user.full_name, unit_name=user.unit.name if user.unit else "",
+        program_name=program.name, hours=program.hours, issued_at=utcnow(), valid_until=status.valid_until,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def revoke_certificate(actor: User, certificate: Certificate, reason: str) -> None:
+    """An admin revokes a certificate with a reason (audited); verification then says it is revoked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Cần ghi lý do thu hồi."))
+    ensure_can_manage(actor, db.session.get(User, certificate.user_id))
+    if certificate.revoked_at is not None:
+        raise Conflict(_("Chứng nhận này đã bị thu hồi."))
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_by_id = actor.id
+    audit.record(actor, "certificate.revoke", certificate, reason=reason)
+    db.session.flush()

@@ -1,0 +1,306 @@
+"""Trainee progress actions, quizzes, the learning record, quiz authoring, and certificates."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.access import public, roles_required, signed_in
+from lms.accounts.models import Role, User
+from lms.accounts.services import ensure_can_manage
+from lms.curriculum.models import Lesson, Module
+from lms.errors import DomainError, InvalidInput, NotAllowed
+from lms.extensions import db
+from lms.learning import queries, quizzes, receivers, services
+from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
+from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+
+bp = Blueprint("learning", __name__)
+certificates_bp = Blueprint("certificates", __name__)
+receivers.connect()
+
+
+def lesson_url(lesson: Lesson) -> str | None:
+    """The curriculum's lesson page when that blueprint is installed."""
+    if "curriculum.lesson_page" in current_app.view_functions:
+        return url_for("curriculum.lesson_page", lesson_id=lesson.id)
+    return None
+
+
+def module_url(module_id: int) -> str | None:
+    if "curriculum.module_page" in current_app.view_functions:
+        return url_for("curriculum.module_page", module_id=module_id)
+    return None
+
+
+STATE_LABELS = {
+    "not_started": _l("Chưa bắt đầu"), "in_progress": _l("Đang học"), "completed": _l("Đã hoàn thành"),
+    "needs_review": _l("Cần ôn lại nội dung cập nhật"),
+}
+VERB_LABELS = {
+    "launched": _l("Bắt đầu"), "experienced": _l("Xem lại"), "completed": _l("Hoàn thành"),
+    "passed": _l("Đạt"), "failed": _l("Chưa đạt"), "submitted": _l("Nộp bài"),
+}
+OBJECT_LABELS = {
+    "lesson": _l("Bài học"), "module": _l("Học phần"), "quiz": _l("Bài kiểm tra"), "program": _l("Chương trình"),
+    "assignment": _l("Bài thu hoạch"),
+}
+KIND_LABELS = {
+    "single": _l("Một lựa chọn"), "multiple": _l("Nhiều lựa chọn"), "true_false": _l("Đúng/Sai"),
+    "short": _l("Trả lời ngắn"),
+}
+
+
+def _choice_label(question, choice) -> str:
+    if question.kind == QuestionKind.TRUE_FALSE:
+        return _("Đúng") if choice.text == "true" else _("Sai")
+    return choice.text
+
+
+def _dashboard():
+    services.ensure_program_statuses(current_user)
+    db.session.commit()
+    return queries.dashboard(current_user.id)
+
+
+@bp.app_context_processor
+def _learning_helpers():
+    def program_status(program_id):
+        return db.session.scalars(sa.select(ProgramStatus).where(
+            ProgramStatus.user_id == current_user.id, ProgramStatus.program_id == program_id)).one_or_none()
+
+    return {
+        "learning_lesson_url": lesson_url, "learning_module_url": module_url,
+        "learning_dashboard": _dashboard,
+        "learning_completed_lessons": lambda ids: queries.completed_lesson_ids(current_user.id, ids),
+        "learning_module_status": lambda module_id: queries.module_status(current_user.id, module_id),
+        "learning_program_status": program_status,
+        "learning_quiz": quizzes.quiz_for,
+        "learning_changes": queries.changes_since,
+        "learning_today": date.today,
+        "learning_state_label": lambda state: STATE_LABELS.get(str(state), str(state)),
+        "learning_verb_label": lambda verb: VERB_LABELS.get(verb, verb),
+        "learning_object_label": lambda kind: OBJECT_LABELS.get(kind, kind),
+        "learning_kind_label": lambda kind: KIND_LABELS.get(str(kind), str(kind)),
+        "learning_choice_label": _choice_label,
+    }
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --- lesson progress -----------------------------------------------------------------------------------------
+
+@bp.route("/learning/lessons/<int:lesson_id>/complete", methods=["POST"])
+@signed_in
+def complete_lesson(lesson_id: int):
+    lesson = db.get_or_404(Lesson, lesson_id)
+    if services.complete_lesson(current_user, lesson):
+        flash(_("Đã đánh dấu hoàn thành bài học."), "success")
+    db.session.commit()
+    return redirect(_back(lesson_url(lesson) or url_for("home.index")))
+
+
+@bp.route("/learning/lessons/<int:lesson_id>/heartbeat", methods=["POST"])
+@signed_in
+def heartbeat(lesson_id: int):
+    lesson = db.get_or_404(Lesson, lesson_id)
+    added = services.heartbeat(current_user, lesson)
+    db.session.commit()
+    return jsonify(added=added)
+
+
+@bp.route("/my/record")
+@signed_in
+def my_record():
+    events = queries.learning_record(current_user.id)
+    return render_template("learning/record.html", events=events)
+
+
+# --- quizzes (trainee) ---------------------------------------------------------------------------------------
+
+@bp.route("/learning/modules/<int:module_id>/quiz")
+@signed_in
+def quiz(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    quiz = quizzes.quiz_for(module.id) or abort(404)
+    attempts = quizzes.attempts_of(current_user, quiz)
+    return render_template("learning/quiz.html", module=module, quiz=quiz, attempts=attempts,
+                           open_attempt=quizzes.open_attempt(current_user, quiz))
+
+
+@bp.route("/learning/modules/<int:module_id>/quiz/start", methods=["POST"])
+@signed_in
+def start_quiz(module_id: int):
+    quiz = quizzes.quiz_for(module_id) or abort(404)
+    try:
+        attempt = quizzes.start_attempt(current_user, quiz)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(url_for("learning.quiz", module_id=module_id))
+    db.session.commit()
+    return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> QuizAttempt:
+    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    if attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/learning/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@signed_in
+def attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("learning.result", attempt_id=attempt.id))
+    if request.method == "POST":
+        answers = {}
+        for item in attempt.layout:
+            key = f"q{item['q']}"
+            values = request.form.getlist(key)
+            answers[str(item["q"])] = values[0] if values and _is_short(attempt, item["q"]) else [
+                int(v) for v in values if v.isdigit()]
+        attempt = quizzes.submit_attempt(current_user, attempt, answers)
+        db.session.commit()
+        if attempt.late:
+            flash(_("Bài làm nộp sau khi hết giờ nên các câu trả lời không được tính."), "warning")
+        return redirect(url_for("learning.result", attempt_id=attempt.id))
+    questions = {q.id: q for q in attempt.quiz.questions}
+    items = [(questions[i["q"]], [c for cid in i["c"] for c in questions[i["q"]].choices if c.id == cid])
+             for i in attempt.layout if i["q"] in questions]
+    return render_template("learning/attempt.html", attempt=attempt, items=items, QuestionKind=QuestionKind)
+
+
+def _is_short(attempt: QuizAttempt, question_id: int) -> bool:
+    question = db.session.get(QuizQuestion, question_id)
+    return question is not None and question.kind == QuestionKind.SHORT
+
+
+@bp.route("/learning/attempts/<int:attempt_id>/result")
+@signed_in
+def result(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted_at is None:
+        return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+    module = db.session.get(Module, attempt.quiz.module_id)
+    return render_template("learning/result.html", attempt=attempt, rows=quizzes.review(attempt), module=module,
+                           QuestionKind=QuestionKind)
+
+
+# --- authoring -----------------------------------------------------------------------------------------------
+
+@bp.route("/learning/manage")
+@roles_required(Role.LECTURER, Role.ADMIN)
+def manage():
+    modules = db.session.scalars(sa.select(Module).order_by(Module.code)).all()
+    return render_template("learning/manage.html", modules=modules)
+
+
+@bp.route("/learning/manage/modules/<int:module_id>", methods=["GET", "POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def manage_module(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    quiz = quizzes.quiz_for(module.id)
+    rule = services.module_rule(module.id)
+    settings = QuizSettingsForm(obj=quiz, prefix="settings")
+    rules = ModuleRuleForm(obj=rule, prefix="rule")
+    gift_form = GiftImportForm(prefix="gift")
+    problems: list[str] = []
+    action = request.form.get("action")
+    if action == "settings" and settings.validate_on_submit():
+        quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
+        quizzes.save_quiz_settings(current_user, quiz, **{k: settings.data[k] for k in (
+            "title", "pass_percent", "max_attempts", "time_limit_minutes")})
+        db.session.commit()
+        flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
+        return redirect(url_for("learning.manage_module", module_id=module.id))
+    if action == "rule" and rules.validate_on_submit():
+        try:
+            services.save_module_rule(current_user, module, require_lessons=rules.require_lessons.data,
+                                      require_quiz=rules.require_quiz.data,
+                                      require_assignment=rules.require_assignment.data,
+                                      assignment_pass_mark=float(rules.assignment_pass_mark.data)
+                                      if rules.assignment_pass_mark.data is not None else None)
+        except InvalidInput as bad:
+            db.session.rollback()
+            rules.require_lessons.errors = [bad.message]
+        else:
+            db.session.commit()
+            flash(_("Đã lưu điều kiện hoàn thành."), "success")
+            return redirect(url_for("learning.manage_module", module_id=module.id))
+    if action == "gift" and gift_form.validate_on_submit():
+        upload = gift_form.gift_file.data
+        source = upload.read().decode("utf-8-sig", errors="replace") if upload else (gift_form.gift_text.data or "")
+        try:
+            quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
+            added = quizzes.import_gift(current_user, quiz, source)
+        except InvalidInput as bad:
+            db.session.rollback()
+            flash(bad.message, "danger")
+            problems = bad.problems
+            quiz = quizzes.quiz_for(module.id)
+        else:
+            db.session.commit()
+            flash(_("Đã nhập %(n)d câu hỏi.", n=added), "success")
+            return redirect(url_for("learning.manage_module", module_id=module.id))
+    if quiz is not None and not settings.is_submitted():
+        settings = QuizSettingsForm(obj=quiz, prefix="settings", formdata=None)
+    return render_template("learning/manage_module.html", module=module, quiz=quiz, settings=settings,
+                           rules=rules, gift_form=gift_form, problems=problems, QuestionKind=QuestionKind)
+
+
+@bp.route("/learning/manage/questions/<int:question_id>/delete", methods=["POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def delete_question(question_id: int):
+    question = db.get_or_404(QuizQuestion, question_id)
+    module_id = question.quiz.module_id
+    quizzes.delete_question(current_user, question)
+    db.session.commit()
+    flash(_("Đã xóa câu hỏi."), "success")
+    return redirect(url_for("learning.manage_module", module_id=module_id))
+
+
+# --- certificates --------------------------------------------------------------------------------------------
+
+@certificates_bp.route("/certificates/<int:certificate_id>")
+@signed_in
+def show(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if certificate.user_id != current_user.id:
+        try:
+            ensure_can_manage(current_user, db.session.get(User, certificate.user_id))
+        except NotAllowed:
+            abort(404)
+    return render_template("learning/certificate.html", certificate=certificate,
+                           revoke_form=RevokeForm() if current_user.has_role(Role.ADMIN) else None)
+
+
+@certificates_bp.route("/verify/<code>")
+@public
+def verify(code: str):
+    certificate = db.session.scalars(sa.select(Certificate).where(Certificate.code == code)).one_or_none()
+    status = 200 if certificate else 404
+    return render_template("learning/verify.html", certificate=certificate), status
+
+
+@certificates_bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required(Role.ADMIN)
+def revoke(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("Cần ghi lý do thu hồi."), "danger")
+        return redirect(url_for("certificates.show", certificate_id=certificate.id))
+    services.revoke_certificate(current_user, certificate, form.reason.data)
+    db.session.commit()
+    flash(_("Đã thu hồi chứng nhận."), "success")
+    return redirect(url_for("certificates.show", certificate_id=certificate.id))

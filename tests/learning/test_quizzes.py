@@ -1,0 +1,164 @@
+"""Taking quizzes: per-attempt shuffled order, grading with partial credit, pass mark, attempt and time limits."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.extensions import db
+from lms.learning import quizzes
+from lms.learning.models import LearningEvent, ModuleRule, ModuleState, ModuleStatus, Quiz, QuizAttempt
+
+DATA = Path(__file__).parent / "data"
+BANK = (DATA / "llct_boi_duong_bi_thu_xa.gift").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def quiz_module(app, make):
+    module = make.learning_module(title="Nghị quyết 32-NQ/TW")
+    with app.test_request_context():
+        from lms.curriculum.models import Module
+
+        quiz = quizzes.get_or_create_quiz(None, db.session.get(Module, module.id))
+        quizzes.import_gift(None, quiz, BANK)
+        quizzes.save_quiz_settings(None, quiz, title="Kiểm tra Nghị quyết 32", pass_percent=80, max_attempts=2,
+                                   time_limit_minutes=None)
+        db.session.add(ModuleRule(module_id=module.id, require_lessons=False, require_quiz=True))
+        db.session.commit()
+    return module
+
+
+def _start(client, module):
+    response = client.post(f"/learning/modules/{module.id}/quiz/start")
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _right_answers(app, attempt_id) -> dict:
+    """Form data answering every question of an attempt correctly."""
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        data = {}
+        for question in attempt.quiz.questions:
+            right = [c for c in question.choices if c.weight > 0]
+            if question.kind == "short":
+                data[f"q{question.id}"] = right[-1].text.upper()  # case does not matter
+            elif question.kind == "multiple":
+                data[f"q{question.id}"] = [str(c.id) for c in right]
+            else:
+                data[f"q{question.id}"] = str(max(right, key=lambda c: c.weight).id)
+        return data
+
+
+def test_each_attempt_stores_its_own_shuffled_order(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    page = client.get(f"/learning/modules/{quiz_module.id}/quiz")
+    assert "Kiểm tra Nghị quyết 32" in page.get_data(as_text=True)
+    layouts = set()
+    with app.app_context():
+        from lms.accounts.models import User
+
+        trainee = db.session.scalars(sa.select(User).where(User.username == "hocvien")).one()
+        quiz = db.session.scalars(sa.select(Quiz)).one()
+        quiz.max_attempts = None
+        for _ in range(6):
+            attempt = quizzes.start_attempt(trainee, quiz)
+            layouts.add(tuple(item["q"] for item in attempt.layout))
+            quizzes.submit_attempt(trainee, attempt, {})
+        db.session.commit()
+    assert len(layouts) > 1  # 7! orders: six attempts in one order would be a broken shuffle
+
+
+def test_a_perfect_attempt_passes_and_completes_the_module(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    attempt_id = _start(client, quiz_module)
+    page = client.get(f"/learning/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Cán bộ trong diện quy hoạch" in page
+    response = client.post(f"/learning/attempts/{attempt_id}", data=_right_answers(app, attempt_id))
+    assert response.headers["Location"].endswith(f"/learning/attempts/{attempt_id}/result")
+    result = client.get(f"/learning/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Điểm: 100.0%" in result
+    assert "Đạt" in result
+    assert "Đúng. Nghị quyết được ban hành ngày 26 tháng 5 năm 2014." in result  # the chosen answer's feedback
+    assert "Xem lại phần I của Nghị quyết." in result  # general feedback
+    with app.app_context():
+        status = db.session.scalars(sa.select(ModuleStatus)).one()
+        assert status.state == ModuleState.COMPLETED
+        verbs = [e.verb for e in db.session.scalars(sa.select(LearningEvent).order_by(LearningEvent.id))]
+        assert verbs == ["launched", "submitted", "passed", "completed"]
+    # A second submit of the same attempt changes nothing.
+    client.post(f"/learning/attempts/{attempt_id}", data={})
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).score_percent == 100.0
+
+
+def test_partial_credit_and_the_pass_mark(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    attempt_id = _start(client, quiz_module)
+    answers = _right_answers(app, attempt_id)
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        multiple = next(q for q in attempt.quiz.questions if q.kind == "multiple")
+        half = next(c for c in multiple.choices if c.weight == 0.5)
+        wrong = next(c for c in multiple.choices if c.weight < 0)
+    answers[f"q{multiple.id}"] = [str(half.id)]  # 0.5 of a point
+    client.post(f"/learning/attempts/{attempt_id}", data=answers)
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.score_percent == round(100 * 6.5 / 7, 1)
+        assert attempt.passed is True  # 92.9 >= 80
+    second = _start(client, quiz_module)
+    answers = _right_answers(app, second)
+    answers[f"q{multiple.id}"] = [str(half.id), str(wrong.id)]  # the penalty cancels the credit
+    for key in list(answers)[:1]:
+        answers.pop(key)
+    client.post(f"/learning/attempts/{second}", data=answers)
+    with app.app_context():
+        assert db.session.get(QuizAttempt, second).score_percent < 80
+        assert db.session.get(QuizAttempt, second).passed is False
+
+
+def test_the_attempt_limit_holds(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    for _ in range(2):
+        attempt_id = _start(client, quiz_module)
+        client.post(f"/learning/attempts/{attempt_id}", data={})
+    response = client.post(f"/learning/modules/{quiz_module.id}/quiz/start", follow_redirects=True)
+    assert "Bạn đã dùng hết 2 lượt làm bài." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 2
+
+
+def test_the_time_limit_is_enforced_on_the_server(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    with app.app_context():
+        db.session.scalars(sa.select(Quiz)).one().time_limit_minutes = 10
+        db.session.commit()
+    attempt_id = _start(client, quiz_module)
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.deadline_at is not None
+        attempt.deadline_at = attempt.started_at - timedelta(minutes=1)  # the ten minutes are long gone
+        db.session.commit()
+    response = client.post(f"/learning/attempts/{attempt_id}", data=_right_answers(app, attempt_id),
+                           follow_redirects=True)
+    assert "hết giờ" in response.get_data(as_text=True)
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert (attempt.late, attempt.score_percent, attempt.passed) == (True, 0.0, False)
+
+
+def test_another_trainees_attempt_is_not_found(app, make, client, auth, quiz_module):
+    make.user("hocvien")
+    make.user("khac")
+    auth.login("hocvien")
+    attempt_id = _start(client, quiz_module)
+    auth.logout()
+    auth.login("khac")
+    assert client.get(f"/learning/attempts/{attempt_id}").status_code == 404
+    assert client.post(f"/learning/attempts/{attempt_id}", data={}).status_code == 404
