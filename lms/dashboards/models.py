@@ -3,8 +3,8 @@
 A dashboard page must not join every program status to its trainee, unit, locality and titles on each
 request (at national scale that join alone costs more than the whole page budget on SQLite). This table
 carries those keys next to the status, so each figure is one scan of narrow rows with no join. It is derived
-data: `lms.dashboards.facts` keeps it in step with the ORM writes that change its sources, and
-`flask lms dashboards rebuild` recomputes it from scratch.
+data: database triggers (lms.dashboards.triggers) keep it in step with every write to its sources, ORM or
+plain SQL, and `flask lms dashboards rebuild` recomputes it from scratch.
 
 A status appears once per title the trainee holds (any period; `title_from`/`title_to` let queries pick the
 titles held on the day asked), or once with no title. `title_rank` 1 marks the one row every status has, so

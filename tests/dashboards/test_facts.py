@@ -1,4 +1,4 @@
-"""The completion facts follow every ORM write to their sources, and a rebuild gives the same rows."""
+"""The completion facts follow every write to their sources, ORM or plain SQL; a rebuild gives the same rows."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -77,3 +77,12 @@ def test_rebuild_gives_the_rows_kept_incrementally(ctx, nation):
     before = _rows()
     assert facts.rebuild(db.session.connection()) == len(before)
     assert _rows() == before
+
+
+def test_plain_sql_updates_are_followed_too(ctx, nation):
+    # The learning records recount statuses with UPDATE statements that no ORM event sees.
+    db.session.execute(sa.update(ProgramStatus).where(ProgramStatus.user_id == nation.cuong.id)
+                       .values(state=ProgramState.COMPLETED).execution_options(synchronize_session=False))
+    assert _totals(nation).completed == 3
+    db.session.execute(sa.delete(TitleAssignment).where(TitleAssignment.user_id == nation.dung.id))
+    assert _totals(nation, title_id=nation.secretary.id).total == 2
