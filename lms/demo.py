@@ -131,4 +131,7 @@ def load_demo() -> dict[str, int]:
             accounts.assign_title(None, user, titles[code], AssignmentKind.PLANNED, SINCE)
         summary["users"] += 1
     db.session.flush()
+    from lms.delivery.demo import load_delivery_demo
+
+    summary.update(load_delivery_demo())
     return summary

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    if not has_request_context():  # command line and service code outside a request
+    if not has_request_context():  # the command line and background work speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale

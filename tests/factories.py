@@ -246,3 +246,60 @@ class Factories:
             status.started_on = started_on or date.today().replace(month=1, day=15)
             status.due_on, status.completed_at = due_on, completed_at
         return status
+
+    # --- delivery ----------------------------------------------------------------------------------
+
+    def training_class(self, *, program=None, module=None, unit: Unit | None = None, mode=None,
+                       capacity: int = 30, lecturers=(), code: str | None = None, starts_on: date | None = None):
+        from lms.curriculum.models import Module, Program
+        from lms.delivery.models import DeliveryMode, TrainingClass
+
+        n = next(_seq)
+        if program is None and module is None:
+            module = self.module()
+        unit = unit or self.unit()
+        with self._session() as s:
+            start = starts_on or date(2026, 9, 1)
+            klass = TrainingClass(
+                code=code or f"L-{n}", name=f"Lớp {n}", program=s.get(Program, program.id) if program else None,
+                module=s.get(Module, module.id) if module else None, mode=mode or DeliveryMode.CONCENTRATED,
+                starts_on=start, ends_on=date(start.year, 12, 15), place="Hội trường A", capacity=capacity,
+                unit=s.get(Unit, unit.id),
+            )
+            klass.lecturers = [s.get(User, u.id) for u in lecturers]
+            s.add(klass)
+        return klass
+
+    def nomination(self, klass, trainee: User, state=None):
+        from lms.delivery.models import Nomination, NominationState, TrainingClass
+
+        with self._session() as s:
+            nomination = Nomination(training_class=s.get(TrainingClass, klass.id), trainee=s.get(User, trainee.id),
+                                    state=state or NominationState.ENROLLED)
+            s.add(nomination)
+        return nomination
+
+    def trip(self, klass, *, module=None, deadline=None, criteria=None, pass_mark: int = 50):
+        from datetime import datetime
+
+        from lms.curriculum.models import Module
+        from lms.delivery.models import FieldTrip, RubricCriterion, TrainingClass
+
+        with self._session() as s:
+            k = s.get(TrainingClass, klass.id)
+            module_id = module.id if module else (k.module_id or k.program.items[0].module_id)
+            trip = FieldTrip(
+                training_class=k, module=s.get(Module, module_id), topic="Xây dựng nông thôn mới",
+                site="Xã Dân Hóa", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 3),
+                instructions_md="Viết bài thu hoạch.", instructions_html="<p>Viết bài thu hoạch.</p>",
+                deadline=deadline or datetime(2099, 1, 1), pass_mark=pass_mark,
+            )
+            trip.criteria = [
+                RubricCriterion(position=i, name=name, weight=weight, levels=levels)
+                for i, (name, weight, levels) in enumerate(criteria or [
+                    ("Nội dung", 2, ["Chưa đạt", "Đạt", "Tốt"]),
+                    ("Liên hệ thực tiễn", 1, ["Chưa đạt", "Đạt", "Tốt"]),
+                ])
+            ]
+            s.add(trip)
+        return trip

@@ -62,12 +62,13 @@ def new_module():
                                             locality_ids=form.locality_ids.data or ())
         except DomainError as refused:
             db.session.rollback()
-            form.code.errors.append(refused.message)
+            field = form.locality_ids if form.kind.data == "local_topic" and not form.locality_ids.data else form.code
+            field.errors.append(refused.message)
         else:
             db.session.commit()
             flash(_("Đã tạo học phần %(code)s. Hãy soạn các bài học.", code=module.code), "success")
             return redirect(url_for("authoring.edit", module_id=module.id))
-    return render_template("curriculum/author/new_module.html", form=form)
+    return render_template("curriculum/author/new_module.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/modules/<int:module_id>/settings", methods=["GET", "POST"])
@@ -179,7 +180,8 @@ def publish(module_id: int):
               "success")
         return redirect(url_for("authoring.history", module_id=module.id))
     diff = diff_revisions(module.published, draft) if module.published else None
-    return render_template("curriculum/author/publish.html", module=module, draft=draft, form=form, diff=diff)
+    return render_template("curriculum/author/publish.html", module=module, draft=draft, form=form,
+                           diff=diff), 400 if form.errors else 200
 
 
 @bp.route("/modules/<int:module_id>/history")
@@ -225,6 +227,7 @@ def _program_form(program: Program | None = None) -> ProgramForm:
         form.title_ids.data = [t.id for t in program.titles]
         form.required_theory_level.data = program.required_theory_level
         form.hours.data, form.validity_months.data = program.hours, program.validity_months
+        form.active.data = program.active
         for position, item in enumerate(program.items, start=1):
             entry = form.new_item()
             entry.form.module_id.data, entry.form.required.data = item.module_id, item.required
@@ -245,7 +248,7 @@ def _save_program(program: Program | None):
                 description=form.description.data or "", title_ids=form.title_ids.data or (),
                 items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
                 required_theory_level=form.required_theory_level.data, hours=form.hours.data,
-                validity_months=form.validity_months.data)
+                validity_months=form.validity_months.data, active=form.active.data)
         except DomainError as refused:
             db.session.rollback()
             form.code.errors.extend(getattr(refused, "problems", None) or [refused.message])

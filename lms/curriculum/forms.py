@@ -138,6 +138,7 @@ class ProgramForm(FlaskForm):
     required_theory_level = SelectField(_l("Trình độ lý luận chính trị tối thiểu"), coerce=int, choices=[])
     hours = IntegerField(_l("Số giờ"), validators=[Optional(), NumberRange(0, 10000)])
     validity_months = IntegerField(_l("Thời hạn hiệu lực (tháng)"), validators=[Optional(), NumberRange(0, 600)])
+    active = BooleanField(_l("Đang áp dụng"), default=True)
     items = FieldList(FormField(ProgramItemForm), min_entries=0)
     save = SubmitField(_l("Lưu chương trình"))
     add_item = SubmitField(_l("Thêm học phần"))

@@ -321,7 +321,7 @@ def _ensure_program_author(actor) -> None:
 
 def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=(),
                  items=(), required_theory_level: int = 0, hours: int | None = None,
-                 validity_months: int | None = None) -> Program:
+                 validity_months: int | None = None, active: bool | None = None) -> Program:
     """Create or update a program: its target titles and its ordered (module, required, due_days) items."""
     from lms.accounts.models import TheoryLevel
     from lms.organisation.models import Title
@@ -364,6 +364,8 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
     program.hours = None if hours is None else int(hours)
     program.validity_months = None if validity_months is None else int(validity_months)
     program.titles = sorted(titles, key=lambda t: t.name)
+    if active is not None:
+        program.active = bool(active)
     existing = {item.module_id: item for item in program.items}
     kept = []
     for position, (module, required, due_days) in enumerate(items):

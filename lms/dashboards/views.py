@@ -158,3 +158,53 @@ def export_people(fmt: str):
 
     body = exports.stream(fmt, columns, rows(), _("Danh sách"))
     return _download(fmt, f"danh-sach-{status}", body)
+
+
+def plan_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("Đơn vị"), "text", 36),
+        exports.Column(_("Chương trình"), "text", 40),
+        exports.Column(_("Chỉ tiêu"), "int"),
+        exports.Column(_("Đã cử"), "int"),
+        exports.Column(_("Tỷ lệ so với chỉ tiêu"), "percent"),
+        exports.Column(_("Đã nhập học"), "int"),
+        exports.Column(_("Hoàn thành"), "int"),
+        exports.Column(_("Còn lại"), "int"),
+        exports.Column(_("Vượt chỉ tiêu"), "int"),
+    ]
+
+
+def _plan_rows(year: int) -> list[tuple]:
+    from lms.accounts.services import admin_scope
+    from lms.delivery.queries import plan_vs_actual
+
+    rows = db.session.execute(plan_vs_actual(year, admin_scope(current_user))).all()
+    return [(r.unit_name, r.program_name, r.quota, r.nominated,
+             round(100.0 * r.nominated / r.quota, 1) if r.quota else 0.0, r.enrolled, r.completed, r.remaining,
+             r.over_quota) for r in rows]
+
+
+def _plan_year() -> int:
+    year = request.args.get("year", type=int)
+    return year if year and 1990 <= year <= 2200 else date.today().year
+
+
+@bp.route("/plan")
+@roles_required(Role.ADMIN)
+def plan():
+    year = _plan_year()
+    rows = _plan_rows(year)
+    bars = charts.bar_chart([(f"{r[0]} · {r[1]}", r[4]) for r in rows], chart_id="plan-chart",
+                            title=_("Số đã cử so với chỉ tiêu năm %(year)d", year=year), maximum=100.0)
+    return render_template("dashboards/plan.html", year=year, rows=rows, bars=bars, columns=plan_columns(),
+                           years=list(range(date.today().year + 1, date.today().year - 5, -1)))
+
+
+@bp.route("/plan.<fmt>")
+@roles_required(Role.ADMIN)
+def export_plan(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    year = _plan_year()
+    body = exports.stream(fmt, plan_columns(), iter(_plan_rows(year)), _("Kế hoạch %(year)d", year=year))
+    return _download(fmt, f"ke-hoach-{year}", body)

@@ -35,7 +35,7 @@ def relation_labels() -> dict:
 
 
 class RelationForm(Form):
-    kind = SelectField(_l("Quan hệ"), choices=[])
+    kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
     target_id = SelectField(_l("Văn bản"), coerce=int, choices=[], validate_choice=False)
 
 
@@ -64,5 +64,17 @@ class DocumentForm(FlaskForm):
             entry.form.target_id.choices = targets
 
     def relation_rows(self) -> list[tuple[str, int]]:
+        known = {str(k) for k in RelationKind}
         return [(e.form.kind.data, e.form.target_id.data) for e in self.relations
-                if e.form.kind.data and e.form.target_id.data]
+                if e.form.kind.data in known and e.form.target_id.data]
+
+
+class AddRelationForm(FlaskForm):
+    kind = SelectField(_l("Văn bản này"), choices=[])
+    target_id = SelectField(_l("Văn bản đã có"), coerce=int, choices=[], validate_choice=False)
+    submit = SubmitField(_l("Thêm quan hệ"))
+
+    def __init__(self, *args, documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((str(k), str(v)) for k, v in relation_labels().items())
+        self.target_id.choices = choices((d.id, f"{d.code} — {d.title}") for d in documents)

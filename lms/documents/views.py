@@ -9,7 +9,7 @@ from flask_login import current_user
 from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.documents import services
-from lms.documents.forms import DocumentForm, kind_labels, relation_labels, status_labels
+from lms.documents.forms import AddRelationForm, DocumentForm, kind_labels, relation_labels, status_labels
 from lms.documents.models import Document
 from lms.errors import DomainError
 from lms.extensions import db
@@ -52,12 +52,40 @@ def new():
     return render_template("documents/new.html", form=form), 400 if form.errors else 200
 
 
+def _relation_form(document: Document) -> AddRelationForm:
+    others = db.session.scalars(services.documents_select().where(Document.id != document.id)).all()
+    return AddRelationForm(documents=others)
+
+
+def _show(document: Document, form: AddRelationForm, status: int = 200):
+    from lms.curriculum.queries import citing_modules
+
+    return render_template("documents/show.html", document=document, kinds=kind_labels(),
+                           statuses=status_labels(), relations=relation_labels(),
+                           citing=citing_modules(document), form=form), status
+
+
 @bp.route("/<int:document_id>")
 @roles_required(Role.LECTURER, Role.ADMIN)
 def show(document_id: int):
-    from lms.curriculum.queries import citing_modules
-
     document = db.get_or_404(Document, document_id)
-    return render_template("documents/show.html", document=document, kinds=kind_labels(),
-                           statuses=status_labels(), relations=relation_labels(),
-                           citing=citing_modules(document))
+    return _show(document, _relation_form(document))
+
+
+@bp.route("/<int:document_id>/relations", methods=["POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def add_relation(document_id: int):
+    document = db.get_or_404(Document, document_id)
+    form = _relation_form(document)
+    if not form.validate_on_submit():
+        return _show(document, form, 400)
+    try:
+        flags = services.add_relations(current_user, document,
+                                       [(form.kind.data, db.session.get(Document, form.target_id.data))])
+    except DomainError as refused:
+        db.session.rollback()
+        form.target_id.errors.append(refused.message)
+        return _show(document, form, 400)
+    db.session.commit()
+    flash(_("Đã thêm quan hệ; %(n)d học phần được đánh dấu để rà soát.", n=len(flags)), "success")
+    return redirect(url_for("documents.show", document_id=document.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -70,8 +70,11 @@ def _dashboard():
 @bp.app_context_processor
 def _learning_helpers():
     def program_status(program_id):
-        return db.session.scalars(sa.select(ProgramStatus).where(
-            ProgramStatus.user_id == current_user.id, ProgramStatus.program_id == program_id)).one_or_none()
+        # One query per page, not one per program card.
+        if "learning_program_statuses" not in g:
+            g.learning_program_statuses = {s.program_id: s for s in db.session.scalars(
+                sa.select(ProgramStatus).where(ProgramStatus.user_id == current_user.id))}
+        return g.learning_program_statuses.get(program_id)
 
     return {
         "learning_lesson_url": lesson_url, "learning_module_url": module_url,

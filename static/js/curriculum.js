@@ -33,4 +33,31 @@
   }
 
   Array.prototype.forEach.call(form.querySelectorAll("textarea"), watch);
+
+  // Move a lesson up or down; the "Thứ tự" fields follow the new order, so saving keeps it.
+  function renumber() {
+    var sets = form.querySelectorAll(".lesson-fields");
+    Array.prototype.forEach.call(sets, function (set, i) {
+      var position = set.querySelector('input[name$="-position"]');
+      if (position) { position.value = i + 1; }
+    });
+  }
+  Array.prototype.forEach.call(form.querySelectorAll(".lesson-fields"), function (set) {
+    var buttons = set.querySelector(".move-buttons");
+    if (!buttons) { return; }
+    buttons.hidden = false;
+    buttons.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-move]");
+      if (!button) { return; }
+      if (button.getAttribute("data-move") === "up") {
+        var before = set.previousElementSibling;
+        if (before && before.classList.contains("lesson-fields")) { set.parentNode.insertBefore(set, before); }
+      } else {
+        var after = set.nextElementSibling;
+        if (after && after.classList.contains("lesson-fields")) { set.parentNode.insertBefore(after, set); }
+      }
+      renumber();
+      button.focus();
+    });
+  });
 })();

@@ -50,7 +50,7 @@ def test_lecturer_creates_edits_and_publishes_a_module(client, auth, make, app):
     publish = client.get(f"/author/modules/{module_id}/publish")
     assert "Phiên bản đầu tiên" in publish.text
     refused = client.post(f"/author/modules/{module_id}/publish", data={"change_summary": ""})
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert "Hãy tóm tắt những gì đã thay đổi." in refused.text
     response = client.post(f"/author/modules/{module_id}/publish",
                            data={"change_summary": "Bản đầu tiên", "requires_restudy": "y"})
@@ -292,7 +292,8 @@ def test_program_pages(client, auth, make, app):
     data = {"code": "CT-1", "name": "Bồi dưỡng Bí thư xã", "description": "", "title_ids": [str(title.id)],
             "required_theory_level": "2", "hours": "40", "validity_months": "60",
             "items-0-module_id": str(m2.id), "items-0-position": "2", "items-0-due_days": "30",
-            "items-1-module_id": str(m1.id), "items-1-position": "1", "items-1-required": "y", "save": "1"}
+            "items-1-module_id": str(m1.id), "items-1-position": "1", "items-1-required": "y", "save": "1",
+            "active": "y"}
     response = client.post("/author/programs/new", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -306,3 +307,95 @@ def test_program_pages(client, auth, make, app):
     assert bad.status_code == 400
     assert "có hai lần trong chương trình" in bad.text
     assert "Bồi dưỡng Bí thư xã" in client.get("/author/programs").text
+    data.pop("active")
+    assert client.post(f"/author/programs/{program_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Program, program_id).active is False
+
+
+def test_new_module_explains_what_is_wrong(client, auth, make):
+    make.lecturer("gv")
+    make.module("HP-01")
+    auth.login("gv")
+    local = client.post("/author/modules/new", data={"code": "HP-02", "kind": "local_topic", "title": "Chuyên đề"})
+    assert local.status_code == 400
+    assert "cần gắn với ít nhất một địa phương" in local.text
+    taken = client.post("/author/modules/new", data={"code": "HP-01", "kind": "lecture", "title": "Khác"})
+    assert "Mã học phần HP-01 đã tồn tại." in taken.text
+    empty = client.post("/author/modules/new", data={"code": "", "kind": "lecture", "title": ""})
+    assert "Hãy nhập mã học phần." in empty.text
+
+
+def test_two_lecturers_starting_a_draft_from_the_published_text_at_once(app, make):
+    make.lecturer("gv1")
+    make.lecturer("gv2")
+    module = make.module("HP-01")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(username):
+        client = app.test_client()
+        client.post("/sign-in", data={"username": username, "password": "secret-pass-1"})
+        barrier.wait()
+        results[username] = client.post(f"/author/modules/{module.id}/edit",
+                                        data=_draft_form(f"Bản của {username}", "0")).status_code
+
+    threads = [threading.Thread(target=save, args=(u,)) for u in ("gv1", "gv2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results.values()) == [302, 409]
+    with app.app_context():
+        drafts = db.session.scalars(sa.select(ModuleRevision.title).where(ModuleRevision.number.is_(None))).all()
+    winner = next(u for u, code in results.items() if code == 302)
+    assert drafts == [f"Bản của {winner}"]
+
+
+def _queries(app, client, url):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app):
+    title = make.title("Bí thư xã")
+    doc = make.document("32-NQ/TW")
+    make.lecturer("gv")
+    make.user("hv", held=[title])
+    modules = [make.module(f"HP-{i}", documents=[doc]) for i in range(2)]
+    program = make.program("CT-1", titles=[title], modules=modules)
+    auth.login("hv")
+    small = _queries(app, client, "/my/curriculum")
+    auth.logout()
+    auth.login("gv")
+    small_author = _queries(app, client, "/author/modules")
+    small_reviews = _queries(app, client, "/reviews")
+    more = [make.module(f"HP-X{i}", documents=[doc]) for i in range(8)]
+    make.program("CT-2", titles=[title], modules=more)
+    with app.app_context():
+        from lms.curriculum import services
+
+        p = db.session.get(Program, program.id)
+        services.save_program(None, p, code="CT-1", name=p.name, title_ids=[title.id],
+                              items=[(db.session.get(Module, m.id), True, None) for m in modules + more])
+        db.session.commit()
+    make.document("33-NQ/TW", number="33", relations=[("supersedes", doc)])
+    assert _queries(app, client, "/author/modules") == small_author
+    reviews = _queries(app, client, "/reviews")
+    assert reviews <= small_reviews + 4  # the flags, their modules, documents and titles: one query each
+    auth.logout()
+    auth.login("hv")
+    assert _queries(app, client, "/my/curriculum") == small

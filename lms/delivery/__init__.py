@@ -1,0 +1,1 @@
+"""Delivery: classes, nominations, annual training plans, field trips, submissions and grading."""

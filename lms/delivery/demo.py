@@ -1,0 +1,113 @@
+"""Demo delivery data: a field-trip module and program for commune Party secretaries, a concentrated and an
+online class at the provincial school, a 2026 plan, nominations, and a field trip with a submitted report.
+
+Idempotent: each part is looked up by its code first. Runs after the demo people exist.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.curriculum import services as curriculum
+from lms.curriculum.models import Module, Program
+from lms.delivery import trips
+from lms.delivery.models import (
+    DeliveryMode,
+    FieldTrip,
+    Nomination,
+    NominationState,
+    PlanQuota,
+    RubricCriterion,
+    TrainingClass,
+    TrainingPlan,
+)
+from lms.extensions import db
+from lms.markup import render_markdown
+from lms.organisation.models import Title, Unit
+
+RUBRIC = "Nội dung, số liệu | 2 | Chưa đạt | Đạt | Tốt\nLiên hệ thực tiễn địa phương | 1 | Chưa đạt | Đạt | Tốt"
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def _unit(key: str) -> Unit | None:
+    return db.session.scalar(sa.select(Unit).where(Unit.code == f"demo-{key}"))
+
+
+def load_delivery_demo() -> dict[str, int]:
+    summary = {"classes": 0, "nominations": 0}
+    school, lecturer = _unit("school"), _user("giangvien")
+    if school is None or lecturer is None:
+        return summary
+    module = db.session.scalar(sa.select(Module).where(Module.code == "DEMO-DTT-NTM"))
+    if module is None:
+        module = curriculum.create_module(None, code="DEMO-DTT-NTM", kind="field_trip",
+                                          title="Đi thực tế: xây dựng nông thôn mới ở xã miền núi")
+        draft = curriculum.get_or_create_draft(None, module)
+        curriculum.save_draft(None, draft, lock_version=draft.lock_version, title=draft.title,
+                              summary_md="Tìm hiểu mô hình dân vận khéo và nông thôn mới tại xã Dân Hóa.",
+                              lessons=[{"title": "Chuẩn bị chuyến đi", "body_md": "Đọc tài liệu về xã trước khi đi.",
+                                        "minutes": 20}], document_ids=[])
+        curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+    program = db.session.scalar(sa.select(Program).where(Program.code == "DEMO-BTX"))
+    if program is None:
+        title_ids = list(db.session.scalars(sa.select(Title.id).where(Title.code.in_(("XA-BT", "XA-PBT")))))
+        program = curriculum.save_program(None, None, code="DEMO-BTX", name="Bồi dưỡng Bí thư, Phó Bí thư Đảng ủy xã",
+                                          title_ids=title_ids, items=[(module, True, None)],
+                                          required_theory_level=2, hours=40)
+    classes = {}
+    for code, name, mode in (("DEMO-BTX-2026", "Lớp Bí thư Đảng ủy xã 2026 (tập trung)", DeliveryMode.CONCENTRATED),
+                             ("DEMO-BTX-2026-TT", "Lớp Bí thư Đảng ủy xã 2026 (trực tuyến)", DeliveryMode.ONLINE)):
+        klass = db.session.scalar(sa.select(TrainingClass).where(TrainingClass.code == code))
+        if klass is None:
+            klass = TrainingClass(code=code, name=name, program=program, mode=mode, starts_on=date(2026, 9, 7),
+                                  ends_on=date(2026, 9, 18), place="Trường Chính trị Lê Duẩn", capacity=30,
+                                  unit=school, lecturers=[lecturer])
+            db.session.add(klass)
+            summary["classes"] += 1
+        classes[code] = klass
+    db.session.flush()
+    for key in ("dongHoi", "danHoa"):
+        unit = _unit(key)
+        if unit and not db.session.scalar(sa.select(TrainingPlan.id).where(TrainingPlan.unit_id == unit.id,
+                                                                           TrainingPlan.year == 2026)):
+            save_plan_as_system(unit, program)
+    concentrated = classes["DEMO-BTX-2026"]
+    for username, state in (("hv.dang", NominationState.ENROLLED), ("hv.mai", NominationState.ENROLLED),
+                            ("hv.ly", NominationState.NOMINATED), ("hv.ho", NominationState.APPROVED)):
+        trainee = _user(username)
+        if trainee and not db.session.scalar(sa.select(Nomination.id).where(
+                Nomination.class_id == concentrated.id, Nomination.trainee_id == trainee.id)):
+            db.session.add(Nomination(training_class=concentrated, trainee=trainee, state=state))
+            summary["nominations"] += 1
+    db.session.flush()
+    trip = db.session.scalar(sa.select(FieldTrip).where(FieldTrip.class_id == concentrated.id))
+    if trip is None:
+        instructions = "Ghi chép mô hình, phỏng vấn cán bộ xã, viết bài thu hoạch 3–5 trang."
+        trip = FieldTrip(training_class=concentrated, module=module, topic="Dân vận khéo trong xây dựng nông thôn mới",
+                         site="UBND xã Dân Hóa", locality=_unit("danHoa").locality, starts_on=date(2026, 9, 15),
+                         ends_on=date(2026, 9, 16), instructions_md=instructions,
+                         instructions_html=render_markdown(instructions), deadline=datetime(2026, 9, 30, 10, 0),
+                         created_by_id=lecturer.id)
+        trip.criteria = [RubricCriterion(position=i, name=c.name, weight=c.weight, levels=c.levels)
+                         for i, c in enumerate(trips.parse_rubric(RUBRIC))]
+        db.session.add(trip)
+        db.session.flush()
+        dang = _user("hv.dang")
+        if dang is not None:
+            trips.save_submission(dang, trip, body_md="## Mô hình\n\nXã Dân Hóa vận động đồng bào hiến đất làm đường.",
+                                  submit=True, now=datetime(2026, 9, 20, 8, 0))
+    return summary
+
+
+def save_plan_as_system(unit: Unit, program: Program) -> None:
+    """The demo plan (2 places per commune); written as the command line, without an acting admin."""
+    plan = TrainingPlan(unit=unit, year=2026, note="Kế hoạch mẫu")
+    db.session.add(plan)
+    db.session.flush()
+    plan.quotas.append(PlanQuota(program=program, quota=2))
+

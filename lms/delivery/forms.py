@@ -1,0 +1,131 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.delivery.models import DeliveryMode, NominationState
+from lms.forms import choices
+
+MODE_LABELS = {
+    DeliveryMode.CONCENTRATED: _l("Tập trung"),
+    DeliveryMode.IN_SERVICE: _l("Tại chức"),
+    DeliveryMode.ONLINE: _l("Trực tuyến"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ClassForm(FlaskForm):
+    code = StringField(_l("Mã lớp"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Tên lớp"), validators=[DataRequired(), Length(max=255)])
+    subject = SelectField(_l("Chương trình hoặc học phần"), validators=[DataRequired()])
+    mode = SelectField(_l("Hình thức"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
+    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired()])
+    place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
+    capacity = IntegerField(_l("Sĩ số tối đa"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
+    unit_id = SelectField(_l("Đơn vị quản lý lớp"), coerce=int, validators=[DataRequired()])
+    lecturer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=int, choices=[])
+    submit = SubmitField(_l("Lưu lớp"))
+
+
+class NominationForm(FlaskForm):
+    trainee_id = SelectField(_l("Học viên được cử"), coerce=int, validators=[DataRequired()])
+    over_quota_reason = TextAreaField(_l("Lý do cử vượt chỉ tiêu (nếu vượt)"),
+                                      validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Cử đi học"))
+
+
+class StateForm(FlaskForm):
+    state = HiddenField(validators=[DataRequired()])
+    submit = SubmitField()
+
+    def validate_state(self, field):
+        if field.data not in {s.value for s in NominationState}:
+            raise ValueError(_l("Trạng thái không hợp lệ."))
+
+
+class KeepFlaggedForm(FlaskForm):
+    reason = StringField(_l("Lý do giữ lại"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Giữ lại đề cử"))
+
+
+class PlanForm(FlaskForm):
+    unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired()])
+    year = IntegerField(_l("Năm"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Lưu kế hoạch"))
+
+
+class TripForm(FlaskForm):
+    module_id = SelectField(_l("Học phần"), coerce=int, validators=[DataRequired()])
+    topic = StringField(_l("Chuyên đề"), validators=[DataRequired(), Length(max=255)])
+    site = StringField(_l("Nơi đến (cơ quan, mô hình)"), validators=[DataRequired(), Length(max=255)])
+    locality_id = SelectField(_l("Địa bàn"), coerce=int, validators=[Optional()])
+    starts_on = DateField(_l("Từ ngày"), validators=[DataRequired()])
+    ends_on = DateField(_l("Đến ngày"), validators=[DataRequired()])
+    deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    instructions_md = TextAreaField(_l("Hướng dẫn (Markdown)"), validators=[Optional()], render_kw={"rows": 6})
+    rubric = TextAreaField(
+        _l("Thang đánh giá: mỗi dòng một tiêu chí — tên | trọng số | mức thấp nhất | ... | mức cao nhất"),
+        validators=[DataRequired()], render_kw={"rows": 4},
+    )
+    pass_mark = IntegerField(_l("Điểm đạt (trên 100)"), default=50, validators=[InputRequired(), NumberRange(0, 100)])
+    submit = SubmitField(_l("Lưu bài tập"))
+
+
+class AttendanceForm(FlaskForm):
+    present = MultiCheckboxField(_l("Học viên có mặt"), coerce=int, choices=[])
+    submit = SubmitField(_l("Lưu điểm danh"))
+
+
+class OpenCheckinForm(FlaskForm):
+    submit = SubmitField(_l("Tạo mã điểm danh mới"))
+
+
+class CheckInForm(FlaskForm):
+    code = StringField(_l("Mã điểm danh"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    submit = SubmitField(_l("Điểm danh"))
+
+
+class SubmissionForm(FlaskForm):
+    body_md = TextAreaField(_l("Nội dung bài thu hoạch (Markdown)"), validators=[Optional()],
+                            render_kw={"rows": 12})
+    attachments = MultipleFileField(_l("Đính kèm tệp (PDF, DOCX, ODT, JPEG, PNG)"))
+    remove_file_ids = MultiCheckboxField(_l("Bỏ tệp đã đính kèm"), coerce=int, choices=[])
+    consent = BooleanField(_l("Tôi đồng ý để giảng viên công bố bài này làm báo cáo điển hình"))
+    save_draft = SubmitField(_l("Lưu nháp"))
+    submit_report = SubmitField(_l("Nộp bài"))
+
+
+class ConsentForm(FlaskForm):
+    consent = HiddenField()
+    submit = SubmitField()
+
+
+class PublishForm(FlaskForm):
+    title = StringField(_l("Tiêu đề báo cáo điển hình"), validators=[DataRequired(), Length(max=255)])
+    submit = SubmitField(_l("Công bố vào thư viện"))
+
+
+class GradeForm(FlaskForm):
+    feedback_md = TextAreaField(_l("Nhận xét (Markdown)"), validators=[Optional()], render_kw={"rows": 5})
+    grade = SubmitField(_l("Chấm điểm"))
+    return_for_revision = SubmitField(_l("Trả lại để sửa"))

@@ -1,0 +1,303 @@
+"""Classes and nominations, annual training plans with quotas, field trips with rubrics, attendance,
+submissions (reports with attachments), grading and the library of exemplary reports.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import str_enum, utcnow
+from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+
+
+class DeliveryMode(enum.StrEnum):
+    CONCENTRATED = "concentrated"  # tập trung
+    IN_SERVICE = "in_service"  # tại chức
+    ONLINE = "online"  # trực tuyến
+
+
+class_lecturers = sa.Table(
+    "class_lecturers",
+    db.metadata,
+    sa.Column("class_id", sa.ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class TrainingClass(db.Model):
+    """One delivery (lớp) of a program or of a single module, managed by a unit."""
+
+    __tablename__ = "classes"
+    __table_args__ = (
+        sa.CheckConstraint("(program_id IS NULL) <> (module_id IS NULL)", name="program_or_module"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.Index("ix_classes_program_starts", "program_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id"))
+    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    mode: Mapped[DeliveryMode] = mapped_column(str_enum(DeliveryMode))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    place: Mapped[str] = mapped_column(sa.String(255), default="")
+    capacity: Mapped[int]
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    program = relationship("Program")
+    module = relationship("Module")
+    unit = relationship("Unit")
+    lecturers: Mapped[list[User]] = relationship("User", secondary=class_lecturers, order_by="User.full_name")
+
+    @property
+    def subject_name(self) -> str:
+        if self.program is not None:
+            return self.program.name
+        return self.module.published.title if self.module and self.module.published else self.module.code
+
+    def __repr__(self) -> str:
+        return f"<TrainingClass {self.code}>"
+
+
+class NominationState(enum.StrEnum):
+    NOMINATED = "nominated"  # cử đi học
+    APPROVED = "approved"  # đã duyệt
+    ENROLLED = "enrolled"  # đã nhập học
+    COMPLETED = "completed"  # hoàn thành
+    WITHDRAWN = "withdrawn"  # rút
+
+    @property
+    def is_active(self) -> bool:
+        return self in ACTIVE_STATES
+
+
+ACTIVE_STATES = (NominationState.NOMINATED, NominationState.APPROVED, NominationState.ENROLLED)
+# Every state that takes a seat in the class and counts against the plan's quota.
+SEAT_STATES = (*ACTIVE_STATES, NominationState.COMPLETED)
+
+
+class Nomination(db.Model):
+    """A trainee nominated to a class, and their way through it. Flagged when their titles no longer fit."""
+
+    __tablename__ = "nominations"
+    __table_args__ = (
+        sa.UniqueConstraint("class_id", "trainee_id"),
+        sa.Index("ix_nominations_class_state", "class_id", "state"),
+        sa.Index("ix_nominations_trainee_state", "trainee_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(sa.ForeignKey("classes.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[NominationState] = mapped_column(str_enum(NominationState), default=NominationState.NOMINATED)
+    nominated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    nominated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the nomination went over the unit's planned quota; the reason the admin gave.
+    over_quota_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when the nominee's titles changed and they no longer meet the class's target group.
+    flag_reason: Mapped[str | None] = mapped_column(sa.Text)
+    flagged_at: Mapped[datetime | None]
+
+    training_class: Mapped[TrainingClass] = relationship()
+    trainee = relationship("User", foreign_keys=[trainee_id])
+    nominated_by = relationship("User", foreign_keys=[nominated_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Nomination {self.class_id}:{self.trainee_id} {self.state}>"
+
+
+class TrainingPlan(db.Model):
+    """A unit's annual training plan (kế hoạch đào tạo, bồi dưỡng hằng năm)."""
+
+    __tablename__ = "training_plans"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    year: Mapped[int]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit = relationship("Unit")
+    quotas: Mapped[list[PlanQuota]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+
+class PlanQuota(db.Model):
+    """How many people a unit plans to send to a program in the plan's year."""
+
+    __tablename__ = "plan_quotas"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "program_id"),
+        sa.CheckConstraint("quota >= 0", name="quota_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("training_plans.id", ondelete="CASCADE"))
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"), index=True)
+    quota: Mapped[int]
+
+    plan: Mapped[TrainingPlan] = relationship(back_populates="quotas")
+    program = relationship("Program")
+
+
+class FieldTrip(db.Model):
+    """A field-trip assignment by topic (đi thực tế theo chuyên đề) for a class, with its rubric."""
+
+    __tablename__ = "field_trips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(sa.ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    topic: Mapped[str] = mapped_column(sa.String(255))
+    site: Mapped[str] = mapped_column(sa.String(255))
+    locality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("localities.id"))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    instructions_md: Mapped[str] = mapped_column(sa.Text, default="")
+    instructions_html: Mapped[str] = mapped_column(sa.Text, default="")
+    deadline: Mapped[datetime]
+    pass_mark: Mapped[int] = mapped_column(default=50)  # out of 100
+    checkin_code: Mapped[str | None] = mapped_column(sa.String(12))
+    checkin_expires_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    training_class: Mapped[TrainingClass] = relationship()
+    module = relationship("Module")
+    locality = relationship("Locality")
+    criteria: Mapped[list[RubricCriterion]] = relationship(
+        back_populates="trip", cascade="all, delete-orphan", order_by="RubricCriterion.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<FieldTrip {self.id} {self.topic}>"
+
+
+class RubricCriterion(db.Model):
+    """One rubric criterion: a weight and level descriptions, lowest first (level i scores i points)."""
+
+    __tablename__ = "rubric_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("field_trips.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    weight: Mapped[int] = mapped_column(default=1)
+    levels: Mapped[list] = mapped_column(sa.JSON, default=list)  # list[str]
+
+    trip: Mapped[FieldTrip] = relationship(back_populates="criteria")
+
+    @property
+    def max_points(self) -> int:
+        return max(len(self.levels) - 1, 1)
+
+
+class AttendanceMethod(enum.StrEnum):
+    LIST = "list"  # recorded by the lecturer
+    CODE = "code"  # the trainee entered the check-in code on site
+
+
+class Attendance(db.Model):
+    __tablename__ = "trip_attendances"
+    __table_args__ = (sa.UniqueConstraint("trip_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("field_trips.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    method: Mapped[AttendanceMethod] = mapped_column(str_enum(AttendanceMethod, 10))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    trainee = relationship("User", foreign_keys=[trainee_id])
+
+
+class SubmissionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # returned for revision
+    GRADED = "graded"
+
+
+class Submission(db.Model):
+    """A trainee's report (bài thu hoạch) for a field trip: Markdown rendered once, files, grade."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        sa.UniqueConstraint("trip_id", "trainee_id"),
+        sa.Index("ix_submissions_trip_status", "trip_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("field_trips.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(str_enum(SubmissionStatus), default=SubmissionStatus.DRAFT)
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(default=False)
+    scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {criterion id (str): points}
+    score: Mapped[float | None]
+    passed: Mapped[bool | None]
+    feedback_md: Mapped[str] = mapped_column(sa.Text, default="")
+    feedback_html: Mapped[str] = mapped_column(sa.Text, default="")
+    graded_at: Mapped[datetime | None]
+    graded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    exemplary_consent_at: Mapped[datetime | None]
+
+    trip: Mapped[FieldTrip] = relationship()
+    trainee = relationship("User", foreign_keys=[trainee_id])
+    graded_by = relationship("User", foreign_keys=[graded_by_id])
+    files: Mapped[list[SubmissionFile]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionFile.id"
+    )
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED)
+
+    def __repr__(self) -> str:
+        return f"<Submission {self.trip_id}:{self.trainee_id} {self.status}>"
+
+
+class SubmissionFile(db.Model):
+    """An attachment stored under UPLOAD_FOLDER with a random name; its type was checked by content."""
+
+    __tablename__ = "submission_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="files")
+
+
+class ExemplaryReport(db.Model):
+    """A graded report published, with its author's consent, into a module's library (báo cáo điển hình)."""
+
+    __tablename__ = "exemplary_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+    module = relationship("Module")
