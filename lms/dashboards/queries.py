@@ -102,7 +102,10 @@ def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool
         # The drill node is inside the scope (services.read_filters); the scope bounds it all the same.
         in_subtree = sa.select(Unit.id).where(Unit.path.startswith(f.unit_path, autoescape=True),
                                               Unit.path.startswith(f.scope_path, autoescape=True))
-        select = select.where(Fact.unit_id.in_(in_subtree))
+        # With a place chosen, let the planner start from the province or commune index: `unit_id + 0`
+        # keeps SQLite from driving the scan by the subtree's unit list instead.
+        unit_key = Fact.unit_id + 0 if (f.province_id or f.commune_id) else Fact.unit_id
+        select = select.where(unit_key.in_(in_subtree))
     if f.commune_id is not None:
         select = select.where(Fact.locality_id == f.commune_id)
     elif f.province_id is not None:
