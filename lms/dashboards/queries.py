@@ -85,7 +85,8 @@ def _status_condition(status: str, today: date):
     return None
 
 
-def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool = False) -> sa.Select:
+def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool = False,
+           index_friendly_order: bool = False) -> sa.Select:
     """Apply every filter to a select over the facts.
 
     Each status counts once (its rank-1 row) unless titles are involved: then its row for that title.
@@ -104,7 +105,8 @@ def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool
                                               Unit.path.startswith(f.scope_path, autoescape=True))
         # With a place chosen, let the planner start from the province or commune index: `unit_id + 0`
         # keeps SQLite from driving the scan by the subtree's unit list instead.
-        unit_key = Fact.unit_id + 0 if (f.province_id or f.commune_id) else Fact.unit_id
+        # The same when a list walks the per-trainee index in order.
+        unit_key = Fact.unit_id + 0 if (f.province_id or f.commune_id or index_friendly_order) else Fact.unit_id
         select = select.where(unit_key.in_(in_subtree))
     if f.commune_id is not None:
         select = select.where(Fact.locality_id == f.commune_id)
@@ -133,7 +135,8 @@ def by_unit(f: Filters) -> sa.Select:
     """Rows (id, name, direct, counts...) for each child of the drill node, plus one row for people
     directly in the node itself (direct=True); a child covers its whole subtree."""
     node_path = f.unit_path
-    per_unit = _where(_facts(Fact.unit_id, *_counts(f.today)), f).group_by(Fact.unit_id).subquery("per_unit")
+    # A CTE: both branches below read it, and it is computed (materialised) once.
+    per_unit = _where(_facts(Fact.unit_id, *_counts(f.today)), f).group_by(Fact.unit_id).cte("per_unit")
     sums = [sa.func.sum(per_unit.c[name]).label(name) for name in COUNT_NAMES]
     node = sa.select(Unit.id).where(Unit.path == node_path).scalar_subquery()
     child = aliased(Unit, name="child")
@@ -218,23 +221,29 @@ def month_keys(today: date, months: int = 12) -> list[tuple[int, int]]:
     return keys
 
 
-def people(f: Filters, status: str = "all") -> sa.Select:
+def people(f: Filters, status: str = "all", *, limit: int | None = None, offset: int = 0) -> sa.Select:
     """The people behind a figure: one row per (trainee, program) status.
 
-    Ordered by trainee id (the facts index order), so a page of a national list reads 50 rows, not all.
+    Ordered by trainee id: a page first picks its 50 facts by walking the (covering) per-trainee index in
+    order, then joins only those to names, units and programs.
     """
-    select = sa.select(
-        User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
-        Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
-        ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
-        ProgramStatus.completed_at,
-    ).select_from(Fact)
-    select = (_where(select, f, status=status)
-              .join(ProgramStatus, ProgramStatus.id == Fact.status_id)
-              .join(User, User.id == Fact.user_id)
-              .outerjoin(Unit, Unit.id == Fact.unit_id)
-              .join(Program, Program.id == Fact.program_id))
-    return select.order_by(Fact.user_id, Fact.status_id)
+    picked = _where(_facts(Fact.status_id, Fact.user_id, Fact.unit_id, Fact.program_id), f, status=status,
+                    index_friendly_order=True).order_by(Fact.user_id, Fact.status_id)
+    if limit is not None:
+        picked = picked.limit(limit).offset(offset)
+    picked = picked.subquery("picked")
+    return (
+        sa.select(User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
+                  Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
+                  ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
+                  ProgramStatus.completed_at)
+        .select_from(picked)
+        .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
+        .join(User, User.id == picked.c.user_id)
+        .outerjoin(Unit, Unit.id == picked.c.unit_id)
+        .join(Program, Program.id == picked.c.program_id)
+        .order_by(picked.c.user_id, picked.c.status_id)
+    )
 
 
 def people_count(f: Filters, status: str = "all") -> sa.Select:

@@ -87,7 +87,7 @@ def people():
     total = db.session.scalar(queries.people_count(filters, status))
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    rows = db.session.execute(queries.people(filters, status).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    rows = db.session.execute(queries.people(filters, status, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)).all()
     return render_template(
         "dashboards/people.html", filters=filters, status=status, rows=rows, page=page, total=total,
         pages=pages, statuses=status_labels(), states=state_labels(),

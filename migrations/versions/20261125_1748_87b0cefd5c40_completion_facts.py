@@ -39,12 +39,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_completion_facts'))
     )
     with op.batch_alter_table('completion_facts', schema=None) as batch_op:
-        batch_op.create_index('ix_completion_facts_completed_at', ['completed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_completion_facts_province_id'), ['province_id'], unique=False)
-        batch_op.create_index('ix_completion_facts_rank_unit', ['title_rank', 'unit_id', 'state', 'due_on', 'program_id', 'started_on'], unique=False)
+        batch_op.create_index('ix_completion_facts_rank_unit', ['title_rank', 'unit_id', 'state', 'due_on', 'program_id', 'started_on', 'province_id', 'locality_id', 'completed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_completion_facts_status_id'), ['status_id'], unique=False)
-        batch_op.create_index('ix_completion_facts_title', ['title_id', 'title_rank'], unique=False)
-        batch_op.create_index('ix_completion_facts_user', ['user_id', 'status_id'], unique=False)
+        batch_op.create_index('ix_completion_facts_title', ['title_id', 'title_rank', 'title_from', 'title_to', 'unit_id', 'state', 'due_on', 'program_id', 'started_on', 'province_id', 'locality_id', 'completed_at'], unique=False)
+        batch_op.create_index('ix_completion_facts_user', ['user_id', 'status_id', 'title_rank', 'unit_id', 'state', 'due_on', 'program_id', 'started_on', 'province_id', 'locality_id', 'title_id', 'title_from', 'title_to'], unique=False)
 
     # ### end Alembic commands ###
     # Facts for the statuses already recorded; the triggers keep them in step from here on.
@@ -73,8 +71,6 @@ def downgrade():
         batch_op.drop_index('ix_completion_facts_title')
         batch_op.drop_index(batch_op.f('ix_completion_facts_status_id'))
         batch_op.drop_index('ix_completion_facts_rank_unit')
-        batch_op.drop_index(batch_op.f('ix_completion_facts_province_id'))
-        batch_op.drop_index('ix_completion_facts_completed_at')
 
     op.drop_table('completion_facts')
     # ### end Alembic commands ###
