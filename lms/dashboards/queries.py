@@ -248,3 +248,56 @@ def people(f: Filters, status: str = "all", *, limit: int | None = None, offset:
 
 def people_count(f: Filters, status: str = "all") -> sa.Select:
     return _where(_facts(sa.func.count()), f, status=status)
+
+
+# --- a lecturer's own classes ---------------------------------------------------------------------------
+
+
+def _class_facts(today: date, lecturer_id: int):
+    """Facts of the trainees holding a seat in the program classes this lecturer teaches, on that program."""
+    from lms.delivery.models import SEAT_STATES, Nomination, TrainingClass, class_lecturers
+
+    return (
+        sa.select(TrainingClass.id.label("class_id"))
+        .select_from(TrainingClass)
+        .join(class_lecturers, sa.and_(class_lecturers.c.class_id == TrainingClass.id,
+                                       class_lecturers.c.user_id == lecturer_id))
+        .join(Nomination, sa.and_(Nomination.class_id == TrainingClass.id, Nomination.state.in_(SEAT_STATES)))
+        .join(Fact, sa.and_(Fact.user_id == Nomination.trainee_id, Fact.program_id == TrainingClass.program_id,
+                            Fact.title_rank == 1))
+    )
+
+
+def class_figures(lecturer_id: int, today: date) -> sa.Select:
+    """Rows (id, name, counts...) for each program class the lecturer teaches."""
+    from lms.delivery.models import TrainingClass
+
+    grouped = (_class_facts(today, lecturer_id).add_columns(*_counts(today))
+               .group_by(TrainingClass.id).subquery("grouped"))
+    return (sa.select(TrainingClass.id, TrainingClass.name, TrainingClass.starts_on,
+                      *[grouped.c[n] for n in COUNT_NAMES])
+            .join(grouped, grouped.c.class_id == TrainingClass.id)
+            .order_by(TrainingClass.starts_on.desc(), TrainingClass.name))
+
+
+def class_people(lecturer_id: int, class_id: int, status: str, today: date) -> sa.Select:
+    """The people of one of the lecturer's classes behind a figure, ordered by name."""
+    from lms.delivery.models import TrainingClass
+
+    picked = _class_facts(today, lecturer_id).add_columns(Fact.status_id).where(TrainingClass.id == class_id)
+    condition = _status_condition(status, today)
+    if condition is not None:
+        picked = picked.where(condition)
+    picked = picked.subquery("picked")
+    return (
+        sa.select(User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
+                  Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
+                  ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
+                  ProgramStatus.completed_at)
+        .select_from(picked)
+        .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
+        .join(User, User.id == ProgramStatus.user_id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .join(Program, Program.id == ProgramStatus.program_id)
+        .order_by(User.full_name, User.id)
+    )

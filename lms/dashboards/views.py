@@ -131,6 +131,11 @@ def export_people(fmt: str):
         abort(404)
     filters = services.read_filters(current_user, request.args)
     status = services.read_status(request.args)
+    body = _people_stream(fmt, queries.people(filters, status), filters.today)
+    return _download(fmt, f"danh-sach-{status}", body)
+
+
+def _people_stream(fmt: str, select, today: date):
     states = state_labels()
     columns = [
         exports.Column(_("Họ và tên"), "text", 28),
@@ -146,18 +151,16 @@ def export_people(fmt: str):
         exports.Column(_("Quá hạn"), "text", 10),
     ]
     yes, no = _("Có"), _("Không")
-    today = filters.today
 
     def rows():
-        result = db.session.execute(queries.people(filters, status).execution_options(yield_per=1000))
+        result = db.session.execute(select.execution_options(yield_per=1000))
         for r in result:
             late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today
             yield (r.full_name, r.username, r.unit_name, r.program_name, states.get(r.state, str(r.state)),
                    r.required_done, r.required_total, r.started_on, r.due_on, r.completed_at,
                    yes if late else no)
 
-    body = exports.stream(fmt, columns, rows(), _("Danh sách"))
-    return _download(fmt, f"danh-sach-{status}", body)
+    return exports.stream(fmt, columns, rows(), _("Danh sách"))
 
 
 def plan_columns() -> list[exports.Column]:
@@ -208,3 +211,47 @@ def export_plan(fmt: str):
     year = _plan_year()
     body = exports.stream(fmt, plan_columns(), iter(_plan_rows(year)), _("Kế hoạch %(year)d", year=year))
     return _download(fmt, f"ke-hoach-{year}", body)
+
+
+# --- lecturers: the same figures for their own classes -------------------------------------------------
+
+
+@bp.route("/classes")
+@roles_required(Role.LECTURER)
+def my_classes():
+    today = date.today()
+    figures = [services._figure(r, r.name, {"class_id": r.id})
+               for r in db.session.execute(queries.class_figures(current_user.id, today))]
+    bars = charts.bar_chart([(f.label, f.rate) for f in figures], chart_id="class-chart",
+                            title=_("Tỷ lệ hoàn thành theo lớp"))
+    return render_template("dashboards/classes.html", figures=figures, bars=bars)
+
+
+@bp.route("/classes/<int:class_id>/people")
+@roles_required(Role.LECTURER)
+def class_people(class_id: int):
+    status = services.read_status(request.args)
+    klass = _my_class_or_403(class_id)
+    rows = db.session.execute(queries.class_people(current_user.id, klass.id, status, date.today())).all()
+    return render_template("dashboards/class_people.html", klass=klass, rows=rows, status=status,
+                           statuses=status_labels(), states=state_labels(), today=date.today())
+
+
+@bp.route("/classes/<int:class_id>/people.<fmt>")
+@roles_required(Role.LECTURER)
+def export_class_people(class_id: int, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    status = services.read_status(request.args)
+    klass = _my_class_or_403(class_id)
+    body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, date.today()), date.today())
+    return _download(fmt, f"lop-{klass.id}-{status}", body)
+
+
+def _my_class_or_403(class_id: int):
+    from lms.delivery.models import TrainingClass
+
+    klass = db.get_or_404(TrainingClass, class_id)
+    if current_user.id not in {u.id for u in klass.lecturers}:
+        abort(403)
+    return klass

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 
 from lms.accounts.models import TheoryLevel, User
 from lms.curriculum.models import Program
@@ -60,3 +61,34 @@ def test_plan_exports_as_xlsx_with_numbers(app, client, auth, make):
     assert rows[1][:4] == ("Đảng ủy xã Nam Đàn", "Bồi dưỡng Bí thư xã", 4, 3)
     csv = client.get("/dashboards/plan.csv?year=2026").get_data()
     assert csv.startswith(b"\xef\xbb\xbf")
+
+
+def test_a_lecturer_sees_completion_for_their_own_classes_only(app, client, auth, make):
+    title = make.title("Bí thư Đảng ủy xã")
+    program = make.program_record("Bồi dưỡng Bí thư xã", titles=[title])
+    teacher = make.lecturer("gv.lan")
+    make.lecturer("gv.khac")
+    mine = make.training_class(program=program, lecturers=[teacher], starts_on=date(2026, 3, 1))
+    theirs = make.training_class(program=program, starts_on=date(2026, 4, 1))
+    done = make.user("hv.xong", full_name="Đỗ Thị Xong", held=[title], theory_level=TheoryLevel.ADVANCED)
+    late = make.user("hv.tre", full_name="Lý Văn Trễ", held=[title], theory_level=TheoryLevel.ADVANCED)
+    other = make.user("hv.khac", full_name="Hà Văn Khác", held=[title], theory_level=TheoryLevel.ADVANCED)
+    make.nomination(mine, done, NominationState.ENROLLED)
+    make.nomination(mine, late, NominationState.ENROLLED)
+    make.nomination(theirs, other, NominationState.ENROLLED)
+    make.program_status(done, program, "completed", completed_at=datetime(2026, 5, 2, 9))
+    make.program_status(late, program, "in_progress", due_on=date.today() - timedelta(days=5), done=1)
+    make.program_status(other, program, "completed", completed_at=datetime(2026, 5, 2, 9))
+    auth.login("gv.lan")
+    html = client.get("/dashboards/classes").get_data(as_text=True)
+    row = html.split(f'<th scope="row">{mine.name}</th>')[1].split("</tr>")[0]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in row.split("</td>")[:-1]]
+    assert cells == ["2", "1", "50,0%", "1", "0", "1"]
+    assert theirs.name not in html
+    overdue = client.get(f"/dashboards/classes/{mine.id}/people?status=overdue").get_data(as_text=True)
+    assert "Lý Văn Trễ" in overdue
+    assert "Đỗ Thị Xong" not in overdue
+    csv = client.get(f"/dashboards/classes/{mine.id}/people.csv").get_data().decode("utf-8-sig")
+    assert "Đỗ Thị Xong" in csv
+    assert "Hà Văn Khác" not in csv
+    assert client.get(f"/dashboards/classes/{theirs.id}/people").status_code == 403
