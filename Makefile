@@ -22,7 +22,8 @@ db: install translations
 	$(FLASK) db upgrade
 	$(FLASK) lms localities
 	$(FLASK) lms demo
-	@if $(FLASK) lms --help | grep -q '^  content'; then $(FLASK) lms content import content/; fi
+	$(FLASK) lms content import content/
+	$(FLASK) lms search reindex
 
 run: db
 	$(FLASK) run --host 127.0.0.1 --port 5000

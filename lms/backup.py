@@ -23,7 +23,7 @@ def sqlite_path(uri: str) -> str:
 
 
 def backup_sqlite(uri: str, target: str) -> dict:
-    """Copy page by page while writers go on; then verify the copy with integrity_check."""
+    """Copy the database as of one moment while writers go on; then verify the copy with integrity_check."""
     source_path = sqlite_path(uri)
     if os.path.abspath(source_path) == os.path.abspath(target):
         raise BackupError("the backup file must differ from the live database")
@@ -34,7 +34,9 @@ def backup_sqlite(uri: str, target: str) -> dict:
     dest = sqlite3.connect(partial)
     try:
         source.execute("PRAGMA busy_timeout=30000")
-        source.backup(dest, pages=256)
+        # One step, inside one read transaction: the copy is a single consistent snapshot. In WAL mode
+        # that reader does not block writers, and nothing restarts the copy when they commit.
+        source.backup(dest, pages=-1)
         dest.execute("PRAGMA journal_mode=DELETE")
         result = dest.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":

@@ -18,3 +18,4 @@ from lms.learning.models import (  # noqa: F401
     QuizQuestion,
 )
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401
+from lms.search.models import SearchTerm  # noqa: F401

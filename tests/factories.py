@@ -53,13 +53,13 @@ class Factories:
         return loc
 
     def unit(self, name: str | None = None, *, parent: Unit | None = None,
-             locality: Locality | None = None) -> Unit:
+             locality: Locality | None = None, code: str | None = None) -> Unit:
         n = next(_seq)
         with self._session() as s:
             parent_obj = s.get(Unit, parent.id) if parent else None
             locality_obj = s.get(Locality, locality.id) if locality else None
             unit = organisation.create_unit(None, name=name or f"Đơn vị {n}", parent=parent_obj,
-                                            locality=locality_obj)
+                                            locality=locality_obj, code=code)
         return unit
 
     def title(self, name: str | None = None, *, code: str | None = None,
@@ -155,6 +155,78 @@ class Factories:
                                               required_theory_level=required_theory_level)
         return program
 
+    # --- search: curriculum and documents made directly, announced as the services do ----------------
+
+    def indexed_document(self, code: str = "32-NQ/TW", *, title: str | None = None, kind=None,
+                         issuer: str = "Bộ Chính trị", issued_on: date = date(2014, 5, 26),
+                         summary: str | None = None, status=None):
+        """A registered document; sends signals.document_registered like the registry service."""
+        from lms import signals
+        from lms.documents.models import Document, DocumentKind, DocumentStatus
+        from lms.search.text import fold_code
+
+        n = next(_seq)
+        with self._session() as s:
+            doc = Document(code=code, code_key=fold_code(code), kind=kind or DocumentKind.RESOLUTION,
+                           number=code.split("-")[0].split("/")[0], issuer=issuer, issued_on=issued_on,
+                           title=title or f"Văn bản {n}", summary=summary,
+                           status=status or DocumentStatus.IN_FORCE)
+            s.add(doc)
+            s.flush()
+            signals.document_registered.send(document=doc, actor=None)
+        return doc
+
+    def indexed_module(self, title: str | None = None, *, code: str | None = None, summary: str = "",
+                       lessons=(), published: bool = True):
+        """A module whose first revision holds `lessons` [(title, body_md)]; published (with the signal)
+        unless `published=False`, in which case that revision stays a draft."""
+        from lms import signals
+        from lms.curriculum.models import Module, ModuleKind
+
+        n = next(_seq)
+        with self._session() as s:
+            module = Module(code=code or f"HP-{n}", kind=ModuleKind.SELF_STUDY)
+            s.add(module)
+            revision = self._revision(module, None, title or f"Học phần {n}", summary, lessons)
+            s.flush()
+            if published:
+                revision.number = 1
+                revision.published_at = revision.created_at
+                module.published = revision
+                s.flush()
+                signals.revision_published.send(module=module, revision=revision, actor=None)
+        return module
+
+    def indexed_revision(self, module, *, title: str, lessons=(), summary: str = "", publish: bool = True):
+        """A new revision of `module`: published (with the signal) or left as the module's draft."""
+        from lms import signals
+        from lms.curriculum.models import Module, ModuleRevision
+
+        with self._session() as s:
+            module = s.get(Module, module.id)
+            revision = self._revision(module, None, title, summary, lessons)
+            s.flush()
+            if publish:
+                last = s.scalar(sa.select(sa.func.max(ModuleRevision.number))
+                                .where(ModuleRevision.module_id == module.id))
+                revision.number = (last or 0) + 1
+                module.published = revision
+                s.flush()
+                signals.revision_published.send(module=module, revision=revision, actor=None)
+        return revision
+
+    @staticmethod
+    def _revision(module, number, title, summary, lessons):
+        from lms.curriculum.models import Lesson, ModuleRevision
+        from lms.markup import render_markdown
+
+        revision = ModuleRevision(module=module, number=number, title=title, summary_md=summary,
+                                  summary_html=render_markdown(summary))
+        for i, (lesson_title, body) in enumerate(lessons):
+            revision.lessons.append(Lesson(key=f"bai-{i + 1}", position=i, title=lesson_title, body_md=body,
+                                           body_html=render_markdown(body)))
+        db.session.add(revision)
+        return revision
     # --- learning: modules, revisions and programs built directly, with lessons keyed l1, l2, ... ---
 
     def learning_module(self, code: str | None = None, *, title: str | None = None, lessons=("Bài 1", "Bài 2"),

@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lms.accounts.names import fold, sort_key
 from lms.db import str_enum, utcnow
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
@@ -44,6 +45,10 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Kept in step with full_name and username (see _keep_name_keys): diacritic-free text to search in,
+    # and the Vietnamese-order key lists sort by (given name first).
+    search_key: Mapped[str] = mapped_column(sa.String(400), default="")
+    sort_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
 
     unit: Mapped[Unit | None] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
@@ -52,6 +57,14 @@ class User(UserMixin, db.Model):
     title_assignments: Mapped[list[TitleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="TitleAssignment.start_date"
     )
+
+    @validates("full_name", "username")
+    def _keep_name_keys(self, key: str, value: str) -> str:
+        full_name = value if key == "full_name" else self.full_name
+        username = value if key == "username" else self.username
+        self.search_key = f"{fold(full_name)} {fold(username)}".strip()[:400]
+        self.sort_key = sort_key(full_name)[:500]
+        return value
 
     # Flask-Login
     @property

@@ -1,6 +1,7 @@
 """Rules for signing in, passwords, and who may manage whom. Services flush; the request commits."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, timedelta
 
@@ -27,6 +28,9 @@ class SignInLocked(DomainError):
     def __init__(self, message: str, minutes: int):
         super().__init__(message)
         self.minutes = minutes
+
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 def normalise_username(username: str) -> str:
@@ -135,7 +139,7 @@ def users_in_scope(actor: User) -> sa.Select:
         sa.select(User)
         .join(Unit, User.unit_id == Unit.id)
         .where(Unit.path.startswith(scope.path))
-        .order_by(User.full_name)
+        .order_by(User.sort_key, User.id)
     )
 
 
@@ -176,6 +180,8 @@ def create_user(
     username = normalise_username(username)
     if not username:
         raise InvalidInput(_("Thiếu tên đăng nhập."))
+    if not USERNAME.match(username):
+        raise InvalidInput(_("Tên đăng nhập chỉ dùng chữ không dấu, số và các dấu . _ - (tối đa 80 ký tự)."))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
     user = User(

@@ -1,15 +1,31 @@
 """Signing in and out, one's own password and language; the admin's user pages."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.access import public, roles_required, signed_in
-from lms.accounts import services
+from lms.accounts import importing, queries, services
 from lms.accounts.auth import safe_next, start_session
-from lms.accounts.forms import ChangePasswordForm, LanguageForm, SignInForm
-from lms.accounts.models import Role
-from lms.errors import InvalidInput
+from lms.accounts.forms import (
+    ActivationForm,
+    ChangePasswordForm,
+    EndTitleForm,
+    ImportForm,
+    LanguageForm,
+    SignInForm,
+    TitleAssignmentForm,
+    UserEditForm,
+    UserFilterForm,
+    UserForm,
+)
+from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
+from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.organisation.forms import unit_choices
+from lms.organisation.models import Title, Unit
+from lms.organisation.queries import title_choices
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
@@ -74,9 +90,182 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
+def _scope_units():
+    scope = services.admin_scope(current_user)
+    return scope, db.session.scalars(services.units_in_scope(current_user)).all()
+
+
+def _fill_user_choices(form) -> None:
+    scope, units = _scope_units()
+    form.unit_id.choices = unit_choices(units, scope.depth)
+    form.admin_scope_id.choices = unit_choices(units, scope.depth, blank=_("Đơn vị của người dùng"))
+
+
+def _managed_user(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    services.ensure_can_manage(current_user, user)
+    return user
+
+
 @admin_bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
-    query = services.users_in_scope(current_user)
-    page = db.paginate(query, per_page=50)
-    return render_template("accounts/users/index.html", page=page)
+    form = UserFilterForm(request.args)
+    scope, units = _scope_units()
+    form.unit.choices = unit_choices(units, scope.depth, blank=_("Tất cả đơn vị"))
+    unit = db.session.get(Unit, form.unit.data) if form.validate() and form.unit.data else None
+    query = queries.user_list(current_user, q=form.q.data or "", unit=unit)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("accounts/users/index.html", page=page, form=form)
+
+
+@admin_bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create():
+    form = UserForm()
+    _fill_user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                current_user, username=form.username.data, full_name=form.full_name.data,
+                unit=db.get_or_404(Unit, form.unit_id.data), password=form.password.data,
+                roles=set(form.roles.data), email=form.email.data,
+                admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+                theory_level=form.theory_level.data,
+            )
+        except (InvalidInput, Conflict) as bad:
+            db.session.rollback()
+            form.form_errors.append(bad.message)
+            flash(bad.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản %(u)s.", u=user.username), "success")
+            return redirect(url_for("users_admin.edit", user_id=user.id))
+    return render_template("accounts/users/new.html", form=form), 400 if form.errors else 200
+
+
+def _render_edit(user: User, form=None, title_form=None, status: int = 200):
+    if form is None:
+        form = UserEditForm(formdata=None, data={
+            "full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,
+            "roles": [str(r) for r in user.roles], "theory_level": user.theory_level,
+            "admin_scope_id": user.admin_scope.id if user.admin_scope else 0,
+        })
+        _fill_user_choices(form)
+    if title_form is None:
+        title_form = TitleAssignmentForm(formdata=None)
+    title_form.title_id.choices = title_choices()
+    return render_template(
+        "accounts/users/edit.html", user=user, form=form, title_form=title_form, today=date.today(),
+    ), status
+
+
+@admin_bp.route("/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit(user_id: int):
+    user = _managed_user(user_id)
+    if request.method == "GET":
+        return _render_edit(user)
+    form = UserEditForm()
+    _fill_user_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                current_user, user, full_name=form.full_name.data, unit=db.get_or_404(Unit, form.unit_id.data),
+                email=form.email.data, roles=set(form.roles.data),
+                admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+                theory_level=form.theory_level.data, new_password=form.password.data or None,
+            )
+        except (InvalidInput, Conflict) as bad:
+            db.session.rollback()
+            flash(bad.message, "danger")
+            return _render_edit(db.get_or_404(User, user_id), form, status=400)
+        db.session.commit()
+        flash(_("Đã lưu thông tin của %(name)s.", name=user.full_name), "success")
+        return redirect(url_for("users_admin.edit", user_id=user.id))
+    return _render_edit(user, form, status=400)
+
+
+@admin_bp.route("/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.ADMIN)
+def set_active(user_id: int):
+    user = _managed_user(user_id)
+    form = ActivationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    active = form.active.data == "1"
+    try:
+        services.set_active(current_user, user, active)
+    except InvalidInput as bad:
+        db.session.rollback()
+        flash(bad.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Đã mở lại tài khoản %(u)s.", u=user.username) if active
+              else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của người này đã kết thúc.", u=user.username),
+              "success")
+    return redirect(url_for("users_admin.edit", user_id=user_id))
+
+
+@admin_bp.route("/<int:user_id>/titles", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_title(user_id: int):
+    user = _managed_user(user_id)
+    form = TitleAssignmentForm()
+    form.title_id.choices = title_choices()
+    if form.validate_on_submit():
+        try:
+            services.assign_title(current_user, user, db.get_or_404(Title, form.title_id.data),
+                                  AssignmentKind(form.kind.data), form.start_date.data, form.end_date.data)
+        except (InvalidInput, Conflict) as bad:
+            db.session.rollback()
+            form.start_date.errors = [bad.message]
+        else:
+            db.session.commit()
+            flash(_("Đã thêm chức danh."), "success")
+            return redirect(url_for("users_admin.edit", user_id=user_id))
+    return _render_edit(db.get_or_404(User, user_id), title_form=form, status=400)
+
+
+@admin_bp.route("/<int:user_id>/titles/<int:assignment_id>/end", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_title(user_id: int, assignment_id: int):
+    user = _managed_user(user_id)
+    assignment = db.get_or_404(TitleAssignment, assignment_id)
+    if assignment.user_id != user.id:
+        abort(404)
+    form = EndTitleForm()
+    if form.validate_on_submit():
+        try:
+            services.end_title(current_user, assignment, form.end_date.data)
+        except InvalidInput as bad:
+            db.session.rollback()
+            flash(bad.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã ghi ngày kết thúc chức danh %(code)s.", code=assignment.title.code), "success")
+    else:
+        flash(_("Hãy nhập ngày kết thúc hợp lệ."), "danger")
+    return redirect(url_for("users_admin.edit", user_id=user_id))
+
+
+@admin_bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_users():
+    form = ImportForm()
+    report = problems = None
+    if form.validate_on_submit():
+        try:
+            report = importing.import_users(current_user, form.file.data.read(), dry_run=form.dry_run.data)
+        except InvalidInput as bad:
+            db.session.rollback()
+            flash(bad.message, "danger")
+            problems = bad.problems
+        else:
+            if report.dry_run:
+                db.session.rollback()
+            else:
+                db.session.commit()
+    status = 400 if problems or form.errors else 200
+    return render_template("accounts/users/import.html", form=form, report=report, problems=problems,
+                           columns=importing.COLUMNS), status

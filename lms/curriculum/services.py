@@ -25,7 +25,7 @@ from lms.curriculum.models import (
 )
 from lms.db import utcnow
 from lms.documents.services import ensure_author
-from lms.errors import Conflict, InvalidInput, NotAllowed
+from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.markup import render_markdown
 
@@ -315,10 +315,6 @@ def open_flags(module_ids=None) -> sa.Select:
 # --- programs ------------------------------------------------------------------------------------
 
 
-def _ensure_program_author(actor) -> None:
-    ensure_author(actor)
-
-
 def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=(),
                  items=(), required_theory_level: int = 0, hours: int | None = None,
                  validity_months: int | None = None, active: bool | None = None) -> Program:
@@ -326,7 +322,7 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
     from lms.accounts.models import TheoryLevel
     from lms.organisation.models import Title
 
-    _ensure_program_author(actor)
+    ensure_author(actor)
     code, name = _clean(code), _clean(name)
     problems = []
     if not code or not name:
@@ -381,7 +377,7 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
 
 
 def set_program_active(actor, program: Program, active: bool) -> None:
-    _ensure_program_author(actor)
+    ensure_author(actor)
     program.active = bool(active)
     audit.record(actor, "program.activate" if active else "program.deactivate", program)
 
@@ -403,9 +399,3 @@ def programs_for_user(user, day: date | None = None) -> list[Program]:
         .order_by(Program.name)
     ))
 
-
-def ensure_can_see_draft(actor) -> None:
-    from lms.accounts.models import Role
-
-    if actor is None or not actor.has_role(Role.LECTURER, Role.ADMIN):
-        raise NotAllowed(_("Chỉ giảng viên và cán bộ quản lý đào tạo được xem bản nháp."))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.curriculum import services as curriculum
 from lms.curriculum.models import Module, Program
-from lms.delivery import trips
+from lms.delivery import reports, trips
 from lms.delivery.models import (
     DeliveryMode,
     FieldTrip,
@@ -99,8 +99,8 @@ def load_delivery_demo() -> dict[str, int]:
         db.session.flush()
         dang = _user("hv.dang")
         if dang is not None:
-            trips.save_submission(dang, trip, body_md="## Mô hình\n\nXã Dân Hóa vận động đồng bào hiến đất làm đường.",
-                                  submit=True, now=datetime(2026, 9, 20, 8, 0))
+            body = "## Mô hình\n\nXã Dân Hóa vận động đồng bào hiến đất làm đường."
+            reports.save_submission(dang, trip, body_md=body, submit=True, now=datetime(2026, 9, 20, 8, 0))
     return summary
 
 

@@ -222,6 +222,18 @@ class Attendance(db.Model):
     trainee = relationship("User", foreign_keys=[trainee_id])
 
 
+class CheckInFailure(db.Model):
+    """A wrong check-in code entered by a trainee; a few in a row lock them out until the lecturer marks them."""
+
+    __tablename__ = "trip_checkin_failures"
+    __table_args__ = (sa.Index("ix_trip_checkin_failures_trip_trainee", "trip_id", "trainee_id", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("field_trips.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SubmissionStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

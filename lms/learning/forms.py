@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DecimalField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -13,6 +13,9 @@ class QuizSettingsForm(FlaskForm):
                                 validators=[Optional(), NumberRange(1, 100)])
     time_limit_minutes = IntegerField(_l("Thời gian làm bài, phút (để trống: không giới hạn)"),
                                       validators=[Optional(), NumberRange(1, 600)])
+    # Choices are the published lessons, set by the view.
+    ends_lesson_key = SelectField(_l("Bài kiểm tra kết thúc bài học (đạt thì bài học được tính là hoàn thành)"),
+                                  validators=[Optional()])
     submit = SubmitField(_l("Lưu cài đặt"))
 
 
@@ -20,8 +23,8 @@ class ModuleRuleForm(FlaskForm):
     require_lessons = BooleanField(_l("Hoàn thành mọi bài học"))
     require_quiz = BooleanField(_l("Đạt bài kiểm tra"))
     require_assignment = BooleanField(_l("Bài thu hoạch được chấm đạt"))
-    assignment_pass_mark = DecimalField(_l("Điểm đạt bài thu hoạch (thang 10; để trống: theo kết luận chấm)"),
-                                        places=1, validators=[Optional(), NumberRange(0, 10)])
+    assignment_pass_mark = DecimalField(_l("Điểm đạt bài thu hoạch (thang 100; để trống: theo kết luận chấm)"),
+                                        places=1, validators=[Optional(), NumberRange(0, 100)])
     submit = SubmitField(_l("Lưu điều kiện hoàn thành"))
 
 

@@ -110,7 +110,7 @@ class ModuleRule(db.Model):
     require_lessons: Mapped[bool] = mapped_column(default=True)
     require_quiz: Mapped[bool] = mapped_column(default=False)
     require_assignment: Mapped[bool] = mapped_column(default=False)
-    # Minimum assignment score (0-10 scale); None: the grader's pass/fail decides.
+    # Minimum assignment score (0-100, as delivery grades); None: the grader's pass/fail decides.
     assignment_pass_mark: Mapped[float | None]
 
 
@@ -132,6 +132,8 @@ class Quiz(db.Model):
     pass_percent: Mapped[int] = mapped_column(default=70)
     max_attempts: Mapped[int | None]
     time_limit_minutes: Mapped[int | None]
+    # The lesson (by key) this quiz ends: passing the quiz completes that lesson too.
+    ends_lesson_key: Mapped[str | None] = mapped_column(sa.String(80))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     questions: Mapped[list[QuizQuestion]] = relationship(

@@ -78,8 +78,7 @@ def dashboard(user_id: int, today: date | None = None) -> Dashboard:
                 board.overdue.append(due)
             elif due.due_on <= today + timedelta(days=DUE_SOON_DAYS):
                 board.due_soon.append(due)
-    board.certificates = db.session.scalars(
-        sa.select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())).all()
+    board.certificates = certificates_of(user_id)
     board.resume = resume_lesson(user_id)
     return board
 
@@ -94,12 +93,15 @@ def module_status(user_id: int, module_id: int) -> ModuleStatus | None:
                                                             ModuleStatus.module_id == module_id)).one_or_none()
 
 
-def completed_lesson_ids(user_id: int, lesson_ids: list[int]) -> set[int]:
-    if not lesson_ids:
-        return set()
-    return set(db.session.scalars(sa.select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids),
-        LessonProgress.completed_at.is_not(None))))
+def lesson_done(user_id: int, lesson: Lesson) -> bool:
+    """Whether the trainee completed this lesson (by key, so a minor revision keeps it) since any reset."""
+    since = sa.select(ModuleStatus.since).where(ModuleStatus.user_id == user_id,
+                                                ModuleStatus.module_id == LessonProgress.module_id).scalar_subquery()
+    return db.session.scalar(sa.select(sa.exists().where(
+        LessonProgress.user_id == user_id, LessonProgress.module_id == lesson.revision.module_id,
+        LessonProgress.lesson_key == lesson.key, LessonProgress.completed_at.is_not(None),
+        sa.or_(since.is_(None), LessonProgress.completed_at >= since),
+    )))
 
 
 @dataclass
@@ -133,3 +135,36 @@ def changes_since(module: Module, old_revision_id: int | None) -> tuple[list[Mod
         if key not in after:
             changes.append(LessonChange(lesson.title, "removed", []))
     return newer, changes
+
+
+def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Select:
+    """The newest certificates of users in the admin's unit subtree, by name or code."""
+    from lms.accounts.models import User
+    from lms.accounts.services import admin_scope
+    from lms.organisation.models import Unit
+
+    scope = admin_scope(actor)
+    query = (sa.select(Certificate).join(User, User.id == Certificate.user_id).join(Unit, Unit.id == User.unit_id)
+             .where(Unit.path.startswith(scope.path)))
+    if search:
+        query = query.where(sa.or_(Certificate.code == search, Certificate.full_name.ilike(f"%{search}%")))
+    return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(limit)
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Every certificate the trainee was issued, newest first (earlier cycles and revoked ones included)."""
+    return db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user_id)
+                              .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).all()
+
+
+def time_spent(user_id: int) -> list[tuple[str, int]]:
+    """Minutes on task per module (from the bounded heartbeat), largest first."""
+    rows = db.session.execute(
+        sa.select(Module.code, ModuleRevision.title, sa.func.sum(LessonProgress.seconds_spent))
+        .join(Module, Module.id == LessonProgress.module_id)
+        .join(ModuleRevision, ModuleRevision.id == Module.published_revision_id)
+        .where(LessonProgress.user_id == user_id)
+        .group_by(Module.code, ModuleRevision.title)
+        .order_by(sa.func.sum(LessonProgress.seconds_spent).desc())
+    ).all()
+    return [(title, round((seconds or 0) / 60)) for _code, title, seconds in rows]

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.accounts.models import Role, User
-from lms.curriculum.models import Module
+from lms.curriculum.models import Lesson, Module
 from lms.db import utcnow
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
 from lms.learning import gift
 from lms.learning.models import QuestionKind, Quiz, QuizAttempt, QuizChoice, QuizQuestion
-from lms.learning.services import record_event, record_quiz_passed
+from lms.learning.services import complete_lesson, record_event, record_quiz_passed
 
 # Answers that arrive this long after the deadline still count (network latency on slow intranets).
 GRACE_SECONDS = 30
@@ -47,15 +47,17 @@ def get_or_create_quiz(actor: User | None, module: Module) -> Quiz:
 
 
 def save_quiz_settings(actor: User | None, quiz: Quiz, *, title: str, pass_percent: int,
-                       max_attempts: int | None, time_limit_minutes: int | None) -> Quiz:
-    """Pass mark (percent), attempt limit and time limit (None: unlimited)."""
+                       max_attempts: int | None, time_limit_minutes: int | None,
+                       ends_lesson_key: str | None = None) -> Quiz:
+    """Pass mark (percent), attempt limit, time limit (None: unlimited) and the lesson the quiz ends."""
     ensure_author(actor)
     if not 0 < pass_percent <= 100:
         raise InvalidInput(_("Điểm đạt phải từ 1 đến 100%."))
     quiz.title, quiz.pass_percent = title.strip(), pass_percent
     quiz.max_attempts, quiz.time_limit_minutes = max_attempts or None, time_limit_minutes or None
+    quiz.ends_lesson_key = ends_lesson_key or None
     audit.record(actor, "quiz.settings", quiz, pass_percent=pass_percent, max_attempts=max_attempts,
-                 time_limit_minutes=time_limit_minutes)
+                 time_limit_minutes=time_limit_minutes, ends_lesson_key=ends_lesson_key or None)
     db.session.flush()
     return quiz
 
@@ -184,9 +186,20 @@ def _grade(attempt: QuizAttempt, answers: dict, *, late: bool) -> QuizAttempt:
     record_event(attempt.user_id, "passed" if attempt.passed else "failed", "quiz", quiz.id, quiz.title,
                  result=result)
     if attempt.passed:
-        record_quiz_passed(attempt.user_id, db.session.get(Module, quiz.module_id), attempt.submitted_at)
+        module = db.session.get(Module, quiz.module_id)
+        record_quiz_passed(attempt.user_id, module, attempt.submitted_at)
+        ended = _ended_lesson(quiz, module)
+        if ended is not None:
+            complete_lesson(db.session.get(User, attempt.user_id), ended)
     db.session.flush()
     return attempt
+
+
+def _ended_lesson(quiz: Quiz, module: Module) -> Lesson | None:
+    if not quiz.ends_lesson_key or module.published_revision_id is None:
+        return None
+    return db.session.scalars(sa.select(Lesson).where(Lesson.revision_id == module.published_revision_id,
+                                                      Lesson.key == quiz.ends_lesson_key)).one_or_none()
 
 
 def submit_attempt(user: User, attempt: QuizAttempt, answers: dict) -> QuizAttempt:

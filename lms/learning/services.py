@@ -7,24 +7,22 @@ transaction (see `record_event`).
 from __future__ import annotations
 
 import calendar
-import secrets
 import uuid
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms import audit
 from lms.accounts.models import AssignmentKind, TitleAssignment, User
-from lms.accounts.services import ensure_can_manage
 from lms.curriculum.models import Lesson, Module, Program, ProgramModule, program_titles
 from lms.db import utcnow
-from lms.errors import Conflict, InvalidInput
+from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.learning.models import (
-    Certificate,
     LearningEvent,
     LessonProgress,
     ModuleRule,
@@ -36,7 +34,6 @@ from lms.learning.models import (
 
 # A heartbeat never adds more than the real time since the previous one, and never more than this.
 HEARTBEAT_CAP_SECONDS = 60
-CERTIFICATE_CODE_BYTES = 18  # 144 bits of randomness
 
 
 def _insert(model):
@@ -214,7 +211,10 @@ def refresh_module_status(user_id: int, module: Module, status: ModuleStatus | N
     rule = module_rule(module.id)
     status.lessons_total, status.lessons_done = _lessons_done(user_id, module, status.since)
     complete = True
-    if rule.require_lessons:
+    if rule.require_lessons and status.lessons_total == 0 and not (rule.require_quiz or rule.require_assignment):
+        # A module with no online lessons (a field trip, a report) completes by a passed assessment.
+        complete = _counts(status.quiz_passed_at, status.since) or _counts(status.assignment_passed_at, status.since)
+    elif rule.require_lessons:
         complete &= status.lessons_done >= status.lessons_total
     if rule.require_quiz:
         complete &= _counts(status.quiz_passed_at, status.since)
@@ -254,7 +254,9 @@ def record_assignment_graded(user: User, module: Module, passed: bool, score: fl
     status.assignment_passed_at = at if ok else None
     record_event(user.id, "passed" if ok else "failed", "assignment", module.id,
                  module.published.title if module.published else module.code,
-                 result={"success": ok, **({"score": {"raw": score}} if score is not None else {})}, at=at)
+                 result={"success": ok, **({"score": {"raw": score, "min": 0, "max": 100,
+                                                       "scaled": round(score / 100, 4)}}
+                                            if score is not None else {})}, at=at)
     refresh_module_status(user.id, module, status)
 
 
@@ -304,16 +306,17 @@ def ensure_program_statuses(user: User) -> list[ProgramStatus]:
     for program in programs:
         if program.id in have:
             continue
-        created = db.session.execute(
-            _insert(ProgramStatus)
-            .values(user_id=user.id, program_id=program.id, state=ProgramState.NOT_STARTED,
-                    required_total=_required_total(program.id), required_done=0, started_on=today,
-                    due_on=_due_on(program.id, today), updated_at=utcnow(), cycle=1)
-            .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
-            .returning(ProgramStatus.id)
-        ).scalar()
-        if created is not None:
-            refresh_program_status(user.id, program.id)
+        # Through the ORM (not a Core upsert) so that flush listeners, such as the dashboards' completion
+        # facts, see the new row; the savepoint absorbs a concurrent request creating the same one.
+        status = ProgramStatus(user_id=user.id, program_id=program.id, state=ProgramState.NOT_STARTED,
+                               required_total=_required_total(program.id), required_done=0, started_on=today,
+                               due_on=_due_on(program.id, today), cycle=1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(status)
+        except IntegrityError:
+            continue
+        refresh_program_status(user.id, program.id)
     lapsed = db.session.scalars(sa.select(ProgramStatus).where(
         ProgramStatus.user_id == user.id, ProgramStatus.state == ProgramState.COMPLETED,
         ProgramStatus.valid_until.is_not(None), ProgramStatus.valid_until < today)).all()
@@ -368,6 +371,8 @@ def _complete_program(status: ProgramStatus) -> None:
     status.completed_at = now
     status.valid_until = add_months(now.date(), program.validity_months) if program.validity_months else None
     user = db.session.get(User, status.user_id)
+    from lms.learning.certificates import issue_certificate
+
     issue_certificate(user, program, status)
     record_event(user.id, "completed", "program", program.id, program.name)
 
@@ -434,31 +439,3 @@ def on_revision_published(module: Module, revision) -> int:
     )
     db.session.flush()
     return count
-
-
-# --- certificates --------------------------------------------------------------------------------------------
-
-def issue_certificate(user: User, program: Program, status: ProgramStatus) -> Certificate:
-    certificate = Certificate(
-        code=secrets.token_urlsafe(CERTIFICATE_CODE_BYTES), user_id=user.id, program_id=program.id,
-        cycle=status.cycle, full_name=user.full_name, unit_name=user.unit.name if user.unit else "",
-        program_name=program.name, hours=program.hours, issued_at=utcnow(), valid_until=status.valid_until,
-    )
-    db.session.add(certificate)
-    db.session.flush()
-    return certificate
-
-
-def revoke_certificate(actor: User, certificate: Certificate, reason: str) -> None:
-    """An admin revokes a certificate with a reason (audited); verification then says it is revoked."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Cần ghi lý do thu hồi."))
-    ensure_can_manage(actor, db.session.get(User, certificate.user_id))
-    if certificate.revoked_at is not None:
-        raise Conflict(_("Chứng nhận này đã bị thu hồi."))
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = reason
-    certificate.revoked_by_id = actor.id
-    audit.record(actor, "certificate.revoke", certificate, reason=reason)
-    db.session.flush()

@@ -15,7 +15,8 @@ from lms.accounts.services import ensure_can_manage
 from lms.curriculum.models import Lesson, Module
 from lms.errors import DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.learning import queries, quizzes, receivers, services
+from lms.forms import choices
+from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 
@@ -70,16 +71,19 @@ def _dashboard():
 @bp.app_context_processor
 def _learning_helpers():
     def program_status(program_id):
-        # One query per page, not one per program card.
-        if "learning_program_statuses" not in g:
-            g.learning_program_statuses = {s.program_id: s for s in db.session.scalars(
-                sa.select(ProgramStatus).where(ProgramStatus.user_id == current_user.id))}
-        return g.learning_program_statuses.get(program_id)
+        # One query for all of the trainee's programs, however many cards the page shows.
+        statuses = g.get("learning_program_statuses")
+        if statuses is None:
+            statuses = g.learning_program_statuses = {
+                ps.program_id: ps
+                for ps in db.session.scalars(sa.select(ProgramStatus).where(ProgramStatus.user_id == current_user.id))
+            }
+        return statuses.get(program_id)
 
     return {
         "learning_lesson_url": lesson_url, "learning_module_url": module_url,
         "learning_dashboard": _dashboard,
-        "learning_completed_lessons": lambda ids: queries.completed_lesson_ids(current_user.id, ids),
+        "learning_lesson_done": lambda lesson: queries.lesson_done(current_user.id, lesson),
         "learning_module_status": lambda module_id: queries.module_status(current_user.id, module_id),
         "learning_program_status": program_status,
         "learning_quiz": quizzes.quiz_for,
@@ -122,8 +126,9 @@ def heartbeat(lesson_id: int):
 @bp.route("/my/record")
 @signed_in
 def my_record():
-    events = queries.learning_record(current_user.id)
-    return render_template("learning/record.html", events=events)
+    return render_template("learning/record.html", events=queries.learning_record(current_user.id),
+                           certificates=queries.certificates_of(current_user.id),
+                           time_spent=queries.time_spent(current_user.id))
 
 
 # --- quizzes (trainee) ---------------------------------------------------------------------------------------
@@ -215,6 +220,9 @@ def manage_module(module_id: int):
     quiz = quizzes.quiz_for(module.id)
     rule = services.module_rule(module.id)
     settings = QuizSettingsForm(obj=quiz, prefix="settings")
+    lesson_choices = choices([("", _("(không gắn với bài học nào)"))] + [
+        (lesson.key, lesson.title) for lesson in (module.published.lessons if module.published else [])])
+    settings.ends_lesson_key.choices = lesson_choices
     rules = ModuleRuleForm(obj=rule, prefix="rule")
     gift_form = GiftImportForm(prefix="gift")
     problems: list[str] = []
@@ -222,7 +230,7 @@ def manage_module(module_id: int):
     if action == "settings" and settings.validate_on_submit():
         quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
         quizzes.save_quiz_settings(current_user, quiz, **{k: settings.data[k] for k in (
-            "title", "pass_percent", "max_attempts", "time_limit_minutes")})
+            "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")})
         db.session.commit()
         flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
@@ -257,6 +265,7 @@ def manage_module(module_id: int):
             return redirect(url_for("learning.manage_module", module_id=module.id))
     if quiz is not None and not settings.is_submitted():
         settings = QuizSettingsForm(obj=quiz, prefix="settings", formdata=None)
+        settings.ends_lesson_key.choices = lesson_choices
     return render_template("learning/manage_module.html", module=module, quiz=quiz, settings=settings,
                            rules=rules, gift_form=gift_form, problems=problems, QuestionKind=QuestionKind)
 
@@ -295,6 +304,14 @@ def verify(code: str):
     return render_template("learning/verify.html", certificate=certificate), status
 
 
+@certificates_bp.route("/admin/certificates")
+@roles_required(Role.ADMIN)
+def admin_index():
+    search = request.args.get("q", "").strip()
+    found = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
+    return render_template("learning/certificates_admin.html", certificates=found, search=search)
+
+
 @certificates_bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required(Role.ADMIN)
 def revoke(certificate_id: int):
@@ -303,7 +320,7 @@ def revoke(certificate_id: int):
     if not form.validate_on_submit():
         flash(_("Cần ghi lý do thu hồi."), "danger")
         return redirect(url_for("certificates.show", certificate_id=certificate.id))
-    services.revoke_certificate(current_user, certificate, form.reason.data)
+    certificates.revoke_certificate(current_user, certificate, form.reason.data)
     db.session.commit()
     flash(_("Đã thu hồi chứng nhận."), "success")
     return redirect(url_for("certificates.show", certificate_id=certificate.id))

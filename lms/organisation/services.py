@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit
-from lms.errors import Conflict, InvalidInput
+from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import TWO_LEVEL_SINCE, Locality, LocalityKind, Title, TitleLevel, Unit
 
@@ -110,6 +110,17 @@ def update_unit(actor, unit: Unit, *, name: str, locality: Locality | None, code
     audit.record(actor, "unit.update", unit, name=name)
 
 
+def can_edit_titles(actor) -> bool:
+    """Titles are shared by every unit: only an admin of a whole tree (a root unit) edits them."""
+    scope = actor.admin_scope if actor is not None and actor.has_role("admin") else None
+    return scope is not None and scope.parent_id is None
+
+
+def ensure_can_edit_titles(actor) -> None:
+    if not can_edit_titles(actor):
+        raise NotAllowed(_("Chỉ cán bộ quản lý toàn hệ thống mới được sửa danh mục chức danh."))
+
+
 def save_title(
     actor,
     title: Title | None,
@@ -122,7 +133,9 @@ def save_title(
     valid_from: date | None = None,
     valid_to: date | None = None,
 ) -> Title:
-    """Create or update a job title."""
+    """Create or update a job title (actor None: the command line)."""
+    if actor is not None:
+        ensure_can_edit_titles(actor)
     code, name = _normalise(code).upper(), _normalise(name)
     if not code or not name:
         raise InvalidInput(_("Chức danh cần có mã và tên."))

@@ -1,7 +1,7 @@
 """Module completion rules, quizzes and attempts, certificates, the learning event log, and status counters.
 
 Revision ID: 56438e66e613
-Revises: c3eda0b4eee3
+Revises: 8a51a8aae0b0
 Create Date: 2026-11-25 17:36:34.873951
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '56438e66e613'
-down_revision = 'c3eda0b4eee3'
+down_revision = '8a51a8aae0b0'
 branch_labels = None
 depends_on = None
 

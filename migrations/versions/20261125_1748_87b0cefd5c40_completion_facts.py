@@ -1,7 +1,7 @@
 """Completion facts for the dashboards: one narrow row per program status and held title, its indexes and the triggers that keep it current.
 
 Revision ID: 87b0cefd5c40
-Revises: c3eda0b4eee3
+Revises: f65597e34e72
 Create Date: 2026-11-25 17:48:49.868430
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '87b0cefd5c40'
-down_revision = 'c3eda0b4eee3'
+down_revision = 'f65597e34e72'
 branch_labels = None
 depends_on = None
 

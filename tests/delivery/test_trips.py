@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms import signals
 from lms.accounts.models import User
 from lms.db import utcnow
-from lms.delivery import files, trips
+from lms.delivery import files, reports, trips
 from lms.delivery.models import (
     Attendance,
     AttendanceMethod,
@@ -134,28 +134,28 @@ def test_qr_code_is_drawn_as_inline_svg():
 
 def test_a_draft_is_saved_then_submitted_and_late_is_flagged(trip_world):
     alice = db.session.get(User, trip_world.alice.id)
-    draft = trips.save_submission(alice, trip_world.trip, body_md="# Thu hoạch\n<img src=x onerror=alert(1)>")
+    draft = reports.save_submission(alice, trip_world.trip, body_md="# Thu hoạch\n<img src=x onerror=alert(1)>")
     assert draft.status == SubmissionStatus.DRAFT
     assert "<h1>Thu hoạch</h1>" in draft.body_html
     assert "onerror" not in draft.body_html
     trip_world.trip.deadline = utcnow() - timedelta(hours=1)
-    submitted = trips.save_submission(alice, trip_world.trip, body_md="Nội dung", submit=True)
+    submitted = reports.save_submission(alice, trip_world.trip, body_md="Nội dung", submit=True)
     assert (submitted.id, submitted.status, submitted.late) == (draft.id, SubmissionStatus.SUBMITTED, True)
 
 
 def test_only_participants_submit(trip_world, make):
     with pytest.raises(NotAllowed):
-        trips.save_submission(db.session.get(User, make.user().id), trip_world.trip, body_md="x", submit=True)
+        reports.save_submission(db.session.get(User, make.user().id), trip_world.trip, body_md="x", submit=True)
 
 
 def test_a_bad_file_leaves_the_previous_saved_version_intact(trip_world):
     alice = db.session.get(User, trip_world.alice.id)
-    saved = trips.save_submission(alice, trip_world.trip, body_md="Bản một",
-                                  uploads=[trips.Upload("bao-cao.pdf", PDF)])
+    saved = reports.save_submission(alice, trip_world.trip, body_md="Bản một",
+                                  uploads=[reports.Upload("bao-cao.pdf", PDF)])
     db.session.commit()
     with pytest.raises(InvalidInput) as refused:
-        trips.save_submission(alice, trip_world.trip, body_md="Bản hai",
-                              uploads=[trips.Upload("anh.png", PNG), trips.Upload("trang.pdf", b"<html>")])
+        reports.save_submission(alice, trip_world.trip, body_md="Bản hai",
+                              uploads=[reports.Upload("anh.png", PNG), reports.Upload("trang.pdf", b"<html>")])
     assert "trang.pdf" in refused.value.problems[0]
     db.session.rollback()
     submission = db.session.get(Submission, saved.id)
@@ -166,18 +166,18 @@ def test_a_bad_file_leaves_the_previous_saved_version_intact(trip_world):
 
 def test_a_crash_after_the_new_file_is_written_leaves_the_previous_version_intact(trip_world, monkeypatch):
     alice = db.session.get(User, trip_world.alice.id)
-    saved = trips.save_submission(alice, trip_world.trip, body_md="Bản một",
-                                  uploads=[trips.Upload("bao-cao.pdf", PDF)])
+    saved = reports.save_submission(alice, trip_world.trip, body_md="Bản một",
+                                  uploads=[reports.Upload("bao-cao.pdf", PDF)])
     db.session.commit()
     old_file = saved.files[0]
 
     def crash(_text):
         raise RuntimeError("the server died mid-request")
 
-    monkeypatch.setattr(trips.markup, "render_markdown", crash)
+    monkeypatch.setattr(reports.markup, "render_markdown", crash)
     stored_before = {p.name for p in files.folder().iterdir()}
     with pytest.raises(RuntimeError):
-        trips.save_submission(alice, trip_world.trip, body_md="Bản hai", uploads=[trips.Upload("moi.docx", DOCX)],
+        reports.save_submission(alice, trip_world.trip, body_md="Bản hai", uploads=[reports.Upload("moi.docx", DOCX)],
                               remove_file_ids=[old_file.id])
     db.session.rollback()
     submission = db.session.get(Submission, saved.id)
@@ -190,10 +190,10 @@ def test_a_crash_after_the_new_file_is_written_leaves_the_previous_version_intac
 
 def test_replacing_a_file_deletes_the_old_one_only_after_commit(trip_world):
     alice = db.session.get(User, trip_world.alice.id)
-    saved = trips.save_submission(alice, trip_world.trip, body_md="", uploads=[trips.Upload("a.pdf", PDF)])
+    saved = reports.save_submission(alice, trip_world.trip, body_md="", uploads=[reports.Upload("a.pdf", PDF)])
     db.session.commit()
     old_path = files.path_of(saved.files[0].stored_name)
-    trips.save_submission(alice, trip_world.trip, body_md="", uploads=[trips.Upload("b.odt", ODT)],
+    reports.save_submission(alice, trip_world.trip, body_md="", uploads=[reports.Upload("b.odt", ODT)],
                           remove_file_ids=[saved.files[0].id])
     assert old_path.exists()
     db.session.commit()
@@ -210,7 +210,7 @@ def grade_points(trip, *levels):
 def test_grading_scores_each_criterion_and_sends_the_signal(trip_world):
     alice = db.session.get(User, trip_world.alice.id)
     lecturer = db.session.get(User, trip_world.lecturer.id)
-    submission = trips.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
     received = []
 
     def receiver(_sender=None, **kwargs):
@@ -219,8 +219,8 @@ def test_grading_scores_each_criterion_and_sends_the_signal(trip_world):
     signals.assignment_graded.connect(receiver)
     try:
         with pytest.raises(InvalidInput):
-            trips.grade(lecturer, submission, points={}, feedback_md="")
-        trips.grade(lecturer, submission, points=grade_points(trip_world.trip, 2, 1), feedback_md="**Tốt**")
+            reports.grade(lecturer, submission, points={}, feedback_md="")
+        reports.grade(lecturer, submission, points=grade_points(trip_world.trip, 2, 1), feedback_md="**Tốt**")
     finally:
         signals.assignment_graded.disconnect(receiver)
     # (2 * 2/2 + 1 * 1/2) / 3 = 83.3
@@ -231,65 +231,80 @@ def test_grading_scores_each_criterion_and_sends_the_signal(trip_world):
     assert received[0]["module"].id == trip_world.trip.module_id
     assert (received[0]["passed"], received[0]["score"], received[0]["actor"].id) == (True, 83.3, lecturer.id)
     with pytest.raises(Conflict):
-        trips.save_submission(alice, trip_world.trip, body_md="Sửa sau khi chấm", submit=True)
+        reports.save_submission(alice, trip_world.trip, body_md="Sửa sau khi chấm", submit=True)
 
 
 def test_a_returned_report_can_be_revised_and_resubmitted(trip_world):
     alice = db.session.get(User, trip_world.alice.id)
     lecturer = db.session.get(User, trip_world.lecturer.id)
-    submission = trips.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
-    trips.grade(lecturer, submission, points={}, feedback_md="Bổ sung số liệu", return_for_revision=True)
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
+    reports.grade(lecturer, submission, points={}, feedback_md="Bổ sung số liệu", return_for_revision=True)
     assert submission.status == SubmissionStatus.RETURNED
-    trips.save_submission(alice, trip_world.trip, body_md="Bài có số liệu")
+    reports.save_submission(alice, trip_world.trip, body_md="Bài có số liệu")
     assert submission.status == SubmissionStatus.RETURNED
-    trips.save_submission(alice, trip_world.trip, body_md="Bài có số liệu", submit=True)
+    reports.save_submission(alice, trip_world.trip, body_md="Bài có số liệu", submit=True)
     assert submission.status == SubmissionStatus.SUBMITTED
-    trips.grade(lecturer, submission, points=grade_points(trip_world.trip, 0, 0), feedback_md="")
+    reports.grade(lecturer, submission, points=grade_points(trip_world.trip, 0, 0), feedback_md="")
     assert (submission.score, submission.passed) == (0.0, False)
 
 
 def test_only_the_class_lecturer_grades(trip_world, make):
     alice = db.session.get(User, trip_world.alice.id)
-    submission = trips.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Bài", submit=True)
     with pytest.raises(NotAllowed):
-        trips.grade(db.session.get(User, make.lecturer().id), submission,
+        reports.grade(db.session.get(User, make.lecturer().id), submission,
                     points=grade_points(trip_world.trip, 1, 1), feedback_md="")
 
 
 def test_who_may_read_a_submission(trip_world, make):
     alice = db.session.get(User, trip_world.alice.id)
     bob = db.session.get(User, trip_world.bob.id)
-    submission = trips.save_submission(alice, trip_world.trip, body_md="Bài", uploads=[trips.Upload("a.pdf", PDF)])
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Bài", uploads=[reports.Upload("a.pdf", PDF)])
     scoped_admin = db.session.get(User, make.admin(scope=trip_world.unit).id)
     other_admin = db.session.get(User, make.admin().id)
-    assert trips.submission_for_reader(alice, submission.id) is submission
-    assert trips.submission_for_reader(db.session.get(User, trip_world.lecturer.id), submission.id) is submission
-    assert trips.submission_for_reader(scoped_admin, submission.id) is submission
+    assert reports.submission_for_reader(alice, submission.id) is submission
+    assert reports.submission_for_reader(db.session.get(User, trip_world.lecturer.id), submission.id) is submission
+    assert reports.submission_for_reader(scoped_admin, submission.id) is submission
     for stranger in (bob, other_admin, db.session.get(User, make.lecturer().id)):
         with pytest.raises(NotFound):
-            trips.submission_for_reader(stranger, submission.id)
+            reports.submission_for_reader(stranger, submission.id)
         with pytest.raises(NotFound):
-            trips.file_for_reader(stranger, submission.id, submission.files[0].id)
-    bobs = trips.save_submission(bob, trip_world.trip, body_md="Bài của Bob")
+            reports.file_for_reader(stranger, submission.id, submission.files[0].id)
+    bobs = reports.save_submission(bob, trip_world.trip, body_md="Bài của Bob")
     with pytest.raises(NotFound):  # Alice's own submission id with Bob's file id
-        trips.file_for_reader(alice, bobs.id, submission.files[0].id)
+        reports.file_for_reader(alice, bobs.id, submission.files[0].id)
 
 
 def test_exemplary_reports_need_a_grade_and_the_trainees_consent(trip_world, make):
     alice = db.session.get(User, trip_world.alice.id)
     lecturer = db.session.get(User, trip_world.lecturer.id)
-    submission = trips.save_submission(alice, trip_world.trip, body_md="Mô hình hay", submit=True)
+    submission = reports.save_submission(alice, trip_world.trip, body_md="Mô hình hay", submit=True)
     with pytest.raises(Conflict):
-        trips.publish_exemplary(lecturer, submission, "Mô hình")
-    trips.grade(lecturer, submission, points=grade_points(trip_world.trip, 2, 2), feedback_md="")
+        reports.publish_exemplary(lecturer, submission, "Mô hình")
+    reports.grade(lecturer, submission, points=grade_points(trip_world.trip, 2, 2), feedback_md="")
     with pytest.raises(Conflict) as no_consent:
-        trips.publish_exemplary(lecturer, submission, "Mô hình")
+        reports.publish_exemplary(lecturer, submission, "Mô hình")
     assert "chưa đồng ý" in no_consent.value.message
-    trips.set_consent(alice, submission, True)
-    report = trips.publish_exemplary(lecturer, submission, "Mô hình dân vận khéo")
+    reports.set_consent(alice, submission, True)
+    report = reports.publish_exemplary(lecturer, submission, "Mô hình dân vận khéo")
     module = trip_world.trip.module
-    assert [r.id for r in trips.library(db.session.get(User, trip_world.bob.id), module)] == [report.id]
+    assert [r.id for r in reports.library(db.session.get(User, trip_world.bob.id), module)] == [report.id]
     with pytest.raises(NotAllowed):
-        trips.library(db.session.get(User, make.user().id), module)
-    trips.set_consent(alice, submission, False)
-    assert trips.library(alice, module) == []
+        reports.library(db.session.get(User, make.user().id), module)
+    reports.set_consent(alice, submission, False)
+    assert reports.library(alice, module) == []
+
+
+def test_guessing_check_in_codes_stops_after_a_few_tries(trip_world):
+    lecturer = db.session.get(User, trip_world.lecturer.id)
+    alice = db.session.get(User, trip_world.alice.id)
+    code = trips.open_checkin(lecturer, trip_world.trip)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(trips.CHECKIN_MAX_FAILURES):
+        with pytest.raises(InvalidInput):
+            trips.check_in(alice, trip_world.trip, wrong)
+    with pytest.raises(InvalidInput) as locked:
+        trips.check_in(alice, trip_world.trip, code)
+    assert "sai mã quá nhiều lần" in locked.value.message
+    bob = db.session.get(User, trip_world.bob.id)
+    assert trips.check_in(bob, trip_world.trip, code).trainee_id == bob.id

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from lms import signals
 from lms.accounts.models import TheoryLevel, User
+from lms.audit import AuditEntry
 from lms.delivery import files
 from lms.delivery.models import (
     Attendance,
@@ -288,6 +289,9 @@ def test_a_graded_report_is_published_with_consent_and_read_by_classmates(client
     with app.app_context():
         submission = db.session.scalar(sa.select(Submission))
         assert submission.exemplary_consent_at is not None
+        consent = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "submission.consent"))
+        assert (consent.actor_id, consent.object_id, consent.detail) == (school.alice.id, submission.id,
+                                                                         {"consent": True})
         criteria = [c.id for c in db.session.get(FieldTrip, trip.id).criteria]
     auth.login("giangvien")
     client.post(f"/submissions/{submission.id}/grade",
@@ -304,3 +308,71 @@ def test_a_graded_report_is_published_with_consent_and_read_by_classmates(client
     auth.login("carol")
     assert client.get(f"/modules/{school.module.id}/exemplary-reports").status_code == 403
     assert client.get(published.headers["Location"]).status_code == 404
+
+
+def _queries(app, client, url):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, auth, school, trip, make, app):
+    unit = make.unit(parent=school.province)
+
+    def more_people(n):
+        for _ in range(n):
+            user = make.user(unit=unit, held=[school.secretary], theory_level=TheoryLevel.INTERMEDIATE)
+            make.nomination(school.klass, user, NominationState.ENROLLED)
+        with app.app_context():
+            from lms.delivery import reports
+
+            for user in db.session.scalars(sa.select(User).where(User.unit_id == unit.id)):
+                if reports.my_submission(user, db.session.get(FieldTrip, trip.id)) is None:
+                    reports.save_submission(user, db.session.get(FieldTrip, trip.id), body_md="Bài", submit=True)
+            db.session.commit()
+
+    more_people(2)
+    pages = {"admin": [f"/classes/{school.klass.id}", "/admin/classes", "/admin/plans?year=2026",
+                       "/admin/nominations/flagged"],
+             "giangvien": [f"/trips/{trip.id}", f"/classes/{school.klass.id}"],
+             "alice": ["/my/classes", f"/trips/{trip.id}"]}
+    before = {}
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            before[username, url] = _queries(app, client, url)
+        auth.logout()
+    more_people(8)
+    for username, urls in pages.items():
+        auth.login(username)
+        for url in urls:
+            assert _queries(app, client, url) == before[username, url], (username, url)
+        auth.logout()
+
+
+def test_an_admin_of_the_trainees_scope_reads_reports_but_does_not_write_or_grade(client, auth, trip, school, make,
+                                                                                 app):
+    auth.login("alice")
+    _submit(client, trip.id, "Bài của Alice", ("alice.pdf", PDF))
+    auth.logout()
+    with app.app_context():
+        submission = db.session.scalar(sa.select(Submission))
+        submission_id, file_id = submission.id, submission.files[0].id
+    make.admin("xa", scope=school.commune)
+    auth.login("xa")
+    assert client.get(f"/submissions/{submission_id}").status_code == 200
+    assert client.get(f"/submissions/{submission_id}/files/{file_id}").status_code == 200
+    assert client.post(f"/submissions/{submission_id}/grade", data={"grade": "1"}).status_code == 403
+    assert client.get(f"/trips/{trip.id}/report").status_code == 404

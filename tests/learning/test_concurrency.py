@@ -111,3 +111,20 @@ def test_concurrent_heartbeats_add_the_elapsed_time_once(app, make):
         spent = db.session.scalar(sa.select(LessonProgress.seconds_spent))
     assert sum(added) == spent
     assert 20 <= spent <= 21
+
+
+def test_concurrent_first_visits_create_one_program_status(app, make):
+    title = make.title()
+    make.user("hocvien", held=[title])
+    module = make.learning_module()
+    make.learning_program(titles=[title], modules=[module])  # after the title: no status row yet
+    clients = []
+    for _ in range(THREADS):
+        client = app.test_client()
+        client.post("/sign-in", data={"username": "hocvien", "password": "secret-pass-1"})
+        clients.append(client)
+    codes = []
+    _run_together(lambda i: codes.append(clients[i].get("/").status_code))
+    assert codes == [200] * THREADS
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgramStatus)) == 1

@@ -10,7 +10,7 @@ from lms.audit import AuditEntry
 from lms.curriculum.models import Lesson, Module, ModuleRevision
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.learning import services
+from lms.learning import certificates, services
 from lms.learning.models import (
     Certificate,
     LearningEvent,
@@ -141,12 +141,12 @@ def test_a_module_requiring_its_quiz_waits_for_a_pass(setup):
 def test_assignment_grades_count_at_or_above_the_pass_mark(setup):
     trainee, first, _second, _program = setup
     db.session.add(ModuleRule(module_id=first.id, require_lessons=False, require_assignment=True,
-                              assignment_pass_mark=7.0))
+                              assignment_pass_mark=70.0))
     module = db.session.get(Module, first.id)
-    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=6.5,
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=65.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, first).state != ModuleState.COMPLETED
-    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=7.0,
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=70.0,
                                    graded_at=services.utcnow(), actor=None)
     assert status_of(trainee, first).state == ModuleState.COMPLETED
     assert [e.verb for e in events(trainee, object_type="assignment")] == ["failed", "passed"]
@@ -162,6 +162,9 @@ def test_a_restudy_revision_asks_for_review_and_a_minor_one_does_not(setup, make
 
     make.publish_revision(first, change_summary="Sửa lỗi chính tả")
     assert status_of(trainee, first).state == ModuleState.COMPLETED
+    from lms.learning.queries import lesson_done
+
+    assert lesson_done(trainee.id, lessons_of(first)[1])  # the same lesson in the minor revision
 
     make.publish_revision(first, requires_restudy=True, change_summary="Cập nhật theo Kết luận 09-KL/TW",
                           lessons=[("l1", "Bối cảnh", "Nội dung Bối cảnh."),
@@ -179,7 +182,9 @@ def test_a_restudy_revision_asks_for_review_and_a_minor_one_does_not(setup, make
     assert ("ins", "+Nội dung mới theo 09-KL/TW.") in changes[0].diff
 
     lessons = lessons_of(first)
+    assert not lesson_done(trainee.id, lessons[0])  # to be studied again
     services.complete_lesson(trainee, lessons[0])
+    assert lesson_done(trainee.id, lessons[0])
     assert status_of(trainee, first).state == ModuleState.NEEDS_REVIEW
     services.complete_lesson(trainee, lessons[1])
     status = status_of(trainee, first)
@@ -223,11 +228,23 @@ def test_revoking_needs_a_reason_and_an_admin_in_scope(setup, make, app):
     certificate = db.session.scalars(sa.select(Certificate)).one()
     outsider = make.admin()
     with app.test_request_context(), pytest.raises(NotAllowed):
-        services.revoke_certificate(db.session.get(User, outsider.id), certificate, "Sai thông tin")
+        certificates.revoke_certificate(db.session.get(User, outsider.id), certificate, "Sai thông tin")
     admin = make.admin(scope=db.session.get(User, trainee.id).unit)
     with app.test_request_context(), pytest.raises(InvalidInput):
-        services.revoke_certificate(admin, certificate, "  ")
-    services.revoke_certificate(admin, certificate, "Cấp nhầm người")
+        certificates.revoke_certificate(admin, certificate, "  ")
+    certificates.revoke_certificate(admin, certificate, "Cấp nhầm người")
     assert certificate.revoked_reason == "Cấp nhầm người"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "certificate.revoke")).one()
     assert entry.detail == {"reason": "Cấp nhầm người"}
+
+
+def test_a_module_without_lessons_completes_by_its_graded_assignment(ctx, make):
+    field_trip = make.learning_module(title="Đi thực tế tại xã Quảng Phú", lessons=())
+    trainee = make.user()
+    module = db.session.get(Module, field_trip.id)
+    signals.assignment_graded.send(user=trainee, module=module, passed=False, score=30.0,
+                                   graded_at=services.utcnow(), actor=None)
+    assert status_of(trainee, field_trip).state != ModuleState.COMPLETED
+    signals.assignment_graded.send(user=trainee, module=module, passed=True, score=80.0,
+                                   graded_at=services.utcnow(), actor=None)
+    assert status_of(trainee, field_trip).state == ModuleState.COMPLETED

@@ -162,3 +162,25 @@ def test_another_trainees_attempt_is_not_found(app, make, client, auth, quiz_mod
     auth.login("khac")
     assert client.get(f"/learning/attempts/{attempt_id}").status_code == 404
     assert client.post(f"/learning/attempts/{attempt_id}", data={}).status_code == 404
+
+
+def test_passing_the_quiz_that_ends_a_lesson_completes_it(app, make, client, auth):
+    from lms.curriculum.models import Module
+
+    module = make.learning_module(lessons=("Bối cảnh", "Nội dung chính"))
+    with app.test_request_context():
+        quiz = quizzes.get_or_create_quiz(None, db.session.get(Module, module.id))
+        quizzes.import_gift(None, quiz, "Nghị quyết 32-NQ/TW ban hành năm 2014. {T}")
+        quizzes.save_quiz_settings(None, quiz, title="Kiểm tra cuối bài", pass_percent=100, max_attempts=None,
+                                   time_limit_minutes=None, ends_lesson_key="l2")
+        db.session.commit()
+    make.user("hocvien")
+    auth.login("hocvien")
+    attempt_id = _start(client, module)
+    client.post(f"/learning/attempts/{attempt_id}", data=_right_answers(app, attempt_id))
+    with app.app_context():
+        from lms.learning.models import LessonProgress
+
+        done = db.session.scalars(sa.select(LessonProgress.lesson_key).where(LessonProgress.completed_at.is_not(None)))
+        assert list(done) == ["l2"]
+        assert db.session.scalars(sa.select(ModuleStatus)).one().lessons_done == 1

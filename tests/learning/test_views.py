@@ -92,6 +92,8 @@ def test_my_learning_record(app, client, auth, program_setup):
     page = client.get("/my/record").get_data(as_text=True)
     assert page.count("Hoàn thành") >= 4  # two lessons, the module, the program
     assert "Bồi dưỡng Chủ tịch UBND xã" in page
+    assert "/certificates/" in page
+    assert "Quản lý nhà nước ở xã: 0 phút" in page
 
 
 def test_public_verification_shows_only_name_program_date_and_unit(app, client, auth, make, program_setup):
@@ -177,12 +179,13 @@ def test_lecturer_imports_gift_and_sets_rules(app, client, auth, make):
                            content_type="multipart/form-data", follow_redirects=True)
     assert "Đã nhập 7 câu hỏi." in response.get_data(as_text=True)
     client.post(url, data={"action": "settings", "settings-title": "Kiểm tra cuối học phần",
-                           "settings-pass_percent": "75", "settings-max_attempts": "3"})
+                           "settings-pass_percent": "75", "settings-max_attempts": "3",
+                           "settings-ends_lesson_key": "l2"})
     client.post(url, data={"action": "rule", "rule-require_quiz": "y"})
     with app.app_context():
         quiz = db.session.scalars(sa.select(Quiz)).one()
-        assert (quiz.title, quiz.pass_percent, quiz.max_attempts, quiz.time_limit_minutes) == (
-            "Kiểm tra cuối học phần", 75, 3, None)
+        assert (quiz.title, quiz.pass_percent, quiz.max_attempts, quiz.time_limit_minutes, quiz.ends_lesson_key) == (
+            "Kiểm tra cuối học phần", 75, 3, None, "l2")
         rule = services.module_rule(module.id)
         assert (rule.require_lessons, rule.require_quiz) == (False, True)
         question_id = quiz.questions[0].id
@@ -234,3 +237,57 @@ def test_gift_import_command(app, runner, make):
     assert "7 questions imported" in good.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizQuestion)) == 7
+
+
+def test_admins_list_certificates_of_their_scope_only(app, client, auth, make, program_setup):
+    trainee, module, _program = program_setup
+    complete_all(app, trainee, module)
+    with app.app_context():
+        unit = db.session.get(User, trainee.id).unit
+    make.admin("quantri", scope=unit)
+    make.admin("tinhkhac")
+    auth.login("quantri")
+    assert "Trần Thị Bình" in client.get("/admin/certificates?q=Bình").get_data(as_text=True)
+    assert "Trần Thị Bình" not in client.get("/admin/certificates?q=Nguyễn").get_data(as_text=True)
+    auth.logout()
+    auth.login("tinhkhac")
+    assert "Trần Thị Bình" not in client.get("/admin/certificates").get_data(as_text=True)
+
+
+def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, make):
+    from contextlib import contextmanager
+
+    title = make.title()
+    make.user("hocvien", held=[title])
+
+    @contextmanager
+    def counting():
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    def add_program():
+        module = make.learning_module(lessons=("Bài 1",))
+        make.learning_program(titles=[title], modules=[module])
+
+    add_program()
+    auth.login("hocvien")
+    client.get("/")  # the first visit creates the status rows
+    with counting() as one:
+        client.get("/")
+    for _ in range(4):
+        add_program()
+    client.get("/")
+    with counting() as five:
+        page = client.get("/").get_data(as_text=True)
+    assert page.count("<progress") == 5
+    assert len(five) == len(one)

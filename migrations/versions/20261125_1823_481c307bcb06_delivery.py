@@ -1,8 +1,8 @@
-"""Classes, nominations, annual training plans with quotas, field trips with rubrics, attendance, submissions and exemplary reports.
+"""Classes, nominations, annual training plans with quotas, field trips with rubrics, attendance and check-in failures, submissions and exemplary reports.
 
-Revision ID: 9a69091456d2
-Revises: c3eda0b4eee3
-Create Date: 2026-11-25 17:36:50.554450
+Revision ID: 481c307bcb06
+Revises: 250665b457a0
+Create Date: 2026-11-25 18:23:52.629114
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9a69091456d2'
-down_revision = 'c3eda0b4eee3'
+revision = '481c307bcb06'
+down_revision = '250665b457a0'
 branch_labels = None
 depends_on = None
 
@@ -183,6 +183,18 @@ def upgrade():
     with op.batch_alter_table('trip_attendances', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_trip_attendances_trainee_id'), ['trainee_id'], unique=False)
 
+    op.create_table('trip_checkin_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trip_id', sa.Integer(), nullable=False),
+    sa.Column('trainee_id', sa.Integer(), nullable=False),
+    sa.Column('failed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['trainee_id'], ['users.id'], name=op.f('fk_trip_checkin_failures_trainee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['trip_id'], ['field_trips.id'], name=op.f('fk_trip_checkin_failures_trip_id_field_trips'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trip_checkin_failures'))
+    )
+    with op.batch_alter_table('trip_checkin_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_trip_checkin_failures_trip_trainee', ['trip_id', 'trainee_id', 'failed_at'], unique=False)
+
     op.create_table('exemplary_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -227,6 +239,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_exemplary_reports_module_id'))
 
     op.drop_table('exemplary_reports')
+    with op.batch_alter_table('trip_checkin_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_trip_checkin_failures_trip_trainee')
+
+    op.drop_table('trip_checkin_failures')
     with op.batch_alter_table('trip_attendances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trip_attendances_trainee_id'))
 

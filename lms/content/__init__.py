@@ -1,0 +1,1 @@
+"""content/ as files: the reference curricula and their import and export."""

@@ -1,0 +1,265 @@
+"""Import a content/ tree into the database, all or nothing, without duplicates.
+
+Everything is read and checked first (lms.content.loader); only a clean tree is written, through the
+curriculum and document services, in the caller's transaction: the caller commits once on success and
+rolls back on ContentErrors. A module whose files differ from its published revision gets a new revision.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from lms import audit
+from lms.content.loader import (
+    Content,
+    ContentErrors,
+    DocumentSpec,
+    ModuleSpec,
+    Problem,
+    ProgramSpec,
+    load_content,
+    normalise_body,
+)
+from lms.curriculum import services as curriculum
+from lms.curriculum.models import Module, ModuleKind, ModuleRevision, Program
+from lms.documents import services as documents
+from lms.documents.models import Document, DocumentKind, DocumentRelation, RelationKind
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.organisation import services as organisation
+from lms.organisation.models import Locality, Title, TitleLevel
+
+FIRST_SUMMARY = "Nhập từ tệp nội dung"
+UPDATE_SUMMARY = "Cập nhật từ tệp nội dung"
+
+
+@dataclass
+class ImportReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(+self.created or +self.updated)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no change"
+        parts = []
+        for kind in ("titles", "documents", "modules", "programs"):
+            bits = []
+            if self.created[kind]:
+                bits.append(f"{self.created[kind]} added")
+            if self.updated[kind]:
+                bits.append(f"{self.updated[kind]} updated")
+            if bits:
+                parts.append(f"{kind} " + ", ".join(bits))
+        return "; ".join(parts)
+
+
+def _current_localities() -> dict[str, Locality]:
+    rows = db.session.scalars(sa.select(Locality).where(Locality.valid_to.is_(None)).order_by(Locality.valid_from))
+    return {loc.code: loc for loc in rows}
+
+
+def import_content(root: str | Path, *, actor=None) -> ImportReport:
+    """Check the whole tree, then write it; raises ContentErrors (nothing written by this call survives a
+    rollback) listing every problem with its file and line."""
+    titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
+    localities = _current_localities()
+    db_documents = _documents_by_code()
+    content = load_content(root, known_titles=set(titles), known_documents=set(db_documents),
+                           known_localities=set(localities))
+    return _Importer(content, actor, titles, localities, db_documents).run()
+
+
+def _documents_by_code() -> dict[str, Document]:
+    # Codes may repeat across Party terms; a citation by code means the latest such document.
+    found: dict[str, Document] = {}
+    for doc in db.session.scalars(sa.select(Document).order_by(Document.issued_on, Document.id)):
+        found[doc.code] = doc
+    return found
+
+
+class _Importer:
+    def __init__(self, content: Content, actor, titles, localities, db_documents):
+        self.content, self.actor = content, actor
+        self.titles: dict[str, Title] = titles
+        self.localities: dict[str, Locality] = localities
+        self.documents: dict[str, Document] = dict(db_documents)
+        self.report = ImportReport()
+
+    def run(self) -> ImportReport:
+        self._titles()
+        self._documents()
+        modules = {spec.code: self._module(spec) for spec in self.content.modules.values()}
+        for spec in self.content.programs.values():
+            self._program(spec, modules)
+        db.session.flush()
+        return self.report
+
+    def _fail(self, path: str, line: int, error: DomainError | str) -> None:
+        reason = error.message if isinstance(error, DomainError) else str(error)
+        raise ContentErrors([Problem(path, line, reason)])
+
+    # -- titles -------------------------------------------------------------------------------------
+    def _titles(self) -> None:
+        for spec in self.content.titles.values():
+            if spec.code in self.titles:
+                self.report.unchanged["titles"] += 1
+                continue
+            try:
+                title = organisation.save_title(None, None, code=spec.code, name=spec.name,
+                                                level=TitleLevel(spec.level), group=spec.group, is_key=spec.is_key)
+            except DomainError as refused:
+                self._fail(spec.path, spec.line, refused)
+            audit.record(self.actor, "title.import", title, code=spec.code)
+            self.titles[spec.code] = title
+            self.report.created["titles"] += 1
+
+    # -- documents ----------------------------------------------------------------------------------
+    def _documents(self) -> None:
+        for spec in self._documents_in_order():
+            existing = db.session.scalar(sa.select(Document).where(
+                Document.kind == DocumentKind(spec.kind), Document.number == spec.number,
+                Document.issuer == spec.issuer, Document.issued_on == spec.issued_on))
+            relations = [(RelationKind(r.kind), self.documents[r.target]) for r in spec.relations]
+            try:
+                if existing is None:
+                    doc = documents.register_document(
+                        self.actor, code=spec.code, kind=spec.kind, number=spec.number, issuer=spec.issuer,
+                        issued_on=spec.issued_on, title=spec.title, term=spec.term, summary=spec.summary,
+                        relations=relations)
+                    self.report.created["documents"] += 1
+                else:
+                    doc = existing
+                    if self._update_document(doc, spec, relations):
+                        self.report.updated["documents"] += 1
+                    else:
+                        self.report.unchanged["documents"] += 1
+            except DomainError as refused:
+                self._fail(spec.path, spec.line, refused)
+            self.documents[spec.code] = doc
+
+    def _documents_in_order(self) -> list[DocumentSpec]:
+        """Targets before the documents that relate to them, so relations can be made at registration."""
+        done: dict[str, None] = {}
+
+        def visit(code: str) -> None:
+            if code in done or code not in self.content.documents:
+                return
+            for rel in self.content.documents[code].relations:
+                visit(rel.target)
+            done[code] = None
+
+        for code in self.content.documents:
+            visit(code)
+        return [self.content.documents[code] for code in done]
+
+    def _update_document(self, doc: Document, spec: DocumentSpec, relations) -> bool:
+        changed = False
+        fields = {"code": spec.code, "title": spec.title, "term": spec.term, "summary": spec.summary}
+        differs = {k: v for k, v in fields.items() if (getattr(doc, k) or None) != (v or None)}
+        if differs:
+            for key, value in differs.items():
+                setattr(doc, key, value)
+            doc.code_key = documents.fold_code(doc.code)
+            audit.record(self.actor, "document.update", doc, fields=sorted(differs))
+            changed = True
+        have = {(r.kind, r.target_id) for r in db.session.scalars(
+            sa.select(DocumentRelation).where(DocumentRelation.source_id == doc.id))}
+        new = [(kind, target) for kind, target in relations if (kind, target.id) not in have]
+        if new:
+            documents.add_relations(self.actor, doc, new)
+            changed = True
+        return changed
+
+    # -- modules ------------------------------------------------------------------------------------
+    def _module(self, spec: ModuleSpec) -> Module:
+        module = db.session.scalar(sa.select(Module).where(Module.code == spec.code))
+        locality_ids = [self.localities[code].id for code in spec.localities]
+        document_ids = [self.documents[code].id for code in spec.documents]
+        lessons = [{"key": ls.key, "title": ls.title, "body_md": ls.body_md, "minutes": ls.minutes}
+                   for ls in spec.lessons]
+        wanted = _snapshot_of_spec(spec, document_ids)
+        try:
+            if module is None:
+                module = curriculum.create_module(self.actor, code=spec.code, kind=spec.kind, title=spec.title,
+                                                  summary_md=spec.summary_md, locality_ids=locality_ids)
+                draft = curriculum.current_draft(module)
+                curriculum.save_draft(self.actor, draft, lock_version=draft.lock_version, title=spec.title,
+                                      summary_md=spec.summary_md, lessons=lessons, document_ids=document_ids)
+                curriculum.publish(self.actor, draft, change_summary=FIRST_SUMMARY)
+                self.report.created["modules"] += 1
+                return module
+            changed = False
+            if (module.kind != ModuleKind(spec.kind)
+                    or sorted(loc.id for loc in module.localities) != sorted(locality_ids)):
+                curriculum.update_module(self.actor, module, kind=spec.kind, locality_ids=locality_ids)
+                changed = True
+            published = module.published
+            if published is None or _snapshot(published) != wanted:
+                draft = curriculum.current_draft(module)
+                if draft is not None and _snapshot(draft) != wanted and (
+                        published is None or _snapshot(draft) != _snapshot(published)):
+                    self._fail(spec.path, 1, f"học phần {spec.code} đang có bản nháp chưa xuất bản trong ứng dụng "
+                                             f"khác với tệp; hãy xuất bản hoặc bỏ bản nháp đó trước khi nhập")
+                draft = draft or curriculum.get_or_create_draft(self.actor, module)
+                if _snapshot(draft) != wanted:
+                    curriculum.save_draft(self.actor, draft, lock_version=draft.lock_version, title=spec.title,
+                                          summary_md=spec.summary_md, lessons=lessons, document_ids=document_ids)
+                curriculum.publish(self.actor, draft,
+                                   change_summary=FIRST_SUMMARY if published is None else UPDATE_SUMMARY)
+                changed = True
+        except DomainError as refused:
+            self._fail(spec.path, 1, refused)
+        if changed:
+            self.report.updated["modules"] += 1
+        else:
+            self.report.unchanged["modules"] += 1
+        return module
+
+    # -- programs -----------------------------------------------------------------------------------
+    def _program(self, spec: ProgramSpec, modules: dict[str, Module]) -> None:
+        program = db.session.scalar(sa.select(Program).where(Program.code == spec.code))
+        items = [(modules[item.module], item.required, item.due_days) for item in spec.items]
+        wanted = (spec.name, spec.description, sorted(spec.titles),
+                  [(item.module, item.required, item.due_days) for item in spec.items],
+                  spec.required_theory_level, spec.hours, spec.validity_months)
+        if program is not None and _program_snapshot(program) == wanted:
+            self.report.unchanged["programs"] += 1
+            return
+        try:
+            curriculum.save_program(
+                self.actor, program, code=spec.code, name=spec.name, description=spec.description,
+                title_ids=[self.titles[code].id for code in spec.titles], items=items,
+                required_theory_level=spec.required_theory_level, hours=spec.hours,
+                validity_months=spec.validity_months)
+        except DomainError as refused:
+            self._fail(spec.path, 1, refused)
+        if program is None:
+            self.report.created["programs"] += 1
+        else:
+            self.report.updated["programs"] += 1
+
+
+def _snapshot(revision: ModuleRevision) -> tuple:
+    return (revision.title, normalise_body(revision.summary_md),
+            [(ls.key, ls.title, normalise_body(ls.body_md), ls.minutes) for ls in revision.lessons],
+            sorted(doc.id for doc in revision.documents))
+
+
+def _snapshot_of_spec(spec: ModuleSpec, document_ids: list[int]) -> tuple:
+    return (spec.title, spec.summary_md, [(ls.key, ls.title, ls.body_md, ls.minutes) for ls in spec.lessons],
+            sorted(document_ids))
+
+
+def _program_snapshot(program: Program) -> tuple:
+    return (program.name, normalise_body(program.description), sorted(t.code for t in program.titles),
+            [(item.module.code, item.required, item.due_days) for item in program.items],
+            program.required_theory_level, program.hours, program.validity_months)

@@ -1,0 +1,602 @@
+"""Read the content/ tree (Markdown with YAML front matter) into plain dataclasses, and check it.
+
+Nothing here touches the database: `load_content(root)` returns a `Content` or raises `ContentErrors` with
+every problem found, each with its file, line and reason. The importer (lms.content.importer) passes in
+what the database already knows (titles, documents, localities) so references to them are accepted too.
+See content/README.md for the format.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from lms.curriculum.models import ModuleKind
+from lms.documents.models import DocumentKind, RelationKind
+from lms.organisation.models import TitleLevel
+
+TITLES_FILE = "titles.yaml"
+DOCUMENTS_DIR = "documents"
+MODULES_DIR = "modules"
+PROGRAMS_DIR = "programs"
+MODULE_FILE = "_module.md"
+
+THEORY_LEVELS = {"none": 0, "elementary": 1, "intermediate": 2, "advanced": 3}
+THEORY_LEVEL_NAMES = {v: k for k, v in THEORY_LEVELS.items()}
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_LOCALITY = re.compile(r"^[0-9]{2}([0-9]{3})?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+class ContentErrors(Exception):
+    """Every problem found in a content tree; nothing should be imported when this is raised."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.reason))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class TitleSpec:
+    code: str
+    name: str
+    level: str
+    group: str | None = None
+    is_key: bool = False
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class RelationSpec:
+    kind: str
+    target: str
+    line: int = 0
+
+
+@dataclass
+class DocumentSpec:
+    code: str
+    kind: str
+    number: str
+    issuer: str
+    issued_on: date
+    title: str
+    term: str | None = None
+    summary: str | None = None
+    relations: list[RelationSpec] = field(default_factory=list)
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class LessonSpec:
+    key: str
+    title: str
+    body_md: str
+    minutes: int | None = None
+    path: str = ""
+
+
+@dataclass
+class ModuleSpec:
+    code: str
+    kind: str
+    title: str
+    summary_md: str = ""
+    localities: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    lessons: list[LessonSpec] = field(default_factory=list)
+    path: str = ""
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramItemSpec:
+    module: str
+    required: bool = True
+    due_days: int | None = None
+    line: int = 0
+
+
+@dataclass
+class ProgramSpec:
+    code: str
+    name: str
+    titles: list[str]
+    items: list[ProgramItemSpec]
+    description: str = ""
+    required_theory_level: int = 0
+    hours: int | None = None
+    validity_months: int | None = None
+    path: str = ""
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Content:
+    titles: dict[str, TitleSpec] = field(default_factory=dict)
+    documents: dict[str, DocumentSpec] = field(default_factory=dict)
+    modules: dict[str, ModuleSpec] = field(default_factory=dict)
+    programs: dict[str, ProgramSpec] = field(default_factory=dict)
+
+    @property
+    def lesson_count(self) -> int:
+        return sum(len(m.lessons) for m in self.modules.values())
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def normalise_body(text: str | None) -> str:
+    """The canonical form of a Markdown body: NFC, Unix newlines, no trailing spaces, no edge blank lines."""
+    text = nfc(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+class _Reader:
+    """Collects problems while reading one tree."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        # Module folders that hold a module file we could not read: programs citing them are not
+        # reported a second time.
+        self.broken_modules: set[str] = set()
+
+    def rel(self, path: Path) -> str:
+        # Paths are built from the root as given, so they read as the user typed it: content/modules/...
+        return str(path)
+
+    def error(self, path: str, line: int, reason: str) -> None:
+        self.problems.append(Problem(path, line, reason))
+
+    # -- YAML with line numbers -------------------------------------------------------------------
+    def parse_yaml(self, path: str, text: str, first_line: int):
+        """Parse YAML; returns (data, node) or (None, None) after recording the error with its line."""
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as bad:
+            mark = bad.problem_mark or bad.context_mark
+            line = first_line + (mark.line if mark else 0)
+            self.error(path, line, f"YAML không hợp lệ: {bad.problem or bad}")
+            return None, None
+        except yaml.YAMLError as bad:
+            self.error(path, first_line, f"YAML không hợp lệ: {bad}")
+            return None, None
+        if node is not None:
+            self._check_duplicate_keys(path, node, first_line)
+        return data, node
+
+    def _check_duplicate_keys(self, path: str, node, first_line: int) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        self.error(path, first_line + key.start_mark.line, f"khóa '{key.value}' lặp lại")
+                    seen.add(key.value)
+                self._check_duplicate_keys(path, value, first_line)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._check_duplicate_keys(path, item, first_line)
+
+    def front_matter(self, file: Path):
+        """Split a Markdown file into its front matter (data, key lines) and body."""
+        path = self.rel(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as bad:
+            self.error(path, 1, f"tệp không phải UTF-8 ({bad.reason})")
+            return None
+        text = text.lstrip("\ufeff").replace("\r\n", "\n")
+        lines = text.split("\n")
+        if not lines or lines[0].strip() != "---":
+            self.error(path, 1, "thiếu phần đầu YAML (tệp phải bắt đầu bằng dòng '---')")
+            return None
+        try:
+            end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        except StopIteration:
+            self.error(path, 1, "phần đầu YAML không có dòng '---' kết thúc")
+            return None
+        data, node = self.parse_yaml(path, "\n".join(lines[1:end]), 2)
+        if node is None and data is None:
+            if not any(line.strip() for line in lines[1:end]):
+                self.error(path, 2, "phần đầu YAML trống")
+            return None
+        if not isinstance(data, dict):
+            self.error(path, 2, "phần đầu YAML phải là một bảng khóa: giá trị")
+            return None
+        return _Fields(self, path, data, node, 2, 1, end + 1), normalise_body("\n".join(lines[end + 1:]))
+
+    # -- the tree -----------------------------------------------------------------------------------
+    def titles(self, content: Content) -> None:
+        file = self.root / TITLES_FILE
+        if not file.exists():
+            return
+        path = self.rel(file)
+        data, node = self.parse_yaml(path, file.read_text(encoding="utf-8"), 1)
+        if data is None:
+            return
+        if not isinstance(data, list):
+            self.error(path, 1, "tệp chức danh phải là một danh sách")
+            return
+        for item, item_node in zip(data, node.value, strict=True):
+            line = item_node.start_mark.line + 1
+            if not isinstance(item, dict):
+                self.error(path, line, "mỗi chức danh phải là một bảng khóa: giá trị")
+                continue
+            f = _Fields(self, path, item, item_node, 1, line)
+            code = f.code("code", upper=True)
+            name = f.text("name")
+            level = f.choice("level", [lv.value for lv in TitleLevel])
+            group = f.text("group", required=False)
+            is_key = f.boolean("is_key", default=False)
+            f.no_extra({"code", "name", "level", "group", "is_key"})
+            if code and name and level:
+                if code in content.titles:
+                    self.error(path, line, f"mã chức danh {code} lặp lại")
+                    continue
+                content.titles[code] = TitleSpec(code, name, level, group, is_key, path, line)
+
+    def documents(self, content: Content) -> None:
+        for file in sorted((self.root / DOCUMENTS_DIR).glob("*.md")):
+            parsed = self.front_matter(file)
+            if parsed is None:
+                continue
+            f, body = parsed
+            code = f.text("code")
+            kind = f.choice("kind", [k.value for k in DocumentKind])
+            number = f.text("number")
+            issuer = f.text("issuer")
+            issued_on = f.date("issued_on")
+            title = f.text("title")
+            term = f.text("term", required=False)
+            relations = []
+            for rel, line in f.mappings("relations"):
+                rf = _Fields(self, f.path, rel, None, 0, line)
+                rkind = rf.choice("kind", [k.value for k in RelationKind])
+                target = rf.text("target")
+                rf.no_extra({"kind", "target"})
+                if rkind and target:
+                    relations.append(RelationSpec(rkind, target, line))
+            f.no_extra({"code", "kind", "number", "issuer", "issued_on", "title", "term", "relations"})
+            if not (code and kind and number and issuer and issued_on and title):
+                continue
+            if code in content.documents:
+                first = content.documents[code]
+                self.error(f.path, f.line_of("code"), f"mã văn bản {code} lặp lại (đã có ở {first.path})")
+                continue
+            content.documents[code] = DocumentSpec(code, kind, number, issuer, issued_on, title, term,
+                                                   body or None, relations, f.path, f.line_of("code"))
+
+    def modules(self, content: Content) -> None:
+        base = self.root / MODULES_DIR
+        if not base.is_dir():
+            return
+        for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+            file = folder / MODULE_FILE
+            if not file.exists():
+                self.error(self.rel(folder), 0, f"thư mục học phần thiếu tệp {MODULE_FILE}")
+                continue
+            before = len(self.problems)
+            parsed = self.front_matter(file)
+            if parsed is None:
+                self.broken_modules.add(folder.name)
+                continue
+            f, body = parsed
+            code = f.code("code", max_length=80)
+            kind = f.choice("kind", [k.value for k in ModuleKind])
+            title = f.text("title")
+            localities = f.strings("localities")
+            documents = f.strings("documents")
+            f.no_extra({"code", "kind", "title", "localities", "documents"})
+            for code_, line in zip(localities, f.item_lines("localities"), strict=False):
+                if not _LOCALITY.match(code_):
+                    self.error(f.path, line, f"mã địa phương '{code_}' không đúng dạng mã GSO (2 hoặc 5 chữ số)")
+            if kind == ModuleKind.LOCAL_TOPIC.value and not localities:
+                self.error(f.path, f.line_of("kind"), "chuyên đề thực tiễn địa phương phải gắn với ít nhất "
+                                                      "một địa phương (localities)")
+            if len(self.problems) > before:
+                self.broken_modules.update({folder.name, code or folder.name})
+            lessons = self.lessons(folder)
+            if not (code and kind and title):
+                continue
+            if code in content.modules:
+                self.error(f.path, f.line_of("code"),
+                           f"mã học phần {code} lặp lại (đã có ở {content.modules[code].path})")
+                continue
+            content.modules[code] = ModuleSpec(code, kind, title, body, localities, documents, lessons, f.path,
+                                               dict(f.lines))
+
+    def lessons(self, folder: Path) -> list[LessonSpec]:
+        lessons: list[LessonSpec] = []
+        seen: dict[str, str] = {}
+        files = sorted(p for p in folder.glob("*.md") if p.name != MODULE_FILE)
+        for file in files:
+            parsed = self.front_matter(file)
+            if parsed is None:
+                continue
+            f, body = parsed
+            key = f.text("key")
+            if key and not _KEY.match(key):
+                self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' chỉ gồm chữ thường không dấu, số và '-'")
+                key = None
+            title = f.text("title")
+            minutes = f.integer("minutes", required=False, minimum=0)
+            f.no_extra({"key", "title", "minutes"})
+            if key and key in seen:
+                self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' lặp lại (đã có ở {seen[key]})")
+                continue
+            if key and title:
+                seen[key] = f.path
+                lessons.append(LessonSpec(key, title, body, minutes, f.path))
+        return lessons
+
+    def programs(self, content: Content) -> None:
+        for file in sorted((self.root / PROGRAMS_DIR).glob("*.md")):
+            parsed = self.front_matter(file)
+            if parsed is None:
+                continue
+            f, body = parsed
+            code = f.code("code")
+            name = f.text("name")
+            titles = f.strings("titles")
+            if "titles" in f.data and not titles:
+                self.error(f.path, f.line_of("titles"), "chương trình phải nhắm tới ít nhất một chức danh")
+            level = f.choice("required_theory_level", list(THEORY_LEVELS), required=False)
+            hours = f.integer("hours", required=False, minimum=0)
+            validity = f.integer("validity_months", required=False, minimum=0)
+            items = []
+            for item, line in f.mappings("modules"):
+                itf = _Fields(self, f.path, item, None, 0, line)
+                module = itf.code("module", max_length=80)
+                required = itf.boolean("required", default=True)
+                due = itf.integer("due_days", required=False, minimum=0)
+                itf.no_extra({"module", "required", "due_days"})
+                if module:
+                    items.append(ProgramItemSpec(module, required, due, line))
+            if "modules" in f.data and not items and not f.data.get("modules"):
+                self.error(f.path, f.line_of("modules"), "chương trình phải có ít nhất một học phần")
+            f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "modules"})
+            if not (code and name and titles):
+                continue
+            if code in content.programs:
+                self.error(f.path, f.line_of("code"),
+                           f"mã chương trình {code} lặp lại (đã có ở {content.programs[code].path})")
+                continue
+            content.programs[code] = ProgramSpec(code, name, titles, items, body, THEORY_LEVELS.get(level or "none", 0),
+                                                 hours, validity, f.path, dict(f.lines))
+
+    # -- references between files ----------------------------------------------------------------
+    def cross_check(self, content: Content, known_titles, known_documents, known_localities) -> None:
+        documents = set(content.documents) | set(known_documents)
+        for doc in content.documents.values():
+            targets = set()
+            for rel in doc.relations:
+                if rel.target not in documents:
+                    self.error(doc.path, rel.line, f"văn bản được dẫn chiếu {rel.target} không có trong danh mục")
+                elif rel.target == doc.code:
+                    self.error(doc.path, rel.line, "văn bản không thể liên hệ với chính nó")
+                elif rel.target in targets:
+                    self.error(doc.path, rel.line, f"liên hệ tới {rel.target} lặp lại")
+                targets.add(rel.target)
+        self._check_cycles(content)
+        for module in content.modules.values():
+            seen = set()
+            for code, line in zip(module.documents, _item_lines(module.lines, "documents", module.documents),
+                                  strict=True):
+                if code not in documents:
+                    self.error(module.path, line, f"mã văn bản {code} không có trong danh mục văn bản")
+                elif code in seen:
+                    self.error(module.path, line, f"văn bản {code} được trích dẫn hai lần")
+                seen.add(code)
+            if known_localities is not None:
+                for code, line in zip(module.localities, _item_lines(module.lines, "localities", module.localities),
+                                      strict=True):
+                    if _LOCALITY.match(code) and code not in known_localities:
+                        self.error(module.path, line, f"không có địa phương mã {code} (hãy chạy `flask lms "
+                                                      f"localities` trước)")
+        titles = set(content.titles) | set(known_titles)
+        for program in content.programs.values():
+            for code, line in zip(program.titles, _item_lines(program.lines, "titles", program.titles), strict=True):
+                if code not in titles:
+                    self.error(program.path, line, f"chức danh {code} không có (thêm vào {TITLES_FILE} "
+                                                   f"hoặc tạo trong ứng dụng)")
+            seen = set()
+            for item in program.items:
+                if item.module in self.broken_modules and item.module not in content.modules:
+                    pass
+                elif item.module not in content.modules:
+                    self.error(program.path, item.line, f"không có học phần {item.module} trong {MODULES_DIR}/")
+                elif item.module in seen:
+                    self.error(program.path, item.line, f"học phần {item.module} xuất hiện hai lần")
+                seen.add(item.module)
+
+    def _check_cycles(self, content: Content) -> None:
+        state: dict[str, int] = {}
+
+        def visit(code: str, trail: list[str]) -> None:
+            state[code] = 1
+            for rel in content.documents[code].relations:
+                if rel.target not in content.documents:
+                    continue
+                if state.get(rel.target) == 1:
+                    doc = content.documents[code]
+                    self.error(doc.path, rel.line, "vòng lặp liên hệ văn bản: " + " → ".join(trail + [rel.target]))
+                elif rel.target not in state:
+                    visit(rel.target, trail + [rel.target])
+            state[code] = 2
+
+        for code in content.documents:
+            if code not in state:
+                visit(code, [code])
+
+
+def _item_lines(lines: dict[str, int], key: str, values: list) -> list[int]:
+    found = [lines.get(f"{key}[{i}]", lines.get(key, 0)) for i in range(len(values))]
+    return found
+
+
+class _Fields:
+    """Typed access to one YAML mapping, recording a problem (with its line) for each bad field."""
+
+    def __init__(self, reader: _Reader, path: str, data: dict, node, first_line: int, line: int,
+                 end_line: int | None = None):
+        self.reader, self.path, self.data, self.line = reader, path, data, line
+        self.end_line = end_line or line
+        self.lines: dict[str, int] = {}
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value)
+                self.lines[name] = first_line + key.start_mark.line
+                if isinstance(value, yaml.SequenceNode):
+                    for i, item in enumerate(value.value):
+                        self.lines[f"{name}[{i}]"] = first_line + item.start_mark.line
+        self._first_line = first_line
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+    def item_lines(self, key: str) -> list[int]:
+        value = self.data.get(key)
+        return _item_lines(self.lines, key, value if isinstance(value, list) else [])
+
+    def _missing(self, key: str) -> None:
+        self.reader.error(self.path, self.line, f"thiếu trường bắt buộc '{key}'")
+
+    def _bad(self, key: str, reason: str) -> None:
+        self.reader.error(self.path, self.line_of(key), f"trường '{key}': {reason}")
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self._missing(key)
+            return None
+        if isinstance(value, bool | list | dict):
+            self._bad(key, "phải là một chuỗi")
+            return None
+        return nfc(str(value)).strip()
+
+    def code(self, key: str, *, max_length: int = 50, upper: bool = False) -> str | None:
+        """A code as the application stores it: one line, at most `max_length` characters."""
+        value = self.text(key)
+        if value is None:
+            return None
+        if "\n" in value or len(value) > max_length:
+            self._bad(key, f"mã '{value}' phải nằm trên một dòng, tối đa {max_length} ký tự")
+            return None
+        if upper and value != value.upper():
+            self._bad(key, f"mã '{value}' phải viết hoa (ứng dụng lưu mã chức danh bằng chữ hoa)")
+            return None
+        return value
+
+    def choice(self, key: str, allowed: list[str], *, required: bool = True) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and value not in allowed:
+            self._bad(key, f"giá trị '{value}' không hợp lệ (một trong: {', '.join(allowed)})")
+            return None
+        return value
+
+    def date(self, key: str) -> date | None:
+        value = self.data.get(key)
+        if value is None:
+            self._missing(key)
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self._bad(key, f"ngày '{value}' phải viết dạng NNNN-TT-NN")
+            return None
+
+    def integer(self, key: str, *, required: bool = True, minimum: int | None = None) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self._missing(key)
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._bad(key, f"'{value}' phải là một số nguyên")
+            return None
+        if minimum is not None and value < minimum:
+            self._bad(key, f"phải từ {minimum} trở lên")
+            return None
+        return value
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self._bad(key, f"'{value}' phải là true hoặc false")
+            return default
+        return value
+
+    def strings(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._bad(key, "phải là một danh sách")
+            return []
+        out = []
+        for item, line in zip(value, self.item_lines(key), strict=True):
+            if isinstance(item, bool | list | dict) or item is None:
+                self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một chuỗi")
+                continue
+            out.append(nfc(str(item)).strip())
+        return out
+
+    def mappings(self, key: str) -> list[tuple[dict, int]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._bad(key, "phải là một danh sách")
+            return []
+        out = []
+        for item, line in zip(value, self.item_lines(key), strict=True):
+            if not isinstance(item, dict):
+                self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một bảng khóa: giá trị")
+                continue
+            out.append((item, line))
+        return out
+
+    def no_extra(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                self.reader.error(self.path, self.line_of(str(key)), f"trường lạ '{key}'")
+
+
+def load_content(root: str | Path, *, known_titles=(), known_documents=(), known_localities=None) -> Content:
+    """Read and check a whole content tree; raises ContentErrors listing every problem."""
+    root = Path(root)
+    reader = _Reader(root)
+    if not root.is_dir():
+        raise ContentErrors([Problem(str(root), 0, "không phải một thư mục")])
+    content = Content()
+    reader.titles(content)
+    reader.documents(content)
+    reader.modules(content)
+    reader.programs(content)
+    reader.cross_check(content, known_titles, known_documents, known_localities)
+    if reader.problems:
+        raise ContentErrors(reader.problems)
+    return content

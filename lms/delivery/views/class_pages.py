@@ -1,0 +1,243 @@
+"""Classes and nominations for admins; the classes trainees take and lecturers teach."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from lms.access import roles_required, signed_in
+from lms.accounts import services as accounts
+from lms.accounts.models import Role, RoleGrant, User
+from lms.curriculum.models import Module, Program
+from lms.delivery import forms, queries, services
+from lms.delivery.models import (
+    FieldTrip,
+    Nomination,
+    NominationState,
+    Submission,
+    TrainingClass,
+    class_lecturers,
+)
+from lms.delivery.views import _class_or_404, _flash_refusal, _me, bp
+from lms.errors import DomainError, InvalidInput, NotAllowed
+from lms.extensions import db
+from lms.organisation.models import Unit
+
+MAX_TRAINEE_CHOICES = 1000
+
+
+# --- classes (admins) ----------------------------------------------------------------------------
+
+
+@bp.route("/admin/classes")
+@roles_required(Role.ADMIN)
+def classes():
+    scope = accounts.admin_scope(_me())
+    rows = db.session.scalars(queries.classes_visible_to(scope).options(
+        selectinload(TrainingClass.program), selectinload(TrainingClass.unit),
+        selectinload(TrainingClass.module).selectinload(Module.published))).all()
+    seats = dict(db.session.execute(queries.seats_by_class([c.id for c in rows])).all()) if rows else {}
+    return render_template("delivery/classes.html", classes=rows, seats=seats)
+
+
+def _class_form(klass: TrainingClass | None = None) -> forms.ClassForm:
+    form = forms.ClassForm(obj=klass)
+    programs = db.session.scalars(sa.select(Program).where(Program.active).order_by(Program.name)).all()
+    modules = db.session.scalars(sa.select(Module).options(selectinload(Module.published)).order_by(Module.code)).all()
+    form.subject.choices = [("", _("— Chọn —"))] + [(f"p{p.id}", _("Chương trình: %(name)s", name=p.name))
+                                                     for p in programs] + [
+        (f"m{m.id}", _("Học phần: %(name)s", name=m.published.title if m.published else m.code)) for m in modules]
+    form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(accounts.units_in_scope(_me()))]
+    lecturers = db.session.scalars(
+        sa.select(User).join(RoleGrant).where(RoleGrant.role == Role.LECTURER, User.active).order_by(User.full_name)
+    ).all()
+    form.lecturer_ids.choices = [(u.id, u.full_name) for u in lecturers]
+    if klass is not None and request.method == "GET":
+        form.subject.data = f"p{klass.program_id}" if klass.program_id else f"m{klass.module_id}"
+        form.mode.data = klass.mode.value
+        form.lecturer_ids.data = [u.id for u in klass.lecturers]
+    return form
+
+
+@bp.route("/admin/classes/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_class():
+    return _edit_class(None)
+
+
+@bp.route("/admin/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_class(class_id: int):
+    klass = db.get_or_404(TrainingClass, class_id)
+    services.ensure_manages_class(_me(), klass)
+    return _edit_class(klass)
+
+
+def _edit_class(klass: TrainingClass | None):
+    form = _class_form(klass)
+    if form.validate_on_submit():
+        kind, ident = form.subject.data[:1], int(form.subject.data[1:])
+        try:
+            klass = services.save_class(
+                _me(), klass, code=form.code.data, name=form.name.data,
+                program=db.session.get(Program, ident) if kind == "p" else None,
+                module=db.session.get(Module, ident) if kind == "m" else None,
+                mode=form.mode.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                place=form.place.data, capacity=form.capacity.data, unit=db.session.get(Unit, form.unit_id.data),
+                lecturers=[db.session.get(User, i) for i in form.lecturer_ids.data],
+            )
+        except (InvalidInput, DomainError) as refused:
+            db.session.rollback()
+            _flash_refusal(refused)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu lớp %(code)s.", code=klass.code), "success")
+            return redirect(url_for("delivery.class_page", class_id=klass.id))
+    return render_template("delivery/class_form.html", form=form, klass=klass)
+
+
+
+
+@bp.route("/classes/<int:class_id>")
+@signed_in
+def class_page(class_id: int):
+    klass = _class_or_404(class_id)
+    me = _me()
+    scope = me.admin_scope if me.has_role(Role.ADMIN) else None
+    manages = scope is not None and scope.contains(klass.unit)
+    query = (sa.select(Nomination).where(Nomination.class_id == klass.id)
+             .options(selectinload(Nomination.trainee).selectinload(User.unit)).order_by(Nomination.nominated_at))
+    if not manages and scope is not None and not services.is_class_lecturer(me, klass):
+        query = query.join(User, Nomination.trainee_id == User.id).join(Unit, User.unit_id == Unit.id).where(
+            Unit.path.startswith(scope.path))
+    nominations = db.session.scalars(query).all()
+    nominate_form = None
+    if scope is not None:
+        nominate_form = forms.NominationForm()
+        trainees = db.session.scalars(
+            accounts.users_in_scope(me).join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.TRAINEE, User.active).limit(MAX_TRAINEE_CHOICES)
+        ).all()
+        nominate_form.trainee_id.choices = [(0, _("— Chọn học viên —"))] + [
+            (u.id, f"{u.full_name} ({u.username})") for u in trainees]
+    trip_list = db.session.scalars(sa.select(FieldTrip).where(FieldTrip.class_id == klass.id)
+                                   .order_by(FieldTrip.starts_on)).all()
+    seats = sum(1 for n in nominations if n.state != NominationState.WITHDRAWN) if manages else None
+    return render_template("delivery/class.html", klass=klass, nominations=nominations, manages=manages,
+                           nominate_form=nominate_form, state_form=forms.StateForm(), keep_form=forms.KeepFlaggedForm(),
+                           trips=trip_list, seats=seats, is_lecturer=services.is_class_lecturer(me, klass),
+                           NominationState=NominationState)
+
+
+@bp.route("/admin/classes/<int:class_id>/nominate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def nominate(class_id: int):
+    klass = _class_or_404(class_id)
+    form = forms.NominationForm()
+    form.trainee_id.choices = None  # any id; the service checks scope
+    form.trainee_id.validate_choice = False
+    if form.validate_on_submit():
+        trainee = db.session.get(User, form.trainee_id.data)
+        try:
+            if trainee is None:
+                raise InvalidInput(_("Hãy chọn học viên."))
+            nomination = services.nominate(_me(), trainee, klass, over_quota_reason=form.over_quota_reason.data)
+        except DomainError as refused:
+            db.session.rollback()
+            flash(_("Không cử được: %(reason)s", reason=refused.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã cử %(name)s vào lớp %(code)s.", name=nomination.trainee.full_name, code=klass.code), "success")
+    else:
+        flash(_("Hãy chọn học viên."), "danger")
+    return redirect(url_for("delivery.class_page", class_id=class_id, _anchor="nominations"))
+
+
+@bp.route("/admin/nominations/<int:nomination_id>/state", methods=["POST"])
+@roles_required(Role.ADMIN)
+def change_state(nomination_id: int):
+    nomination = db.get_or_404(Nomination, nomination_id)
+    form = forms.StateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_state(_me(), nomination, NominationState(form.state.data))
+    except DomainError as refused:
+        db.session.rollback()
+        if isinstance(refused, NotAllowed):
+            raise
+        flash(refused.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Đã cập nhật: %(name)s — %(state)s.", name=nomination.trainee.full_name,
+                state=services.state_label(nomination.state)), "success")
+    if request.form.get("back") == "flagged":
+        return redirect(url_for("delivery.flagged"))
+    return redirect(url_for("delivery.class_page", class_id=nomination.class_id, _anchor="nominations"))
+
+
+@bp.route("/admin/nominations/<int:nomination_id>/keep", methods=["POST"])
+@roles_required(Role.ADMIN)
+def keep_flagged(nomination_id: int):
+    nomination = db.get_or_404(Nomination, nomination_id)
+    form = forms.KeepFlaggedForm()
+    if form.validate_on_submit():
+        services.keep_flagged(_me(), nomination, form.reason.data)
+        db.session.commit()
+        flash(_("Đã giữ lại đề cử và ghi lý do."), "success")
+    else:
+        flash(_("Hãy ghi lý do giữ lại đề cử."), "danger")
+    return redirect(url_for("delivery.class_page", class_id=nomination.class_id, _anchor="nominations"))
+
+
+@bp.route("/admin/nominations/flagged")
+@roles_required(Role.ADMIN)
+def flagged():
+    scope = accounts.admin_scope(_me())
+    class_unit = sa.orm.aliased(Unit)
+    rows = db.session.scalars(
+        sa.select(Nomination).join(User, Nomination.trainee_id == User.id).join(Unit, User.unit_id == Unit.id)
+        .join(TrainingClass, Nomination.class_id == TrainingClass.id)
+        .join(class_unit, TrainingClass.unit_id == class_unit.id)
+        .where(Nomination.flagged_at.is_not(None),
+               sa.or_(Unit.path.startswith(scope.path), class_unit.path.startswith(scope.path)))
+        .options(selectinload(Nomination.trainee), selectinload(Nomination.training_class))
+        .order_by(Nomination.flagged_at.desc())
+    ).all()
+    return render_template("delivery/flagged.html", nominations=rows, state_form=forms.StateForm())
+
+
+# --- trainee's own classes -----------------------------------------------------------------------
+
+
+@bp.route("/my/classes")
+@signed_in
+def my_classes():
+    me = _me()
+    nominations = db.session.scalars(
+        sa.select(Nomination).where(Nomination.trainee_id == me.id)
+        .options(selectinload(Nomination.training_class).selectinload(TrainingClass.program),
+                 selectinload(Nomination.training_class).selectinload(TrainingClass.module))
+        .order_by(Nomination.nominated_at.desc())
+    ).all()
+    taking = [n.class_id for n in nominations
+              if n.state in (NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED)]
+    trip_rows = db.session.scalars(
+        sa.select(FieldTrip).where(FieldTrip.class_id.in_(taking)).order_by(FieldTrip.deadline)
+    ).all() if taking else []
+    mine = {s.trip_id: s for s in db.session.scalars(
+        sa.select(Submission).where(Submission.trainee_id == me.id,
+                                    Submission.trip_id.in_([t.id for t in trip_rows])))} if trip_rows else {}
+    return render_template("delivery/my_classes.html", nominations=nominations, trips=trip_rows, mine=mine)
+
+
+@bp.route("/teaching")
+@roles_required(Role.LECTURER)
+def teaching():
+    rows = db.session.scalars(
+        sa.select(TrainingClass).join(class_lecturers, class_lecturers.c.class_id == TrainingClass.id)
+        .where(class_lecturers.c.user_id == _me().id).order_by(TrainingClass.starts_on.desc())
+        .options(selectinload(TrainingClass.program), selectinload(TrainingClass.module))
+    ).all()
+    return render_template("delivery/teaching.html", classes=rows)

@@ -1,0 +1,152 @@
+"""Field-trip assignments, attendance and check-in."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone, to_utc
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+
+from lms.access import roles_required, signed_in
+from lms.accounts.models import Role, User
+from lms.curriculum.models import Module
+from lms.db import utcnow
+from lms.delivery import forms, reports, services, trips
+from lms.delivery.models import (
+    Attendance,
+    FieldTrip,
+    Submission,
+    TrainingClass,
+)
+from lms.delivery.views import _class_or_404, _flash_refusal, _me, _trip_or_404, bp
+from lms.errors import DomainError, InvalidInput
+from lms.extensions import db
+from lms.organisation.models import Locality
+
+# --- field trips ---------------------------------------------------------------------------------
+
+
+
+
+def _trip_form(klass: TrainingClass, trip: FieldTrip | None) -> forms.TripForm:
+    form = forms.TripForm(obj=trip)
+    form.module_id.choices = [(m.id, m.published.title if m.published else m.code) for m in trips.trip_modules(klass)]
+    localities = db.session.scalars(sa.select(Locality).where(Locality.parent_id.is_(None)).order_by(Locality.name))
+    form.locality_id.choices = [(0, _("— Không chọn —"))] + [(loc.id, loc.name) for loc in localities]
+    if trip is not None and request.method == "GET":
+        form.rubric.data = trips.rubric_text(trip)
+        form.locality_id.data = trip.locality_id or 0
+        form.deadline.data = to_user_timezone(trip.deadline).replace(tzinfo=None)
+    return form
+
+
+@bp.route("/classes/<int:class_id>/trips/new", methods=["GET", "POST"])
+@roles_required(Role.LECTURER)
+def new_trip(class_id: int):
+    klass = _class_or_404(class_id)
+    return _edit_trip(klass, None)
+
+
+@bp.route("/trips/<int:trip_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.LECTURER)
+def edit_trip(trip_id: int):
+    trip = _trip_or_404(trip_id)
+    return _edit_trip(trip.training_class, trip)
+
+
+def _edit_trip(klass: TrainingClass, trip: FieldTrip | None):
+    trips.ensure_lecturer_of(_me(), klass)
+    form = _trip_form(klass, trip)
+    if form.validate_on_submit():
+        try:
+            trip = trips.save_trip(
+                _me(), klass, trip, module=db.session.get(Module, form.module_id.data), topic=form.topic.data,
+                site=form.site.data, locality=db.session.get(Locality, form.locality_id.data or 0),
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data, instructions_md=form.instructions_md.data,
+                deadline=to_utc(form.deadline.data), criteria=trips.parse_rubric(form.rubric.data),
+                pass_mark=form.pass_mark.data,
+            )
+        except DomainError as refused:
+            db.session.rollback()
+            form.rubric.errors = [*getattr(refused, "problems", [])] if getattr(refused, "problems", None) else []
+            _flash_refusal(refused)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu bài tập đi thực tế."), "success")
+            return redirect(url_for("delivery.trip_page", trip_id=trip.id))
+    return render_template("delivery/trip_form.html", form=form, klass=klass, trip=trip)
+
+
+@bp.route("/trips/<int:trip_id>")
+@signed_in
+def trip_page(trip_id: int):
+    trip = _trip_or_404(trip_id)
+    me = _me()
+    is_lecturer = services.is_class_lecturer(me, trip.training_class)
+    context = dict(trip=trip, is_lecturer=is_lecturer, submission=reports.my_submission(me, trip))
+    if is_lecturer:
+        people = trips.participants(trip.training_class)
+        present = set(db.session.scalars(sa.select(Attendance.trainee_id).where(Attendance.trip_id == trip.id)))
+        submissions = db.session.scalars(sa.select(Submission).where(Submission.trip_id == trip.id)
+                                         .options(selectinload(Submission.trainee))).all()
+        attendance_form = forms.AttendanceForm()
+        attendance_form.present.choices = [(u.id, u.full_name) for u in people]
+        attendance_form.present.data = sorted(present)
+        context.update(people=people, present=present, submissions=submissions, attendance_form=attendance_form,
+                       open_form=forms.OpenCheckinForm())
+    elif trips.is_participant(me, trip.training_class):
+        context.update(participant=True, attended=db.session.scalar(sa.select(Attendance.id).where(
+            Attendance.trip_id == trip.id, Attendance.trainee_id == me.id)) is not None)
+    return render_template("delivery/trip.html", **context)
+
+
+@bp.route("/trips/<int:trip_id>/attendance", methods=["POST"])
+@roles_required(Role.LECTURER)
+def record_attendance(trip_id: int):
+    trip = _trip_or_404(trip_id)
+    form = forms.AttendanceForm()
+    form.present.choices = [(u.id, u.full_name) for u in trips.participants(trip.training_class)]
+    if form.validate_on_submit():
+        added = trips.record_attendance(_me(), trip, [db.session.get(User, i) for i in form.present.data])
+        db.session.commit()
+        flash(_("Đã ghi điểm danh (%(n)d người mới).", n=added), "success")
+    else:
+        flash(_("Danh sách điểm danh không hợp lệ."), "danger")
+    return redirect(url_for("delivery.trip_page", trip_id=trip.id))
+
+
+@bp.route("/trips/<int:trip_id>/check-in-code", methods=["GET", "POST"])
+@roles_required(Role.LECTURER)
+def checkin_code(trip_id: int):
+    trip = _trip_or_404(trip_id)
+    trips.ensure_lecturer_of(_me(), trip.training_class)
+    form = forms.OpenCheckinForm()
+    if form.validate_on_submit():
+        trips.open_checkin(_me(), trip)
+        db.session.commit()
+        return redirect(url_for("delivery.checkin_code", trip_id=trip.id))
+    live = trip.checkin_code and trip.checkin_expires_at and trip.checkin_expires_at > utcnow()
+    link = url_for("delivery.check_in", trip_id=trip.id, code=trip.checkin_code, _external=True) if live else None
+    return render_template("delivery/checkin_code.html", trip=trip, live=live, link=link, form=form,
+                           qr=Markup(trips.qr_svg(link)) if live else None)
+
+
+@bp.route("/trips/<int:trip_id>/check-in", methods=["GET", "POST"])
+@signed_in
+def check_in(trip_id: int):
+    trip = _trip_or_404(trip_id)
+    form = forms.CheckInForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:12]
+    if form.validate_on_submit():
+        try:
+            trips.check_in(_me(), trip, form.code.data)
+        except InvalidInput as refused:
+            db.session.commit()  # the failed attempt counts
+            form.code.errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(_("Đã điểm danh có mặt tại %(site)s.", site=trip.site), "success")
+            return redirect(url_for("delivery.trip_page", trip_id=trip.id))
+    return render_template("delivery/check_in.html", trip=trip, form=form)

@@ -1,0 +1,232 @@
+"""Importing cadres from a province personnel office's CSV file: all or nothing, and idempotent."""
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.importing import import_users
+from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
+from lms.errors import InvalidInput
+from lms.extensions import db
+
+GOOD = """username,full_name,unit_code,email,theory_level,titles_held,titles_planned
+hv.ha,Lê Thị Thu Hà,QT-DANHOA,ha@quangtri.vn,trung cấp,XA-BT:01/07/2025,TU-UV:2025-09-15
+hv.son,Hồ Văn Sơn,QT-DANHOA,,2,XA-PBT:01/07/2025;CB-BT:15/03/2024,
+hv.trinh,Trịnh Thị Xuân,QT,,cao cấp,,
+"""
+
+
+@pytest.fixture
+def org(make):
+    quang_tri = make.unit("Tỉnh ủy Quảng Trị", code="QT")
+    dan_hoa = make.unit("Đảng ủy xã Dân Hóa", parent=quang_tri, code="QT-DANHOA")
+    hue = make.unit("Thành ủy Huế", code="HUE")
+    for code in ("XA-BT", "XA-PBT", "CB-BT", "TU-UV"):
+        make.title(code=code)
+    admin = make.admin("admin", scope=quang_tri)
+    return {"root": quang_tri, "commune": dan_hoa, "hue": hue, "admin": admin}
+
+
+def _admin(org):
+    return db.session.get(User, org["admin"].id)
+
+
+def _counts():
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(TitleAssignment)),
+    )
+
+
+def test_a_good_file_with_bom_creates_users_with_units_and_dated_titles(ctx, org):
+    report = import_users(_admin(org), ("\ufeff" + GOOD).encode())
+    assert (report.rows, report.created, report.updated, report.unchanged, report.titles_added) == (3, 3, 0, 0, 4)
+    ha = db.session.scalar(sa.select(User).where(User.username == "hv.ha"))
+    assert (ha.full_name, ha.unit_id, ha.email, ha.theory_level) == (
+        "Lê Thị Thu Hà", org["commune"].id, "ha@quangtri.vn", 2)
+    assert ha.roles == {Role.TRAINEE}
+    assert ha.password_hash is None
+    assert sorted((a.title.code, a.kind, a.start_date) for a in ha.title_assignments) == [
+        ("TU-UV", AssignmentKind.PLANNED, date(2025, 9, 15)),
+        ("XA-BT", AssignmentKind.HELD, date(2025, 7, 1)),
+    ]
+    son = db.session.scalar(sa.select(User).where(User.username == "hv.son"))
+    assert {(a.title.code, a.start_date) for a in son.title_assignments} == {
+        ("XA-PBT", date(2025, 7, 1)), ("CB-BT", date(2024, 3, 15))}
+
+
+def test_importing_the_same_file_again_changes_nothing(ctx, org):
+    import_users(_admin(org), GOOD.encode())
+    db.session.flush()
+    before = _counts()
+    report = import_users(_admin(org), ("\ufeff" + GOOD).encode())
+    assert (report.created, report.updated, report.unchanged, report.titles_added) == (0, 0, 3, 0)
+    assert _counts() == before
+
+
+def test_a_changed_line_updates_only_that_user(ctx, org):
+    import_users(_admin(org), GOOD.encode())
+    changed = GOOD.replace("Sơn,QT-DANHOA,,2,XA-PBT", "Sơn,QT,,3,XA-PBT").replace(
+        "Xuân,QT,,cao cấp,,", "Xuân,QT,,cao cấp,,XA-BT:1/1/2026")
+    report = import_users(_admin(org), changed.encode())
+    assert (report.created, report.updated, report.unchanged, report.titles_added) == (0, 2, 1, 1)
+    son = db.session.scalar(sa.select(User).where(User.username == "hv.son"))
+    assert (son.unit_id, son.theory_level) == (org["root"].id, 3)
+
+
+def test_vietnamese_headers_semicolons_and_no_bom_are_accepted(ctx, org):
+    text = ("Tên đăng nhập;Họ và tên;Mã đơn vị;Chức danh đang giữ\n"
+            'hv.ha;Lê Thị Thu Hà;QT-DANHOA;"XA-BT:01/07/2025; CB-BT:01.01.2020"\n')
+    report = import_users(_admin(org), text.encode())
+    assert report.created == 1
+    assert report.titles_added == 2
+
+
+def test_every_bad_line_is_reported_with_its_number_and_nothing_is_imported(ctx, org):
+    text = """username,full_name,unit_code,email,theory_level,titles_held,titles_planned
+hv.ok,Người Đúng,QT-DANHOA,,,,
+hv.x1,Không Có Đơn Vị,QT-KHONGCO,,,,
+hv.x2,Đơn Vị Ngoài,HUE,,,,
+hv.x3,Sai Chức Danh,QT,,,KHONG-CO:01/07/2025,
+hv.x4,Sai Ngày,QT,,,XA-BT:31/02/2025,
+hv.ok,Trùng Tên,QT,,,,
+,Thiếu Tên Đăng Nhập,QT,,,,
+hv.x5,,QT,,,,
+hv.x6,Sai Trình Độ,QT,,tiến sĩ,,
+hv.x7,Sai Thư,QT,khong-phai-thu,,,
+hv.x8,Thiếu Ngày,QT,,,,TU-UV
+Có Dấu,Tên Sai,QT,,,,
+hv.x9,Hai Ngày,QT,,,XA-BT:01/07/2025;XA-BT:01/08/2025,
+"""
+    with pytest.raises(InvalidInput) as refused:
+        import_users(_admin(org), text.encode())
+    reasons = {p.line: p.message for p in refused.value.problems}
+    assert reasons == {
+        3: "Mã đơn vị không có trong hệ thống: QT-KHONGCO.",
+        4: "Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.",
+        5: "Mã chức danh không có trong hệ thống: KHONG-CO.",
+        6: "Ngày không hợp lệ cho chức danh XA-BT: \"31/02/2025\" (viết ngày/tháng/năm hoặc năm-tháng-ngày).",
+        7: "Tên đăng nhập hv.ok trùng với dòng 2.",
+        8: "Thiếu tên đăng nhập.",
+        9: "Thiếu họ và tên.",
+        10: "Trình độ lý luận chính trị không hợp lệ: \"tiến sĩ\" (dùng 0-3 hoặc sơ cấp, trung cấp, cao cấp).",
+        11: "Địa chỉ thư điện tử không hợp lệ: khong-phai-thu.",
+        12: "Thiếu ngày bắt đầu cho chức danh TU-UV.",
+        13: "Tên đăng nhập \"có dấu\" không hợp lệ: chỉ dùng chữ không dấu, số và các dấu . _ -",
+        14: "Chức danh XA-BT ghi hai lần với ngày khác nhau.",
+    }
+    assert _counts() == (1, 0)  # only the admin
+
+
+def test_a_user_of_another_province_cannot_be_overwritten(ctx, org, make):
+    make.user("hue.dung", unit=org["hue"], full_name="Lê Văn Dũng")
+    text = "username,full_name,unit_code\nhue.dung,Lê Văn Dũng,QT\n"
+    with pytest.raises(InvalidInput) as refused:
+        import_users(_admin(org), text.encode())
+    assert [(p.line, p.message) for p in refused.value.problems] == [
+        (2, "Người dùng hue.dung thuộc đơn vị ngoài phạm vi quản lý của bạn.")]
+
+
+def test_a_title_date_overlapping_an_existing_record_is_reported(ctx, org, make):
+    import_users(_admin(org), GOOD.encode())
+    moved = GOOD.replace("XA-BT:01/07/2025", "XA-BT:01/08/2025")
+    with pytest.raises(InvalidInput) as refused:
+        import_users(_admin(org), moved.encode())
+    assert [p.line for p in refused.value.problems] == [2]
+    assert "01/07/2025" in refused.value.problems[0].message
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ("username,full_name\nhv.ha,Lê Thị Thu Hà\n".encode(), (1, "Thiếu cột bắt buộc: mã đơn vị.")),
+    (b"username,full_name,unit_code,chuc vu\n", (1, "Cột không nhận ra: \"chuc vu\".")),
+    (b"", (1, "Tệp trống.")),
+    ("username,full_name,unit_code\nhv.ha,Lê Thu,QT\n".encode("latin-1"),
+     (2, "Tệp không phải mã UTF-8. Hãy lưu lại tệp dưới dạng \"CSV UTF-8\".")),
+])
+def test_files_that_cannot_be_read_are_refused_with_a_reason(ctx, org, data, expected):
+    with pytest.raises(InvalidInput) as refused:
+        import_users(_admin(org), data)
+    assert (refused.value.problems[0].line, refused.value.problems[0].message) == expected
+
+
+def test_the_import_page_shows_the_report(app, client, auth, org):
+    auth.login("admin")
+    response = client.post("/admin/users/import", data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Tạo mới: 3" in page
+    response = client.post("/admin/users/import", data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv")},
+                           content_type="multipart/form-data")
+    assert "Không thay đổi: 3" in response.get_data(as_text=True)
+
+
+def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, org):
+    auth.login("admin")
+    bad = GOOD + "hv.hue,Người Huế,HUE,,,,\n"
+    response = client.post("/admin/users/import", data={"file": (io.BytesIO(bad.encode()), "can-bo.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<td>5</td><td>Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.</td>" in page
+    assert "chưa nhập dòng nào" in page
+    with app.app_context():
+        assert _counts() == (1, 0)
+
+
+def test_check_only_writes_nothing(app, client, auth, org):
+    auth.login("admin")
+    response = client.post("/admin/users/import",
+                           data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv"), "dry_run": "y"},
+                           content_type="multipart/form-data")
+    assert "Tạo mới: 3" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _counts() == (1, 0)
+
+
+def test_command_line_import_within_a_unit_scope(app, runner, org, tmp_path):
+    path = tmp_path / "can-bo.csv"
+    path.write_bytes(("\ufeff" + GOOD).encode())
+    result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT-DANHOA"])
+    assert result.exit_code == 1
+    assert "line 4: Đơn vị QT nằm ngoài phạm vi quản lý của bạn." in result.output
+    result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT"])
+    assert result.exit_code == 0, result.output
+    assert "imported 3 rows: 3 created, 0 updated, 0 unchanged, 4 titles added" in result.output
+    result = runner.invoke(args=["lms", "import-users", str(path)])
+    assert "0 created, 0 updated, 3 unchanged, 0 titles added" in result.output
+
+
+def test_the_readme_example_imports_into_the_demo_province(app, runner):
+    import re
+    from pathlib import Path
+
+    runner.invoke(args=["lms", "demo"])
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```csv\n(.*?)```", readme, re.S).group(1)
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        report = import_users(admin, example.encode())
+        assert (report.created, report.titles_added) == (1, 2)
+
+
+def test_imported_titles_are_announced_to_other_domains_and_audited(ctx, org):
+    from lms import signals
+    from lms.audit import AuditEntry
+
+    announced = []
+
+    def receiver(_sender, user, actor):
+        announced.append((user.username, actor.username))
+
+    signals.titles_changed.connect(receiver)
+    try:
+        import_users(_admin(org), GOOD.encode())
+    finally:
+        signals.titles_changed.disconnect(receiver)
+    assert sorted(announced) == [("hv.ha", "admin"), ("hv.son", "admin")]
+    actions = dict(db.session.execute(
+        sa.select(AuditEntry.action, sa.func.count()).where(AuditEntry.actor_id == org["admin"].id)
+        .group_by(AuditEntry.action)).all())
+    assert actions == {"user.create": 3, "title.assign": 4, "user.import": 1}

@@ -1,0 +1,229 @@
+"""`flask lms content import/export`: all or nothing, idempotent, edits become revisions, and a lossless round trip."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.audit import AuditEntry
+from lms.curriculum.models import Lesson, Module, ModuleKind, ModuleRevision, Program, ReviewFlag
+from lms.documents.models import Document, DocumentStatus
+from lms.extensions import db
+from lms.organisation.models import LocalityKind, Title
+
+SHIPPED = Path(__file__).resolve().parents[2] / "content"
+COMMUNES = ["19360", "19432", "19429", "19594", "18904"]
+
+
+@pytest.fixture
+def localities(make):
+    """The province and communes the shipped local topics are tied to (GSO codes)."""
+    province = make.locality("Quảng Trị", code="44", kind=LocalityKind.PROVINCE)
+    for code in COMMUNES:
+        make.locality(f"Xã {code}", code=code, parent=province)
+    return province
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(SHIPPED, root)
+    return root
+
+
+def run(runner, *args):
+    return runner.invoke(args=["lms", "content", *[str(a) for a in args]])
+
+
+def counts(app) -> dict:
+    with app.app_context():
+        return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (Title, Document, Module, ModuleRevision, Lesson, Program, ReviewFlag, AuditEntry)}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_shipped_content_imports_cleanly_and_meets_the_counts(app, runner, localities):
+    result = run(runner, "import", SHIPPED)
+    assert result.exit_code == 0, result.output
+    assert "content: titles 5 added; documents 20 added; modules 16 added; programs 3 added" in result.output
+    with app.app_context():
+        programs = db.session.scalars(sa.select(Program)).all()
+        assert len(programs) >= 3
+        assert {t.code for p in programs for t in p.titles} >= {"XA-BT", "SO-GD", "TU-UV"}
+        modules = db.session.scalars(sa.select(Module)).all()
+        assert len(modules) >= 12
+        assert {m.kind for m in modules} == set(ModuleKind)
+        assert all(m.published is not None and m.published.number == 1 for m in modules)
+        published_lessons = db.session.scalar(
+            sa.select(sa.func.count(Lesson.id)).join(Module, Module.published_revision_id == Lesson.revision_id))
+        assert published_lessons >= 30
+        local = db.session.scalar(sa.select(Module).where(Module.code == "QT-BIENGIOI"))
+        assert {loc.code for loc in local.localities} == {"44", "19432", "19429", "19594", "18904"}
+        docs = {d.code: d for d in db.session.scalars(sa.select(Document))}
+        assert len(docs) >= 10
+        assert docs["164-QĐ/TW"].status == DocumentStatus.SUPERSEDED
+        assert docs["256-QĐ/TW"].status == DocumentStatus.STOPPED
+        assert docs["28-NQ/TW"].status == DocumentStatus.SUPERSEDED
+        assert docs["145-QĐ/TW"].status == DocumentStatus.IN_FORCE
+        cited = db.session.scalar(sa.select(Module).where(Module.code == "XDD-CANBO")).published.documents
+        assert "145-QĐ/TW" in {d.code for d in cited}
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.key == "quy-dinh-145"))
+        assert "<h2>" in lesson.body_html
+        assert "<ol>" in lesson.body_html
+
+
+def test_a_second_import_reports_no_change_and_changes_nothing(app, runner, localities):
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    before = counts(app)
+    result = run(runner, "import", SHIPPED)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: no change"
+    assert counts(app) == before
+
+
+def test_existing_titles_are_kept_and_missing_ones_created(app, runner, localities, make):
+    make.title("Giám đốc Sở (tên do quản trị viên đặt)", code="SO-GD")
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    with app.app_context():
+        titles = {t.code: t.name for t in db.session.scalars(sa.select(Title))}
+    assert titles["SO-GD"] == "Giám đốc Sở (tên do quản trị viên đặt)"
+    assert titles["XA-BT"] == "Bí thư Đảng ủy xã"
+
+
+def test_an_edited_lesson_becomes_a_new_revision_of_its_module(app, runner, localities, tree):
+    assert run(runner, "import", tree).exit_code == 0
+    lesson = tree / "modules" / "KN-LDQL" / "02-dan-van-doi-thoai.md"
+    edit(lesson, "## Kỹ năng đối thoại", "## Kỹ năng đối thoại với nhân dân")
+    result = run(runner, "import", tree)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: modules 1 updated"
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.code == "KN-LDQL"))
+        first, second = module.revisions
+        assert (first.number, second.number) == (1, 2)
+        assert module.published.id == second.id
+        assert second.change_summary == "Cập nhật từ tệp nội dung"
+        old = {ls.key: ls for ls in first.lessons}["dan-van-doi-thoai"]
+        new = {ls.key: ls for ls in second.lessons}["dan-van-doi-thoai"]
+        assert "Kỹ năng đối thoại với nhân dân" not in old.body_md
+        assert "Kỹ năng đối thoại với nhân dân" in new.body_html
+        others = db.session.scalars(sa.select(Module).where(Module.code != "KN-LDQL")).all()
+        assert {m.published.number for m in others} == {1}
+    assert run(runner, "import", tree).output.strip() == "content: no change"
+
+
+def test_a_bad_file_is_reported_and_nothing_is_imported(app, runner, localities, tree):
+    bad = tree / "modules" / "QPAN-BVTQ" / "_module.md"
+    edit(bad, "kind: lecture", "kind: hoi-thao")
+    before = counts(app)
+    result = run(runner, "import", tree)
+    assert result.exit_code == 1
+    assert f"{bad}:3: trường 'kind': giá trị 'hoi-thao' không hợp lệ" in result.output
+    assert "nothing was imported" in result.output
+    assert counts(app) == before
+
+
+def test_an_unknown_locality_is_reported_with_its_line(app, runner, make, tree):
+    make.locality("Quảng Trị", code="44", kind=LocalityKind.PROVINCE)
+    result = run(runner, "import", tree)
+    assert result.exit_code == 1
+    assert f"{tree / 'modules' / 'QT-BIENGIOI' / '_module.md'}:7: không có địa phương mã 19432" in result.output
+    assert counts(app)["Module"] == 0
+
+
+def test_a_failure_while_importing_rolls_back_the_whole_run(app, runner, localities, tree, make):
+    assert run(runner, "import", tree).exit_code == 0
+    lecturer = make.lecturer()
+    with app.app_context():
+        from lms.curriculum import services
+
+        module = db.session.scalar(sa.select(Module).where(Module.code == "XDD-CSD"))
+        actor = db.session.get(type(lecturer), lecturer.id)
+        draft = services.get_or_create_draft(actor, module)
+        services.save_draft(actor, draft, lock_version=draft.lock_version, title="Bản nháp của giảng viên",
+                            summary_md=draft.summary_md, document_ids=[d.id for d in draft.documents],
+                            lessons=[{"key": ls.key, "title": ls.title, "body_md": ls.body_md,
+                                      "minutes": ls.minutes} for ls in draft.lessons])
+        db.session.commit()
+    edit(tree / "modules" / "KN-LDQL" / "01-ra-quyet-dinh.md", "## Sai lầm thường gặp", "## Những sai lầm")
+    edit(tree / "modules" / "XDD-CSD" / "01-tap-trung-dan-chu.md", "## Câu hỏi thảo luận", "## Thảo luận")
+    before = counts(app)
+    result = run(runner, "import", tree)
+    assert result.exit_code == 1
+    assert f"{tree / 'modules' / 'XDD-CSD' / '_module.md'}:1: học phần XDD-CSD đang có bản nháp" in result.output
+    assert counts(app) == before  # KN-LDQL, read and revised before XDD-CSD failed, was rolled back too
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.code == "KN-LDQL"))
+        assert [r.number for r in module.revisions] == [1]
+
+
+def test_a_new_superseding_document_flags_the_modules_citing_the_old_one(app, runner, localities, tree):
+    assert run(runner, "import", tree).exit_code == 0
+    (tree / "documents" / "2099-01-01-99-nq-tw.md").write_text(
+        '---\ncode: "99-NQ/TW"\nkind: resolution\nnumber: "99"\nissuer: Bộ Chính trị\nissued_on: 2099-01-01\n'
+        'title: "Nghị quyết thử nghiệm"\nrelations:\n  - kind: supersedes\n    target: "57-NQ/TW"\n---\n',
+        encoding="utf-8")
+    result = run(runner, "import", tree)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: documents 1 added"
+    with app.app_context():
+        flagged = {f.module.code for f in db.session.scalars(sa.select(ReviewFlag))}
+        assert flagged == {"KTXH-PT", "SO-QLNN"}
+
+
+def test_export_writes_the_same_format_and_reimporting_it_changes_nothing(app, runner, localities, tmp_path):
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    before = counts(app)
+    out = tmp_path / "exported"
+    result = run(runner, "export", out)
+    assert result.exit_code == 0, result.output
+    assert "documents 20, lessons 33, modules 16, programs 3, titles 5" in result.output
+    assert sorted(p.name for p in (out / "modules" / "LLCT-MLN").iterdir()) == [
+        "01-phuong-phap-luan.md", "02-kinh-te-thi-truong.md", "03-chu-nghia-xa-hoi.md", "_module.md"]
+    result = run(runner, "import", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: no change"
+    assert counts(app) == before
+    again = tmp_path / "again"
+    assert run(runner, "export", again).exit_code == 0
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (again / path.relative_to(out)).read_bytes(), path
+
+
+def test_export_refuses_a_folder_that_is_not_empty(runner, app, tmp_path):
+    (tmp_path / "x.txt").write_text("giữ lại", encoding="utf-8")
+    result = run(runner, "export", tmp_path)
+    assert result.exit_code == 1
+    assert "not empty" in result.output
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8") == "giữ lại"
+
+
+def test_content_written_in_the_application_survives_export_and_import(app, runner, make, tmp_path):
+    """Codes with spaces and diacritics, a lesson without text, zero minutes: all round-trip unchanged."""
+    title = make.title("Trưởng thôn", code="THON-TT")
+    old = make.document("12-CT/TU", kind="directive", number="12", issuer="Tỉnh ủy Quảng Trị",
+                        issued_on=date(2021, 3, 1), title="Chỉ thị thử")
+    new = make.document("20-CT/TU", kind="directive", number="20", issuer="Tỉnh ủy Quảng Trị",
+                        issued_on=date(2024, 3, 1), title="Chỉ thị mới",
+                        relations=[("amends", old)])
+    module = make.module("Chuyên đề thôn 1", documents=[new], lessons=[
+        {"title": "Bài không có chữ", "body_md": "", "minutes": 0},
+        {"title": "Bài có chữ", "body_md": "Nội dung *một dòng*.", "minutes": None}])
+    make.program("CT thôn", titles=[title], modules=[(module, False, 0)])
+    before = counts(app)
+    out = tmp_path / "out"
+    assert run(runner, "export", out).exit_code == 0
+    assert (out / "modules" / "chuyen-de-thon-1" / "_module.md").exists()
+    result = run(runner, "import", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "content: no change"
+    assert counts(app) == before

@@ -1,0 +1,53 @@
+"""`flask lms demo`: a demo province to try the system, loaded once, never on top of real users."""
+import sqlalchemy as sa
+
+from lms.accounts.models import Role, TitleAssignment, User
+from lms.extensions import db
+from lms.organisation.models import Title, Unit
+
+
+def _counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                     for m in (User, Unit, Title, TitleAssignment))
+
+
+def test_demo_loads_a_province_and_a_second_run_adds_nothing(app, runner):
+    first = runner.invoke(args=["lms", "demo"])
+    assert first.exit_code == 0, first.output
+    users, units, titles, assignments = _counts(app)
+    assert users >= 30
+    assert units >= 5
+    assert titles >= 10
+    with app.app_context():
+        roles = {r for u in db.session.scalars(sa.select(User)) for r in u.roles}
+        assert roles == {Role.TRAINEE, Role.LECTURER, Role.ADMIN}
+    second = runner.invoke(args=["lms", "demo"])
+    assert second.exit_code == 0, second.output
+    assert "demo: titles 0, units 0, users 0" in second.output
+    assert _counts(app) == (users, units, titles, assignments)
+
+
+def test_the_three_demo_accounts_sign_in_with_the_documented_password(app, runner):
+    runner.invoke(args=["lms", "demo"])
+    for username, landing in (("admin", "Người dùng"), ("giangvien", "Trần Văn Minh"), ("hocvien", "Lê Thị Thu Hà")):
+        client = app.test_client()
+        response = client.post("/sign-in", data={"username": username, "password": "demo12345"},
+                               follow_redirects=True)
+        assert landing in response.get_data(as_text=True), username
+
+
+def test_demo_admin_manages_the_demo_province(app, runner):
+    runner.invoke(args=["lms", "demo"])
+    client = app.test_client()
+    client.post("/sign-in", data={"username": "admin", "password": "demo12345"})
+    page = client.get("/admin/users/?q=hoc+vien").get_data(as_text=True)
+    assert "hocvien" in page
+
+
+def test_demo_refuses_a_database_with_real_users(app, runner, make):
+    make.user("that.nguoi")
+    result = runner.invoke(args=["lms", "demo"])
+    assert result.exit_code != 0
+    assert "non-demo users" in result.output
+    assert _counts(app)[0] == 1
