@@ -34,6 +34,14 @@ test: install translations
 	  echo "      Install it with: sudo apt-get install chromium"; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# National-scale dashboard benchmark (see bench/README.md); BENCH_DB may be a PostgreSQL URL.
+BENCH_DB ?= sqlite:///$(CURDIR)/instance/bench.sqlite3
+SCALE ?= 1
+bench: install translations
+	$(BIN)/python -m bench.generate --database-url $(BENCH_DB) --scale $(SCALE) --reset
+	$(BIN)/python -m bench.dashboards --database-url $(BENCH_DB)
+	$(BIN)/python -m bench.throughput --database-url $(BENCH_DB)
+
 lint: install
 	$(BIN)/ruff check .
 

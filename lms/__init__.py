@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.curriculum.authoring import bp as authoring_bp
     from lms.curriculum.views import bp as curriculum_bp
+    from lms.dashboards.views import bp as dashboards_bp
     from lms.delivery.views import bp as delivery_bp
     from lms.documents.views import bp as documents_bp
     from lms.home import bp as home_bp
@@ -75,7 +76,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.search.views import bp as search_bp
 
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
-                      documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp):
+                      documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
+                      dashboards_bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,6 +6,7 @@ them all at run time.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -20,6 +21,8 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
 METHOD_MAP = [("lms/**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS_MAP = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
 LOCALES = ("en",)
+# A fixed header date: rewriting a catalogue changes only its messages, so parallel edits merge cleanly.
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def catalogue_dirs() -> list[Path]:
@@ -72,7 +75,8 @@ def update() -> dict[str, int]:
         known = known_translations(locale)
         by_folder: dict[Path, Catalog] = {}
         for (msgid, context), folder in messages.items():
-            catalog = by_folder.setdefault(folder, Catalog(locale=locale, project="lms", fuzzy=False))
+            catalog = by_folder.setdefault(folder, Catalog(locale=locale, project="lms", fuzzy=False,
+                                                           creation_date=FIXED_DATE, revision_date=FIXED_DATE))
             catalog.add(msgid, known.get((msgid, context), "" if not isinstance(msgid, tuple) else ("", "")),
                         context=context)
         for folder in catalogue_dirs():

@@ -286,6 +286,39 @@ class Factories:
                 s.execute(sa.insert(program_titles), [{"program_id": program.id, "title_id": t.id} for t in titles])
         return program
 
+    # --- dashboards -------------------------------------------------------------------------------
+
+    def program_record(self, name: str | None = None, *, code: str | None = None, titles=()):
+        """A bare program (no modules) for completion figures."""
+        from lms.curriculum.models import Program, program_titles
+
+        n = next(_seq)
+        with self._session() as s:
+            program = Program(code=code or f"P-{n}", name=name or f"Chương trình {n}")
+            s.add(program)
+            s.flush()
+            for title in titles:
+                s.execute(program_titles.insert().values(program_id=program.id, title_id=title.id))
+        return program
+
+    def program_status(self, user: User, program, state: str = "not_started", *, started_on: date | None = None,
+                       due_on: date | None = None, completed_at=None, done: int = 0, required: int = 4):
+        """A trainee's status on a program, as the learning records would maintain it (set on the row the
+        learning receivers may already have made when a targeted title was assigned)."""
+        from lms.learning.models import ProgramState, ProgramStatus
+
+        with self._session() as s:
+            status = s.scalar(sa.select(ProgramStatus).where(ProgramStatus.user_id == user.id,
+                                                             ProgramStatus.program_id == program.id))
+            if status is None:
+                status = ProgramStatus(user_id=user.id, program_id=program.id)
+                s.add(status)
+            status.state, status.required_total = ProgramState(state), required
+            status.required_done = required if state == "completed" else done
+            status.started_on = started_on or date.today().replace(month=1, day=15)
+            status.due_on, status.completed_at = due_on, completed_at
+        return status
+
     # --- delivery ----------------------------------------------------------------------------------
 
     def training_class(self, *, program=None, module=None, unit: Unit | None = None, mode=None,

@@ -1,0 +1,166 @@
+"""Page throughput: the lesson page for a signed-in trainee against a bare Flask page of the same size.
+
+    python -m bench.throughput --database-url URL [--duration 10] [--connections 8]
+
+Starts two gunicorn servers with 2 sync workers each on free loopback ports: the LMS (wsgi:app) and
+bench/bare_app.py, which renders one Jinja template producing as many bytes as the lesson page. Signs in as
+`bench.trainee` (made by `python -m bench.generate`), then drives each server in turn with Debian's `wrk`
+for a bounded time and prints requests per second, p50 and p99 latency and the ratio of the two.
+
+The lesson page is `curriculum.lesson_page` (/lessons/<id>) when the app has it; until then the trainee's
+home page stands in, and the output says so.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+TARGET_RATIO = 0.5
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    process = subprocess.Popen(
+        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn {app} exited: {process.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit(f"gunicorn {app} did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def sign_in(base: str, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/sign-in").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()
+    opener.open(f"{base}/sign-in", data=body).read()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "session=" not in cookie:
+        raise SystemExit(f"could not sign in as {username}")
+    return opener, cookie
+
+
+def lesson_path(database_url: str, username: str) -> tuple[str, str]:
+    """The lesson page URL for the trainee (or the stand-in), and a description of it."""
+    from bench.generate import make_app
+
+    app = make_app(database_url)
+    if "curriculum.lesson_page" not in app.view_functions:
+        return "/", "trainee home page (stand-in: curriculum.lesson_page is not in this build)"
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+
+    with app.app_context():
+        lesson_id = db.session.scalar(sa.text(
+            "SELECT lp.lesson_id FROM lesson_progress lp JOIN users u ON u.id = lp.user_id "
+            "WHERE u.username = :u ORDER BY lp.id LIMIT 1"), {"u": username})
+    return f"/lessons/{lesson_id}", f"lesson page /lessons/{lesson_id}"
+
+
+def run_wrk(url: str, duration: int, connections: int, threads: int, cookie: str | None) -> dict:
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {"rps": rps, "p50": latency("50"), "p99": latency("99"), "errors": int(errors.group(1)) if errors else 0}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        required="DATABASE_URL" not in os.environ)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    if not os.path.exists(WRK):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    from bench.generate import PASSWORD
+
+    path, described = lesson_path(args.database_url, "bench.trainee")
+    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-throughput-secret"}
+    lms_port, bare_port = free_port(), free_port()
+    lms = start_gunicorn("wsgi:app", lms_port, env, args.workers)
+    bare = None
+    try:
+        base = f"http://127.0.0.1:{lms_port}"
+        opener, cookie = sign_in(base, "bench.trainee", PASSWORD)
+        response = opener.open(base + path)
+        if response.status != 200 or response.geturl() != base + path:
+            raise SystemExit(f"{path} did not answer 200 to the signed-in trainee")
+        size = len(response.read())
+        bare = start_gunicorn("bench.bare_app:app", bare_port, {**env, "BENCH_BARE_BYTES": str(size)},
+                              args.workers)
+        bare_size = len(urllib.request.urlopen(f"http://127.0.0.1:{bare_port}/page").read())
+        print(f"page under test: {described}, {size:,} bytes; bare page {bare_size:,} bytes")
+        print(f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s each; "
+              f"gunicorn: {args.workers} sync workers each")
+        results = {
+            "lesson page": run_wrk(base + path, args.duration, args.connections, args.threads, cookie),
+            "bare Flask page": run_wrk(f"http://127.0.0.1:{bare_port}/page", args.duration, args.connections,
+                                       args.threads, None),
+        }
+    finally:
+        stop(lms)
+        if bare is not None:
+            stop(bare)
+    print(f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(f"{name:<16} {r['rps']:>8.1f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7}")
+    ratio = results["lesson page"]["rps"] / results["bare Flask page"]["rps"]
+    ok = ratio >= TARGET_RATIO and not any(r["errors"] for r in results.values())
+    print(f"ratio lesson / bare: {ratio:.2f} (target >= {TARGET_RATIO:.2f}) {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Database triggers that keep `completion_facts` in step with its sources, on SQLite and PostgreSQL.
+
+Triggers rather than ORM events, because the learning records are also written with plain INSERT ... ON
+CONFLICT and UPDATE statements that no ORM event sees. Each trigger recomputes only the facts of what it
+touched: one status, one trainee (titles, unit) or one unit (locality).
+
+The migration that adds them calls `install_v1`; a later change gets a new function and a new migration.
+"""
+from __future__ import annotations
+
+SOURCE = (
+    "INSERT INTO completion_facts (status_id, user_id, unit_id, locality_id, province_id, program_id, title_id, "
+    "title_from, title_to, title_rank, state, due_on, started_on, completed_at) "
+    "SELECT ps.id, ps.user_id, u.unit_id, un.locality_id, coalesce(l.parent_id, l.id), ps.program_id, "
+    "h.title_id, h.start_date, h.end_date, row_number() OVER (PARTITION BY ps.id ORDER BY h.id), ps.state, "
+    "ps.due_on, ps.started_on, ps.completed_at "
+    "FROM program_statuses ps JOIN users u ON u.id = ps.user_id "
+    "LEFT JOIN units un ON un.id = u.unit_id LEFT JOIN localities l ON l.id = un.locality_id "
+    "LEFT JOIN title_assignments h ON h.user_id = ps.user_id AND h.kind = 'held' "
+    "WHERE {where}"
+)
+
+# name: (table, event, WHEN condition or None, [(delete condition, source condition)])
+TRIGGERS_V1 = {
+    "cf_status_insert": ("program_statuses", "INSERT", None,
+                         [("status_id = NEW.id", "ps.id = NEW.id")]),
+    "cf_status_update": ("program_statuses", "UPDATE", None,
+                         [("status_id = NEW.id", "ps.id = NEW.id")]),
+    "cf_status_delete": ("program_statuses", "DELETE", None, [("status_id = OLD.id", None)]),
+    "cf_title_insert": ("title_assignments", "INSERT", None,
+                        [("user_id = NEW.user_id", "ps.user_id = NEW.user_id")]),
+    "cf_title_update": ("title_assignments", "UPDATE", None,
+                        [("user_id = OLD.user_id", "ps.user_id = OLD.user_id"),
+                         ("user_id = NEW.user_id", "ps.user_id = NEW.user_id")]),
+    "cf_title_delete": ("title_assignments", "DELETE", None,
+                        [("user_id = OLD.user_id", "ps.user_id = OLD.user_id")]),
+    "cf_user_unit": ("users", "UPDATE OF unit_id", "OLD.unit_id IS DISTINCT FROM NEW.unit_id",
+                     [("user_id = NEW.id", "ps.user_id = NEW.id")]),
+    "cf_unit_locality": ("units", "UPDATE OF locality_id", "OLD.locality_id IS DISTINCT FROM NEW.locality_id",
+                         [("unit_id = NEW.id", "u.unit_id = NEW.id")]),
+}
+
+
+def _body(steps) -> str:
+    statements = []
+    for delete, source in steps:
+        statements.append(f"DELETE FROM completion_facts WHERE {delete};")
+        if source:
+            statements.append(SOURCE.format(where=source) + ";")
+    return " ".join(statements)
+
+
+def _sqlite_when(condition: str) -> str:
+    return condition.replace("IS DISTINCT FROM", "IS NOT")
+
+
+def install_v1(connection) -> None:
+    """Create the triggers (and, on PostgreSQL, their functions)."""
+    postgres = connection.dialect.name == "postgresql"
+    for name, (table, event, when, steps) in TRIGGERS_V1.items():
+        if postgres:
+            connection.exec_driver_sql(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {_body(steps)} RETURN NULL; END $$")
+            condition = f" WHEN ({when})" if when else ""
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()")
+        else:
+            condition = f" WHEN {_sqlite_when(when)}" if when else ""
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {_body(steps)} END")
+
+
+def drop_v1(connection) -> None:
+    postgres = connection.dialect.name == "postgresql"
+    for name, (table, *_rest) in TRIGGERS_V1.items():
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
+        if postgres:
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")

@@ -1,0 +1,257 @@
+"""Completion dashboard pages, the people behind each figure, and their CSV / XLSX exports."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import roles_required
+from lms.accounts.models import Role
+from lms.curriculum.models import Program
+from lms.dashboards import charts, exports, queries, services
+from lms.extensions import db
+from lms.learning.models import ProgramState
+from lms.organisation.models import Locality, Title
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+
+PER_PAGE = 50
+FORMATS = ("csv", "xlsx")
+
+
+def dimension_labels() -> dict[str, str]:
+    return {"unit": _("Đơn vị"), "locality": _("Địa phương"), "title": _("Chức danh"),
+            "program": _("Chương trình"), "year": _("Năm")}
+
+
+def status_labels() -> dict[str, str]:
+    return {"all": _("Tất cả"), "completed": _("Hoàn thành"), "in_progress": _("Đang học"),
+            "not_started": _("Chưa bắt đầu"), "overdue": _("Quá hạn")}
+
+
+def state_labels() -> dict[str, str]:
+    return {ProgramState.COMPLETED: _("Hoàn thành"), ProgramState.IN_PROGRESS: _("Đang học"),
+            ProgramState.NOT_STARTED: _("Chưa bắt đầu")}
+
+
+def _options(filters: queries.Filters) -> dict:
+    """Choices for the filter form: four small statements."""
+    provinces = db.session.execute(
+        sa.select(Locality.id, Locality.name).where(Locality.parent_id.is_(None), Locality.valid_to.is_(None))
+        .order_by(Locality.name)).all()
+    communes = []
+    if filters.province_id is not None:
+        communes = db.session.execute(
+            sa.select(Locality.id, Locality.name).where(Locality.parent_id == filters.province_id)
+            .order_by(Locality.name)).all()
+    titles = db.session.execute(sa.select(Title.id, Title.name).order_by(Title.name)).all()
+    programs = db.session.execute(sa.select(Program.id, Program.name).order_by(Program.name)).all()
+    return {"provinces": provinces, "communes": communes, "titles": titles, "programs": programs,
+            "years": list(range(filters.today.year, filters.today.year - 6, -1))}
+
+
+def _link(endpoint: str, filters: queries.Filters, **changes) -> str:
+    args = {**filters.as_args(), **changes}
+    return url_for(endpoint, **{k: v for k, v in args.items() if v is not None})
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def index():
+    filters = services.read_filters(current_user, request.args)
+    by = services.read_dimension(request.args)
+    figures = services.breakdown(filters, by)
+    total = services.overall(filters, by, figures)
+    months = services.trend(filters)
+    labels = dimension_labels()
+    bars = charts.bar_chart([(f.label, f.rate) for f in figures], chart_id="rate-chart",
+                            title=_("Tỷ lệ hoàn thành theo %(dim)s", dim=labels[by].lower()))
+    line = charts.line_chart([(str(m), n) for _y, m, n in months], chart_id="trend-chart",
+                             title=_("Số lượt hoàn thành theo tháng, 12 tháng gần nhất"))
+    return render_template(
+        "dashboards/index.html", filters=filters, by=by, figures=figures, total=total, months=months,
+        bars=bars, line=line, dimensions=labels, statuses=status_labels(), options=_options(filters),
+        crumbs=services.breadcrumbs(current_user, filters), places=services.place_names(filters),
+        link=_link,
+    )
+
+
+@bp.route("/people")
+@roles_required(Role.ADMIN)
+def people():
+    filters = services.read_filters(current_user, request.args)
+    status = services.read_status(request.args)
+    total = db.session.scalar(queries.people_count(filters, status))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.session.execute(queries.people(filters, status, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)).all()
+    return render_template(
+        "dashboards/people.html", filters=filters, status=status, rows=rows, page=page, total=total,
+        pages=pages, statuses=status_labels(), states=state_labels(),
+        crumbs=services.breadcrumbs(current_user, filters), places=services.place_names(filters),
+        link=_link, today=filters.today, by=services.read_dimension(request.args),
+    )
+
+
+def _download(fmt: str, name: str, body) -> Response:
+    response = Response(stream_with_context(body), mimetype=exports.MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{date.today():%Y%m%d}.{fmt}"'
+    return response
+
+
+@bp.route("/table.<fmt>")
+@roles_required(Role.ADMIN)
+def export_table(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    filters = services.read_filters(current_user, request.args)
+    by = services.read_dimension(request.args)
+    figures = services.breakdown(filters, by)
+    columns = [
+        exports.Column(dimension_labels()[by], "text", 40),
+        exports.Column(_("Tổng số"), "int"),
+        exports.Column(_("Hoàn thành"), "int"),
+        exports.Column(_("Tỷ lệ hoàn thành"), "percent"),
+        exports.Column(_("Đang học"), "int"),
+        exports.Column(_("Chưa bắt đầu"), "int"),
+        exports.Column(_("Quá hạn"), "int"),
+    ]
+    rows = ((f.label, f.total, f.completed, f.rate, f.in_progress, f.not_started, f.overdue) for f in figures)
+    body = exports.stream(fmt, columns, rows, _("Hoàn thành"))
+    return _download(fmt, f"hoan-thanh-theo-{by}", body)
+
+
+@bp.route("/people.<fmt>")
+@roles_required(Role.ADMIN)
+def export_people(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    filters = services.read_filters(current_user, request.args)
+    status = services.read_status(request.args)
+    body = _people_stream(fmt, queries.people(filters, status), filters.today)
+    return _download(fmt, f"danh-sach-{status}", body)
+
+
+def _people_stream(fmt: str, select, today: date):
+    states = state_labels()
+    columns = [
+        exports.Column(_("Họ và tên"), "text", 28),
+        exports.Column(_("Tên đăng nhập"), "text", 18),
+        exports.Column(_("Đơn vị"), "text", 36),
+        exports.Column(_("Chương trình"), "text", 40),
+        exports.Column(_("Trạng thái"), "text", 16),
+        exports.Column(_("Học phần bắt buộc đã xong"), "int"),
+        exports.Column(_("Tổng học phần bắt buộc"), "int"),
+        exports.Column(_("Ngày bắt đầu"), "date"),
+        exports.Column(_("Hạn hoàn thành"), "date"),
+        exports.Column(_("Ngày hoàn thành"), "datetime", 18),
+        exports.Column(_("Quá hạn"), "text", 10),
+    ]
+    yes, no = _("Có"), _("Không")
+
+    def rows():
+        result = db.session.execute(select.execution_options(yield_per=1000))
+        for r in result:
+            late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today
+            yield (r.full_name, r.username, r.unit_name, r.program_name, states.get(r.state, str(r.state)),
+                   r.required_done, r.required_total, r.started_on, r.due_on, r.completed_at,
+                   yes if late else no)
+
+    return exports.stream(fmt, columns, rows(), _("Danh sách"))
+
+
+def plan_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("Đơn vị"), "text", 36),
+        exports.Column(_("Chương trình"), "text", 40),
+        exports.Column(_("Chỉ tiêu"), "int"),
+        exports.Column(_("Đã cử"), "int"),
+        exports.Column(_("Tỷ lệ so với chỉ tiêu"), "percent"),
+        exports.Column(_("Đã nhập học"), "int"),
+        exports.Column(_("Hoàn thành"), "int"),
+        exports.Column(_("Còn lại"), "int"),
+        exports.Column(_("Vượt chỉ tiêu"), "int"),
+    ]
+
+
+def _plan_rows(year: int) -> list[tuple]:
+    from lms.accounts.services import admin_scope
+    from lms.delivery.queries import plan_vs_actual
+
+    rows = db.session.execute(plan_vs_actual(year, admin_scope(current_user))).all()
+    return [(r.unit_name, r.program_name, r.quota, r.nominated,
+             round(100.0 * r.nominated / r.quota, 1) if r.quota else 0.0, r.enrolled, r.completed, r.remaining,
+             r.over_quota) for r in rows]
+
+
+def _plan_year() -> int:
+    year = request.args.get("year", type=int)
+    return year if year and 1990 <= year <= 2200 else date.today().year
+
+
+@bp.route("/plan")
+@roles_required(Role.ADMIN)
+def plan():
+    year = _plan_year()
+    rows = _plan_rows(year)
+    bars = charts.bar_chart([(f"{r[0]} · {r[1]}", r[4]) for r in rows], chart_id="plan-chart",
+                            title=_("Số đã cử so với chỉ tiêu năm %(year)d", year=year), maximum=100.0)
+    return render_template("dashboards/plan.html", year=year, rows=rows, bars=bars, columns=plan_columns(),
+                           years=list(range(date.today().year + 1, date.today().year - 5, -1)))
+
+
+@bp.route("/plan.<fmt>")
+@roles_required(Role.ADMIN)
+def export_plan(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    year = _plan_year()
+    body = exports.stream(fmt, plan_columns(), iter(_plan_rows(year)), _("Kế hoạch %(year)d", year=year))
+    return _download(fmt, f"ke-hoach-{year}", body)
+
+
+# --- lecturers: the same figures for their own classes -------------------------------------------------
+
+
+@bp.route("/classes")
+@roles_required(Role.LECTURER)
+def my_classes():
+    today = date.today()
+    figures = [services._figure(r, r.name, {"class_id": r.id})
+               for r in db.session.execute(queries.class_figures(current_user.id, today))]
+    bars = charts.bar_chart([(f.label, f.rate) for f in figures], chart_id="class-chart",
+                            title=_("Tỷ lệ hoàn thành theo lớp"))
+    return render_template("dashboards/classes.html", figures=figures, bars=bars)
+
+
+@bp.route("/classes/<int:class_id>/people")
+@roles_required(Role.LECTURER)
+def class_people(class_id: int):
+    status = services.read_status(request.args)
+    klass = _my_class_or_403(class_id)
+    rows = db.session.execute(queries.class_people(current_user.id, klass.id, status, date.today())).all()
+    return render_template("dashboards/class_people.html", klass=klass, rows=rows, status=status,
+                           statuses=status_labels(), states=state_labels(), today=date.today())
+
+
+@bp.route("/classes/<int:class_id>/people.<fmt>")
+@roles_required(Role.LECTURER)
+def export_class_people(class_id: int, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    status = services.read_status(request.args)
+    klass = _my_class_or_403(class_id)
+    body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, date.today()), date.today())
+    return _download(fmt, f"lop-{klass.id}-{status}", body)
+
+
+def _my_class_or_403(class_id: int):
+    from lms.delivery.models import TrainingClass
+
+    klass = db.get_or_404(TrainingClass, class_id)
+    if current_user.id not in {u.id for u in klass.lecturers}:
+        abort(403)
+    return klass
