@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -164,3 +165,37 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def statements(app):
+    """`with statements() as seen:` collects every SQL statement run inside the block (on any connection)."""
+
+    @contextmanager
+    def collect():
+        with app.app_context():
+            engine = db.engine
+        seen = []
+
+        def record(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return collect
+
+
+@pytest.fixture
+def page_statements(client, statements):
+    """How many SQL statements a GET of `url` runs through `client` (which must answer 200)."""
+
+    def count(url: str) -> int:
+        with statements() as seen:
+            assert client.get(url).status_code == 200
+        return len(seen)
+
+    return count

@@ -352,25 +352,7 @@ def test_two_lecturers_starting_a_draft_from_the_published_text_at_once(app, mak
     assert drafts == [f"Bản của {winner}"]
 
 
-def _queries(app, client, url):
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
-def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app):
+def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app, page_statements):
     title = make.title("Bí thư xã")
     doc = make.document("32-NQ/TW")
     make.lecturer("gv")
@@ -378,11 +360,11 @@ def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app):
     modules = [make.module(f"HP-{i}", documents=[doc]) for i in range(2)]
     program = make.program("CT-1", titles=[title], modules=modules)
     auth.login("hv")
-    small = _queries(app, client, "/my/curriculum")
+    small = page_statements("/my/curriculum")
     auth.logout()
     auth.login("gv")
-    small_author = _queries(app, client, "/author/modules")
-    small_reviews = _queries(app, client, "/reviews")
+    small_author = page_statements("/author/modules")
+    small_reviews = page_statements("/reviews")
     more = [make.module(f"HP-X{i}", documents=[doc]) for i in range(8)]
     make.program("CT-2", titles=[title], modules=more)
     with app.app_context():
@@ -393,9 +375,9 @@ def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app):
                               items=[(db.session.get(Module, m.id), True, None) for m in modules + more])
         db.session.commit()
     make.document("33-NQ/TW", number="33", relations=[("supersedes", doc)])
-    assert _queries(app, client, "/author/modules") == small_author
-    reviews = _queries(app, client, "/reviews")
+    assert page_statements("/author/modules") == small_author
+    reviews = page_statements("/reviews")
     assert reviews <= small_reviews + 4  # the flags, their modules, documents and titles: one query each
     auth.logout()
     auth.login("hv")
-    assert _queries(app, client, "/my/curriculum") == small
+    assert page_statements("/my/curriculum") == small

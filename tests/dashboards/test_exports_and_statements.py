@@ -2,35 +2,15 @@
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-import sqlalchemy as sa
-
-from lms.extensions import db
 
 PAGES = [
     "/dashboards/?by=unit", "/dashboards/?by=locality", "/dashboards/?by=title", "/dashboards/?by=program",
     "/dashboards/?by=year", "/dashboards/people?status=overdue",
 ]
 MAX_STATEMENTS = 15
-
-
-@contextmanager
-def counting(app):
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_table_csv_has_a_bom_vietnamese_headers_and_the_figures(client, auth, nation):
@@ -98,11 +78,11 @@ def test_unknown_export_format_is_not_found(client, auth, nation):
     assert client.get("/dashboards/table.pdf").status_code == 404
 
 
-def test_statements_per_page_are_bounded_whatever_the_data_size(app, client, auth, make, nation):
+def test_statements_per_page_are_bounded_whatever_the_data_size(app, client, auth, make, nation, statements):
     auth.login("tw.admin")
     before = {}
     for url in PAGES:
-        with counting(app) as seen:
+        with statements() as seen:
             assert client.get(url + f"&province={nation.ha_tinh.id}").status_code == 200
         before[url] = len(seen)
         assert len(seen) <= MAX_STATEMENTS, f"{url}: {len(seen)} statements"
@@ -115,6 +95,6 @@ def test_statements_per_page_are_bounded_whatever_the_data_size(app, client, aut
             person = make.user(f"hv.them{n}.{k}", unit=unit, held=[title])
             make.program_status(person, program, "in_progress")
     for url in PAGES:
-        with counting(app) as seen:
+        with statements() as seen:
             assert client.get(url + f"&province={nation.ha_tinh.id}").status_code == 200
         assert len(seen) == before[url], url

@@ -310,25 +310,8 @@ def test_a_graded_report_is_published_with_consent_and_read_by_classmates(client
     assert client.get(published.headers["Location"]).status_code == 404
 
 
-def _queries(app, client, url):
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
-def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, auth, school, trip, make, app):
+def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, auth, school, trip, make, app,
+                                                                     page_statements):
     unit = make.unit(parent=school.province)
 
     def more_people(n):
@@ -352,13 +335,13 @@ def test_class_trip_and_plan_pages_issue_a_bounded_number_of_queries(client, aut
     for username, urls in pages.items():
         auth.login(username)
         for url in urls:
-            before[username, url] = _queries(app, client, url)
+            before[username, url] = page_statements(url)
         auth.logout()
     more_people(8)
     for username, urls in pages.items():
         auth.login(username)
         for url in urls:
-            assert _queries(app, client, url) == before[username, url], (username, url)
+            assert page_statements(url) == before[username, url], (username, url)
         auth.logout()
 
 

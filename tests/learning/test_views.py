@@ -269,26 +269,9 @@ def test_admins_find_certificates_by_name_without_diacritics_and_wildcards_are_p
         assert "Trần Thị Bình" not in client.get("/admin/certificates", query_string={"q": q}).get_data(as_text=True), q
 
 
-def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, make):
-    from contextlib import contextmanager
-
+def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, make, statements):
     title = make.title()
     make.user("hocvien", held=[title])
-
-    @contextmanager
-    def counting():
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield seen
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
 
     def add_program():
         from lms.learning.services import ensure_statuses_for_program
@@ -302,12 +285,12 @@ def test_the_dashboard_issues_a_bounded_number_of_queries(app, client, auth, mak
     add_program()
     auth.login("hocvien")
     client.get("/")
-    with counting() as one:
+    with statements() as one:
         client.get("/")
     for _ in range(4):
         add_program()
     client.get("/")
-    with counting() as five:
+    with statements() as five:
         page = client.get("/").get_data(as_text=True)
     assert page.count("<progress") == 5
     assert len(five) == len(one)

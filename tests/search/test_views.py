@@ -1,25 +1,8 @@
 """The search page: signed-in users only, safe snippets, drafts marked, a bounded number of queries."""
-import contextlib
 
 import sqlalchemy as sa
 
 from lms.extensions import db
-
-
-@contextlib.contextmanager
-def counting_statements(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_search_box_is_in_the_navigation_with_a_label(client, auth, make):
@@ -82,7 +65,7 @@ def test_documents_show_issuer_date_and_status(client, auth, make):
     assert "Đã dừng thực hiện" in page
 
 
-def test_a_page_of_many_results_costs_as_many_queries_as_a_page_of_few(app, client, auth, make):
+def test_a_page_of_many_results_costs_as_many_queries_as_a_page_of_few(app, client, auth, make, statements):
     make.user("hocvien")
     make.indexed_module("Học phần A", lessons=[(f"Nghị quyết {i}", "Nội dung về Đảng.") for i in range(3)])
     for i in range(12):
@@ -91,10 +74,10 @@ def test_a_page_of_many_results_costs_as_many_queries_as_a_page_of_few(app, clie
     make.indexed_module("Tư tưởng Hồ Chí Minh", lessons=[("Tư tưởng Hồ Chí Minh về cán bộ", "Nội dung.")])
     make.indexed_document("05-CT/TW", kind="directive", title="Về học tập và làm theo tư tưởng Hồ Chí Minh")
     auth.login("hocvien")
-    with counting_statements(app) as few:  # one module, one lesson, one document
+    with statements() as few:  # one module, one lesson, one document
         page = client.get("/search?q=tu+tuong+ho+chi+minh").get_data(as_text=True)
         assert "Kết quả cho «tu tuong ho chi minh»: 3" in page
-    with counting_statements(app) as many:
+    with statements() as many:
         page = client.get("/search?q=dang").get_data(as_text=True)
     assert "Kết quả cho «dang»: 28" in page
     assert page.count("<mark>") >= 20
