@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
 
@@ -23,7 +24,8 @@ def init_login(app, login_manager) -> None:
         user_id, _sep, version = session_id.partition(".")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        # The role grants in the same statement (the relationship's default is a second, selectin, one).
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_grants)])
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user

@@ -1,9 +1,11 @@
 """Trainee pages (my curriculum, module, lesson) and the lecturers' review queue."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from lms import signals
 from lms.access import roles_required, signed_in
@@ -41,7 +43,16 @@ def module_page(module_id: int):
 @bp.route("/lessons/<int:lesson_id>")
 @signed_in
 def lesson_page(lesson_id: int):
-    lesson = db.get_or_404(Lesson, lesson_id)
+    # The lesson, its revision and module in one statement; the navigation list and the cited documents
+    # in one each (the learning partial and the flags add theirs).
+    lesson = db.session.scalars(
+        sa.select(Lesson).where(Lesson.id == lesson_id)
+        .options(joinedload(Lesson.revision).joinedload(ModuleRevision.module),
+                 joinedload(Lesson.revision).selectinload(ModuleRevision.lessons),
+                 joinedload(Lesson.revision).selectinload(ModuleRevision.documents))
+    ).one_or_none()
+    if lesson is None:
+        abort(404)
     revision: ModuleRevision = lesson.revision
     module = revision.module
     if module.published_revision_id != revision.id:
@@ -51,8 +62,11 @@ def lesson_page(lesson_id: int):
             abort(404)
         return redirect(url_for("curriculum.lesson_page", lesson_id=current.id))
     if current_user.has_role(Role.TRAINEE):
-        signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
-        db.session.commit()
+        # A repeat view within a visit records nothing (the receivers return a falsy value): no commit then,
+        # which also keeps the loaded objects from being expired and read again.
+        recorded = signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
+        if any(written for _receiver, written in recorded):
+            db.session.commit()
     lessons = revision.lessons
     index = lessons.index(lesson)
     flags = db.session.scalars(services.open_flags([module.id])).all()

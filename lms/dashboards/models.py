@@ -32,6 +32,14 @@ class CompletionFact(db.Model):
                  "state", "due_on", "program_id", "started_on", "province_id", "locality_id", "completed_at"),
         sa.Index("ix_completion_facts_user", "user_id", "status_id", "title_rank", "unit_id", "state", "due_on",
                  "program_id", "started_on", "province_id", "locality_id", "title_id", "title_from", "title_to"),
+        # In the order of a national breakdown's grouping (program, start date) or of the monthly trend's range
+        # (completions by date), so SQLite, which has no hash aggregate, streams the groups without a sort.
+        sa.Index("ix_completion_facts_rank_program", "title_rank", "program_id", "unit_id", "state", "due_on",
+                 "started_on", "province_id", "locality_id", "completed_at"),
+        sa.Index("ix_completion_facts_rank_started", "title_rank", "started_on", "unit_id", "state", "due_on",
+                 "program_id", "province_id", "locality_id", "completed_at"),
+        sa.Index("ix_completion_facts_rank_completed", "title_rank", "state", "completed_at", "unit_id", "due_on",
+                 "program_id", "started_on", "province_id", "locality_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

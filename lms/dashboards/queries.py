@@ -106,6 +106,8 @@ def _where(select: sa.Select, f: Filters, *, status: str = "all", by_title: bool
         # With a place chosen, let the planner start from the province or commune index: `unit_id + 0`
         # keeps SQLite from driving the scan by the subtree's unit list instead.
         # The same when a list walks the per-trainee index in order.
+        # A breakdown whose grouping leads an index (program, start date, completion date) passes
+        # index_friendly_order for the same reason, so SQLite streams the groups in index order, no sort.
         unit_key = Fact.unit_id + 0 if (f.province_id or f.commune_id or index_friendly_order) else Fact.unit_id
         select = select.where(unit_key.in_(in_subtree))
     if f.commune_id is not None:
@@ -181,16 +183,27 @@ def by_title(f: Filters) -> sa.Select:
             .join(grouped, grouped.c.title_id == Title.id).order_by(Title.name))
 
 
+def _wide(f: Filters) -> bool:
+    """Whether the filters span a whole tree (national or its root): a scan in grouping order then beats
+    seeking the subtree's units one by one and sorting."""
+    return f.unit_path.count("/") <= 2 and not f.direct
+
+
 def by_program(f: Filters) -> sa.Select:
-    grouped = _where(_facts(Fact.program_id, *_counts(f.today)), f).group_by(Fact.program_id).subquery("grouped")
+    grouped = (_where(_facts(Fact.program_id, *_counts(f.today)), f, index_friendly_order=_wide(f))
+               .group_by(Fact.program_id).subquery("grouped"))
     return (sa.select(Program.id, Program.name, *[grouped.c[n] for n in COUNT_NAMES])
             .join(grouped, grouped.c.program_id == Program.id).order_by(Program.name))
 
 
 def by_year(f: Filters) -> sa.Select:
     """Rows (year, counts...) by the year each trainee's program cycle started."""
-    year = sa.extract("year", Fact.started_on)
-    return _where(_facts(year.label("id"), *_counts(f.today)), f).group_by(year).order_by(year)
+    # Group by start date first (in the order of an index: no sort), then the thousand-odd days by year.
+    per_day = (_where(_facts(Fact.started_on, *_counts(f.today)), f, index_friendly_order=_wide(f))
+               .group_by(Fact.started_on).subquery("per_day"))
+    year = sa.extract("year", per_day.c.started_on)
+    return (sa.select(year.label("id"), *[sa.func.sum(per_day.c[n]).label(n) for n in COUNT_NAMES])
+            .group_by(year).order_by(year))
 
 
 BREAKDOWNS = {"unit": by_unit, "locality": by_locality, "title": by_title, "program": by_program,
@@ -204,7 +217,8 @@ def monthly_completions(f: Filters, months: int = 12) -> sa.Select:
     month = sa.extract("month", Fact.completed_at)
     select = _facts(year.label("year"), month.label("month"), sa.func.count().label("completed"))
     select = select.where(Fact.completed_at >= datetime.combine(first, datetime.min.time()))
-    return _where(select, f, status="completed").group_by(year, month).order_by(year, month)
+    return (_where(select, f, status="completed", index_friendly_order=_wide(f))
+            .group_by(year, month).order_by(year, month))
 
 
 def _month_start(day: date, back: int) -> date:

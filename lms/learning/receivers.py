@@ -8,10 +8,14 @@ from lms.learning import services
 _connected = False
 
 
-def on_lesson_viewed(_sender=None, *, user, lesson, **_extra) -> None:
-    """A trainee opened a lesson: record the start (idempotent) and a launched/experienced event."""
+def on_lesson_viewed(_sender=None, *, user, lesson, **_extra) -> str | None:
+    """A trainee opened a lesson: record the start (idempotent) and a launched/experienced event.
+
+    The verb written, if any (the sender then commits); a view within a visit writes nothing.
+    """
     if user.has_role(Role.TRAINEE) and not lesson.revision.is_draft:
-        services.start_lesson(user, lesson)
+        return services.record_lesson_view(user, lesson)
+    return None
 
 
 def on_revision_published(_sender=None, *, module, revision, **_extra) -> None:

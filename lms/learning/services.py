@@ -34,6 +34,8 @@ from lms.learning.models import (
 
 # A heartbeat never adds more than the real time since the previous one, and never more than this.
 HEARTBEAT_CAP_SECONDS = 60
+# A lesson view within this time of the trainee's last activity on it continues the same visit.
+VISIT_GAP = timedelta(minutes=30)
 
 
 def _insert(model):
@@ -78,20 +80,45 @@ def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
 
 def start_lesson(user: User, lesson: Lesson) -> bool:
     """Record that the trainee opened a lesson (idempotent); True the first time."""
+    return record_lesson_view(user, lesson) == "launched"
+
+
+def record_lesson_view(user: User, lesson: Lesson) -> str | None:
+    """Record a view of a lesson; the xAPI verb written ("launched", "experienced"), or None when nothing was.
+
+    The first view records the start and a "launched" statement. A later view is a new visit, recorded
+    as "experienced", only when the trainee's last activity on the lesson (a view or a heartbeat) is
+    older than VISIT_GAP; a view within it continues the visit and writes nothing, so reading a lesson
+    again is read-only.
+    """
     now = utcnow()
+    stale = now - VISIT_GAP
+    last_seen = db.session.scalar(
+        sa.select(LessonProgress.last_seen_at)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    if last_seen is not None and last_seen >= stale:
+        return None
     created = _insert_progress(user, lesson, now)
     if not created:
-        db.session.execute(sa.update(LessonProgress)
-                           .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-                           .values(last_seen_at=now))
+        # Only the view that still sees the old activity opens the new visit: concurrent views record it once.
+        result = db.session.execute(
+            sa.update(LessonProgress)
+            .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id,
+                   LessonProgress.last_seen_at < stale)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
     status = lock_module_status(user.id, lesson.revision.module_id)
     if status.state == ModuleState.NOT_STARTED:
         status.state = ModuleState.IN_PROGRESS
         _touch_programs(user.id, status.module_id)
-    record_event(user.id, "launched" if created else "experienced", "lesson", lesson.id, lesson.title,
-                 revision_id=lesson.revision_id)
+    verb = "launched" if created else "experienced"
+    record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
     db.session.flush()
-    return created
+    return verb
 
 
 def complete_lesson(user: User, lesson: Lesson) -> bool:

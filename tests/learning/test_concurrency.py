@@ -87,7 +87,7 @@ def test_concurrent_lesson_views_record_one_start(app, make):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 1
         verbs = [e.verb for e in db.session.scalars(sa.select(LearningEvent))]
         assert verbs.count("launched") == 1
-        assert verbs.count("experienced") == THREADS - 1
+        assert verbs.count("experienced") == 0  # the other views continue the same visit
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleStatus)) == 1
 
 

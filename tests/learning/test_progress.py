@@ -70,12 +70,17 @@ def test_opening_a_lesson_records_one_start_naming_its_revision(setup):
     trainee, first, _second, program = setup
     lesson = lessons_of(first)[0]
     signals.lesson_viewed.send(user=trainee, lesson=lesson)
-    signals.lesson_viewed.send(user=trainee, lesson=lesson)
+    signals.lesson_viewed.send(user=trainee, lesson=lesson)  # a reload continues the visit: nothing written
     rows = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.user_id == trainee.id)).all()
     assert len(rows) == 1
     assert rows[0].revision_id == lesson.revision_id
     assert rows[0].lesson_key == "l1"
     assert rows[0].completed_at is None
+    assert [e.verb for e in events(trainee, object_type="lesson")] == ["launched"]
+    rows[0].last_seen_at -= services.VISIT_GAP + timedelta(minutes=1)  # back after a long pause: a new visit
+    db.session.flush()
+    signals.lesson_viewed.send(user=trainee, lesson=lesson)
+    signals.lesson_viewed.send(user=trainee, lesson=lesson)
     assert [e.verb for e in events(trainee, object_type="lesson")] == ["launched", "experienced"]
     assert status_of(trainee, first).state == ModuleState.IN_PROGRESS
     assert program_status(trainee, program).state == ProgramState.IN_PROGRESS
