@@ -549,15 +549,19 @@ class _Fields:
             return default
         return value
 
-    def strings(self, key: str) -> list[str]:
+    def _list_items(self, key: str) -> list[tuple[object, int]]:
+        """The items of a list field with their lines; [] (and an error) when the field is not a list."""
         value = self.data.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self._bad(key, "phải là một danh sách")
             return []
+        return list(zip(value, self.item_lines(key), strict=True))
+
+    def strings(self, key: str) -> list[str]:
         out = []
-        for item, line in zip(value, self.item_lines(key), strict=True):
+        for item, line in self._list_items(key):
             if isinstance(item, bool | list | dict) or item is None:
                 self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một chuỗi")
                 continue
@@ -565,14 +569,8 @@ class _Fields:
         return out
 
     def mappings(self, key: str) -> list[tuple[dict, int]]:
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._bad(key, "phải là một danh sách")
-            return []
         out = []
-        for item, line in zip(value, self.item_lines(key), strict=True):
+        for item, line in self._list_items(key):
             if not isinstance(item, dict):
                 self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một bảng khóa: giá trị")
                 continue
