@@ -235,6 +235,13 @@ def month_keys(today: date, months: int = 12) -> list[tuple[int, int]]:
     return keys
 
 
+def _people_columns() -> tuple:
+    """What every people list shows (and exports) for one trainee's program status."""
+    return (User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
+            Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
+            ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on, ProgramStatus.completed_at)
+
+
 def people(f: Filters, status: str = "all", *, limit: int | None = None, offset: int = 0) -> sa.Select:
     """The people behind a figure: one row per (trainee, program) status.
 
@@ -247,10 +254,7 @@ def people(f: Filters, status: str = "all", *, limit: int | None = None, offset:
         picked = picked.limit(limit).offset(offset)
     picked = picked.subquery("picked")
     return (
-        sa.select(User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
-                  Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
-                  ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
-                  ProgramStatus.completed_at)
+        sa.select(*_people_columns())
         .select_from(picked)
         .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
         .join(User, User.id == picked.c.user_id)
@@ -304,10 +308,7 @@ def class_people(lecturer_id: int, class_id: int, status: str, today: date) -> s
         picked = picked.where(condition)
     picked = picked.subquery("picked")
     return (
-        sa.select(User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
-                  Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
-                  ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on,
-                  ProgramStatus.completed_at)
+        sa.select(*_people_columns())
         .select_from(picked)
         .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
         .join(User, User.id == ProgramStatus.user_id)
