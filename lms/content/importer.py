@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.content.loader import (
@@ -207,8 +208,9 @@ class _Importer:
                 draft = curriculum.current_draft(module)
                 if draft is not None and _snapshot(draft) != wanted and (
                         published is None or _snapshot(draft) != _snapshot(published)):
-                    self._fail(spec.path, 1, f"học phần {spec.code} đang có bản nháp chưa xuất bản trong ứng dụng "
-                                             f"khác với tệp; hãy xuất bản hoặc bỏ bản nháp đó trước khi nhập")
+                    self._fail(spec.path, 1, _("học phần %(code)s đang có bản nháp chưa xuất bản trong ứng dụng "
+                                               "khác với tệp; hãy xuất bản hoặc bỏ bản nháp đó trước khi nhập",
+                                               code=spec.code))
                 draft = draft or curriculum.get_or_create_draft(self.actor, module)
                 if _snapshot(draft) != wanted:
                     curriculum.save_draft(self.actor, draft, lock_version=draft.lock_version, title=spec.title,

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 
 from lms.curriculum.models import ModuleKind
 from lms.documents.models import DocumentKind, RelationKind
@@ -175,10 +176,10 @@ class _Reader:
         except yaml.MarkedYAMLError as bad:
             mark = bad.problem_mark or bad.context_mark
             line = first_line + (mark.line if mark else 0)
-            self.error(path, line, f"YAML không hợp lệ: {bad.problem or bad}")
+            self.error(path, line, _("YAML không hợp lệ: %(reason)s", reason=bad.problem or bad))
             return None, None
         except yaml.YAMLError as bad:
-            self.error(path, first_line, f"YAML không hợp lệ: {bad}")
+            self.error(path, first_line, _("YAML không hợp lệ: %(reason)s", reason=bad))
             return None, None
         if node is not None:
             self._check_duplicate_keys(path, node, first_line)
@@ -190,7 +191,7 @@ class _Reader:
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
-                        self.error(path, first_line + key.start_mark.line, f"khóa '{key.value}' lặp lại")
+                        self.error(path, first_line + key.start_mark.line, _("khóa '%(key)s' lặp lại", key=key.value))
                     seen.add(key.value)
                 self._check_duplicate_keys(path, value, first_line)
         elif isinstance(node, yaml.SequenceNode):
@@ -203,25 +204,25 @@ class _Reader:
         try:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as bad:
-            self.error(path, 1, f"tệp không phải UTF-8 ({bad.reason})")
+            self.error(path, 1, _("tệp không phải UTF-8 (%(reason)s)", reason=bad.reason))
             return None
         text = text.lstrip("\ufeff").replace("\r\n", "\n")
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
-            self.error(path, 1, "thiếu phần đầu YAML (tệp phải bắt đầu bằng dòng '---')")
+            self.error(path, 1, _("thiếu phần đầu YAML (tệp phải bắt đầu bằng dòng '---')"))
             return None
         try:
             end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
         except StopIteration:
-            self.error(path, 1, "phần đầu YAML không có dòng '---' kết thúc")
+            self.error(path, 1, _("phần đầu YAML không có dòng '---' kết thúc"))
             return None
         data, node = self.parse_yaml(path, "\n".join(lines[1:end]), 2)
         if node is None and data is None:
             if not any(line.strip() for line in lines[1:end]):
-                self.error(path, 2, "phần đầu YAML trống")
+                self.error(path, 2, _("phần đầu YAML trống"))
             return None
         if not isinstance(data, dict):
-            self.error(path, 2, "phần đầu YAML phải là một bảng khóa: giá trị")
+            self.error(path, 2, _("phần đầu YAML phải là một bảng khóa: giá trị"))
             return None
         return _Fields(self, path, data, node, 2, 1, end + 1), normalise_body("\n".join(lines[end + 1:]))
 
@@ -235,12 +236,12 @@ class _Reader:
         if data is None:
             return
         if not isinstance(data, list):
-            self.error(path, 1, "tệp chức danh phải là một danh sách")
+            self.error(path, 1, _("tệp chức danh phải là một danh sách"))
             return
         for item, item_node in zip(data, node.value, strict=True):
             line = item_node.start_mark.line + 1
             if not isinstance(item, dict):
-                self.error(path, line, "mỗi chức danh phải là một bảng khóa: giá trị")
+                self.error(path, line, _("mỗi chức danh phải là một bảng khóa: giá trị"))
                 continue
             f = _Fields(self, path, item, item_node, 1, line)
             code = f.code("code", upper=True)
@@ -251,7 +252,7 @@ class _Reader:
             f.no_extra({"code", "name", "level", "group", "is_key"})
             if code and name and level:
                 if code in content.titles:
-                    self.error(path, line, f"mã chức danh {code} lặp lại")
+                    self.error(path, line, _("mã chức danh %(code)s lặp lại", code=code))
                     continue
                 content.titles[code] = TitleSpec(code, name, level, group, is_key, path, line)
 
@@ -281,7 +282,8 @@ class _Reader:
                 continue
             if code in content.documents:
                 first = content.documents[code]
-                self.error(f.path, f.line_of("code"), f"mã văn bản {code} lặp lại (đã có ở {first.path})")
+                self.error(f.path, f.line_of("code"), _("mã văn bản %(code)s lặp lại (đã có ở %(path)s)",
+                                                        code=code, path=first.path))
                 continue
             content.documents[code] = DocumentSpec(code, kind, number, issuer, issued_on, title, term,
                                                    body or None, relations, f.path, f.line_of("code"))
@@ -293,7 +295,7 @@ class _Reader:
         for folder in sorted(p for p in base.iterdir() if p.is_dir()):
             file = folder / MODULE_FILE
             if not file.exists():
-                self.error(self.rel(folder), 0, f"thư mục học phần thiếu tệp {MODULE_FILE}")
+                self.error(self.rel(folder), 0, _("thư mục học phần thiếu tệp %(file)s", file=MODULE_FILE))
                 continue
             before = len(self.problems)
             parsed = self.front_matter(file)
@@ -309,10 +311,11 @@ class _Reader:
             f.no_extra({"code", "kind", "title", "localities", "documents"})
             for code_, line in zip(localities, f.item_lines("localities"), strict=False):
                 if not _LOCALITY.match(code_):
-                    self.error(f.path, line, f"mã địa phương '{code_}' không đúng dạng mã GSO (2 hoặc 5 chữ số)")
+                    self.error(f.path, line, _("mã địa phương '%(code)s' không đúng dạng mã GSO (2 hoặc 5 chữ số)",
+                                               code=code_))
             if kind == ModuleKind.LOCAL_TOPIC.value and not localities:
-                self.error(f.path, f.line_of("kind"), "chuyên đề thực tiễn địa phương phải gắn với ít nhất "
-                                                      "một địa phương (localities)")
+                self.error(f.path, f.line_of("kind"), _("chuyên đề thực tiễn địa phương phải gắn với ít nhất "
+                                                      "một địa phương (localities)"))
             if len(self.problems) > before:
                 self.broken_modules.update({folder.name, code or folder.name})
             lessons = self.lessons(folder)
@@ -320,7 +323,8 @@ class _Reader:
                 continue
             if code in content.modules:
                 self.error(f.path, f.line_of("code"),
-                           f"mã học phần {code} lặp lại (đã có ở {content.modules[code].path})")
+                           _("mã học phần %(code)s lặp lại (đã có ở %(path)s)",
+                             code=code, path=content.modules[code].path))
                 continue
             content.modules[code] = ModuleSpec(code, kind, title, body, localities, documents, lessons, f.path,
                                                dict(f.lines))
@@ -336,13 +340,15 @@ class _Reader:
             f, body = parsed
             key = f.text("key")
             if key and not _KEY.match(key):
-                self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' chỉ gồm chữ thường không dấu, số và '-'")
+                self.error(f.path, f.line_of("key"), _("khóa bài học '%(key)s' chỉ gồm chữ thường không dấu, số và '-'",
+                                                       key=key))
                 key = None
             title = f.text("title")
             minutes = f.integer("minutes", required=False, minimum=0)
             f.no_extra({"key", "title", "minutes"})
             if key and key in seen:
-                self.error(f.path, f.line_of("key"), f"khóa bài học '{key}' lặp lại (đã có ở {seen[key]})")
+                self.error(f.path, f.line_of("key"), _("khóa bài học '%(key)s' lặp lại (đã có ở %(path)s)",
+                                                       key=key, path=seen[key]))
                 continue
             if key and title:
                 seen[key] = f.path
@@ -359,7 +365,7 @@ class _Reader:
             name = f.text("name")
             titles = f.strings("titles")
             if "titles" in f.data and not titles:
-                self.error(f.path, f.line_of("titles"), "chương trình phải nhắm tới ít nhất một chức danh")
+                self.error(f.path, f.line_of("titles"), _("chương trình phải nhắm tới ít nhất một chức danh"))
             level = f.choice("required_theory_level", list(THEORY_LEVELS), required=False)
             hours = f.integer("hours", required=False, minimum=0)
             validity = f.integer("validity_months", required=False, minimum=0)
@@ -373,13 +379,14 @@ class _Reader:
                 if module:
                     items.append(ProgramItemSpec(module, required, due, line))
             if "modules" in f.data and not items and not f.data.get("modules"):
-                self.error(f.path, f.line_of("modules"), "chương trình phải có ít nhất một học phần")
+                self.error(f.path, f.line_of("modules"), _("chương trình phải có ít nhất một học phần"))
             f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "modules"})
             if not (code and name and titles):
                 continue
             if code in content.programs:
                 self.error(f.path, f.line_of("code"),
-                           f"mã chương trình {code} lặp lại (đã có ở {content.programs[code].path})")
+                           _("mã chương trình %(code)s lặp lại (đã có ở %(path)s)",
+                             code=code, path=content.programs[code].path))
                 continue
             content.programs[code] = ProgramSpec(code, name, titles, items, body, THEORY_LEVELS.get(level or "none", 0),
                                                  hours, validity, f.path, dict(f.lines))
@@ -391,11 +398,12 @@ class _Reader:
             targets = set()
             for rel in doc.relations:
                 if rel.target not in documents:
-                    self.error(doc.path, rel.line, f"văn bản được dẫn chiếu {rel.target} không có trong danh mục")
+                    self.error(doc.path, rel.line, _("văn bản được dẫn chiếu %(code)s không có trong danh mục",
+                                                     code=rel.target))
                 elif rel.target == doc.code:
-                    self.error(doc.path, rel.line, "văn bản không thể liên hệ với chính nó")
+                    self.error(doc.path, rel.line, _("văn bản không thể liên hệ với chính nó"))
                 elif rel.target in targets:
-                    self.error(doc.path, rel.line, f"liên hệ tới {rel.target} lặp lại")
+                    self.error(doc.path, rel.line, _("liên hệ tới %(code)s lặp lại", code=rel.target))
                 targets.add(rel.target)
         self._check_cycles(content)
         for module in content.modules.values():
@@ -403,30 +411,31 @@ class _Reader:
             for code, line in zip(module.documents, _item_lines(module.lines, "documents", module.documents),
                                   strict=True):
                 if code not in documents:
-                    self.error(module.path, line, f"mã văn bản {code} không có trong danh mục văn bản")
+                    self.error(module.path, line, _("mã văn bản %(code)s không có trong danh mục văn bản", code=code))
                 elif code in seen:
-                    self.error(module.path, line, f"văn bản {code} được trích dẫn hai lần")
+                    self.error(module.path, line, _("văn bản %(code)s được trích dẫn hai lần", code=code))
                 seen.add(code)
             if known_localities is not None:
                 for code, line in zip(module.localities, _item_lines(module.lines, "localities", module.localities),
                                       strict=True):
                     if _LOCALITY.match(code) and code not in known_localities:
-                        self.error(module.path, line, f"không có địa phương mã {code} (hãy chạy `flask lms "
-                                                      f"localities` trước)")
+                        self.error(module.path, line, _("không có địa phương mã %(code)s (hãy chạy `flask lms "
+                                                      "localities` trước)", code=code))
         titles = set(content.titles) | set(known_titles)
         for program in content.programs.values():
             for code, line in zip(program.titles, _item_lines(program.lines, "titles", program.titles), strict=True):
                 if code not in titles:
-                    self.error(program.path, line, f"chức danh {code} không có (thêm vào {TITLES_FILE} "
-                                                   f"hoặc tạo trong ứng dụng)")
+                    self.error(program.path, line, _("chức danh %(code)s không có (thêm vào %(file)s "
+                                                   "hoặc tạo trong ứng dụng)", code=code, file=TITLES_FILE))
             seen = set()
             for item in program.items:
                 if item.module in self.broken_modules and item.module not in content.modules:
                     pass
                 elif item.module not in content.modules:
-                    self.error(program.path, item.line, f"không có học phần {item.module} trong {MODULES_DIR}/")
+                    self.error(program.path, item.line, _("không có học phần %(code)s trong %(folder)s/",
+                                                          code=item.module, folder=MODULES_DIR))
                 elif item.module in seen:
-                    self.error(program.path, item.line, f"học phần {item.module} xuất hiện hai lần")
+                    self.error(program.path, item.line, _("học phần %(code)s xuất hiện hai lần", code=item.module))
                 seen.add(item.module)
 
     def _check_cycles(self, content: Content) -> None:
@@ -439,7 +448,8 @@ class _Reader:
                     continue
                 if state.get(rel.target) == 1:
                     doc = content.documents[code]
-                    self.error(doc.path, rel.line, "vòng lặp liên hệ văn bản: " + " → ".join(trail + [rel.target]))
+                    self.error(doc.path, rel.line, _("vòng lặp liên hệ văn bản: %(cycle)s",
+                                                     cycle=" → ".join(trail + [rel.target])))
                 elif rel.target not in state:
                     visit(rel.target, trail + [rel.target])
             state[code] = 2
@@ -479,10 +489,10 @@ class _Fields:
         return _item_lines(self.lines, key, value if isinstance(value, list) else [])
 
     def _missing(self, key: str) -> None:
-        self.reader.error(self.path, self.line, f"thiếu trường bắt buộc '{key}'")
+        self.reader.error(self.path, self.line, _("thiếu trường bắt buộc '%(key)s'", key=key))
 
     def _bad(self, key: str, reason: str) -> None:
-        self.reader.error(self.path, self.line_of(key), f"trường '{key}': {reason}")
+        self.reader.error(self.path, self.line_of(key), _("trường '%(key)s': %(reason)s", key=key, reason=reason))
 
     def text(self, key: str, *, required: bool = True) -> str | None:
         value = self.data.get(key)
@@ -491,7 +501,7 @@ class _Fields:
                 self._missing(key)
             return None
         if isinstance(value, bool | list | dict):
-            self._bad(key, "phải là một chuỗi")
+            self._bad(key, _("phải là một chuỗi"))
             return None
         return nfc(str(value)).strip()
 
@@ -501,17 +511,19 @@ class _Fields:
         if value is None:
             return None
         if "\n" in value or len(value) > max_length:
-            self._bad(key, f"mã '{value}' phải nằm trên một dòng, tối đa {max_length} ký tự")
+            self._bad(key, _("mã '%(value)s' phải nằm trên một dòng, tối đa %(max)s ký tự",
+                             value=value, max=max_length))
             return None
         if upper and value != value.upper():
-            self._bad(key, f"mã '{value}' phải viết hoa (ứng dụng lưu mã chức danh bằng chữ hoa)")
+            self._bad(key, _("mã '%(value)s' phải viết hoa (ứng dụng lưu mã chức danh bằng chữ hoa)", value=value))
             return None
         return value
 
     def choice(self, key: str, allowed: list[str], *, required: bool = True) -> str | None:
         value = self.text(key, required=required)
         if value is not None and value not in allowed:
-            self._bad(key, f"giá trị '{value}' không hợp lệ (một trong: {', '.join(allowed)})")
+            self._bad(key, _("giá trị '%(value)s' không hợp lệ (một trong: %(allowed)s)",
+                             value=value, allowed=", ".join(allowed)))
             return None
         return value
 
@@ -525,7 +537,7 @@ class _Fields:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self._bad(key, f"ngày '{value}' phải viết dạng NNNN-TT-NN")
+            self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
             return None
 
     def integer(self, key: str, *, required: bool = True, minimum: int | None = None) -> int | None:
@@ -535,17 +547,17 @@ class _Fields:
                 self._missing(key)
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self._bad(key, f"'{value}' phải là một số nguyên")
+            self._bad(key, _("'%(value)s' phải là một số nguyên", value=value))
             return None
         if minimum is not None and value < minimum:
-            self._bad(key, f"phải từ {minimum} trở lên")
+            self._bad(key, _("phải từ %(minimum)s trở lên", minimum=minimum))
             return None
         return value
 
     def boolean(self, key: str, *, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            self._bad(key, f"'{value}' phải là true hoặc false")
+            self._bad(key, _("'%(value)s' phải là true hoặc false", value=value))
             return default
         return value
 
@@ -555,7 +567,7 @@ class _Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            self._bad(key, "phải là một danh sách")
+            self._bad(key, _("phải là một danh sách"))
             return []
         return list(zip(value, self.item_lines(key), strict=True))
 
@@ -563,7 +575,7 @@ class _Fields:
         out = []
         for item, line in self._list_items(key):
             if isinstance(item, bool | list | dict) or item is None:
-                self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một chuỗi")
+                self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một chuỗi", key=key))
                 continue
             out.append(nfc(str(item)).strip())
         return out
@@ -572,7 +584,8 @@ class _Fields:
         out = []
         for item, line in self._list_items(key):
             if not isinstance(item, dict):
-                self.reader.error(self.path, line, f"trường '{key}': mỗi mục phải là một bảng khóa: giá trị")
+                self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một bảng khóa: giá trị",
+                                                     key=key))
                 continue
             out.append((item, line))
         return out
@@ -580,7 +593,7 @@ class _Fields:
     def no_extra(self, allowed: set[str]) -> None:
         for key in self.data:
             if key not in allowed:
-                self.reader.error(self.path, self.line_of(str(key)), f"trường lạ '{key}'")
+                self.reader.error(self.path, self.line_of(str(key)), _("trường lạ '%(key)s'", key=key))
 
 
 def load_content(root: str | Path, *, known_titles=(), known_documents=(), known_localities=None) -> Content:
@@ -588,7 +601,7 @@ def load_content(root: str | Path, *, known_titles=(), known_documents=(), known
     root = Path(root)
     reader = _Reader(root)
     if not root.is_dir():
-        raise ContentErrors([Problem(str(root), 0, "không phải một thư mục")])
+        raise ContentErrors([Problem(str(root), 0, _("không phải một thư mục"))])
     content = Content()
     reader.titles(content)
     reader.documents(content)

@@ -151,3 +151,17 @@ def test_localities_are_checked_against_known_codes_when_given():
     with pytest.raises(ContentErrors) as caught:
         load_content(SHIPPED, known_localities={"44"})
     assert any("không có địa phương mã 19432" in str(p) for p in caught.value.problems)
+
+
+def test_problems_are_translated_for_an_english_reader(app, tree):
+    from flask_babel import force_locale
+
+    lesson = tree / "modules" / "KN-LDQL" / "01-ra-quyet-dinh.md"
+    lesson.write_text("# Không có phần đầu\n\nNội dung.\n", encoding="utf-8")
+    doc = tree / "documents" / "2016-05-15-05-ct-tw.md"
+    replace(doc, "term:", "khoa:")
+    with app.test_request_context(), force_locale("en"):
+        found = problems(tree)
+    assert f"{lesson}:1: missing YAML front matter (the file must start with a '---' line)" in found
+    assert f"{doc}:7: unknown field 'khoa'" in found
+    assert not any("trường lạ" in p for p in found)
