@@ -1,5 +1,6 @@
 """Declarative base with a constraint naming convention, and SQLite connection settings."""
 import sqlite3
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, event
@@ -41,12 +42,52 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.close()
 
 
+# Whether transactions begun in this context may write. Requests that only read (GET, HEAD, OPTIONS) turn it
+# off: on SQLite their transactions begin DEFERRED, so readers never queue for the write lock (WAL lets them
+# read beside a writer). Everything else, the command line and background work included, begins IMMEDIATE.
+_may_write: ContextVar[bool] = ContextVar("lms_transactions_may_write", default=True)
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def read_only_transactions(enabled: bool = True) -> None:
+    """Begin this context's next transactions as readers (True) or writers (False, the default)."""
+    _may_write.set(not enabled)
+
+
+def begin_writing(session) -> None:  # session: the scoped session (db.session)
+    """Call before a read-only request writes: its next transaction takes the write lock at BEGIN.
+
+    On SQLite a reading transaction cannot safely become a writing one (when another writer commits first it
+    fails with "database is locked" at once), so a read transaction still open is rolled back here: objects
+    loaded in it are read again on their next use. PostgreSQL needs nothing.
+    """
+    if _may_write.get():
+        return
+    _may_write.set(True)
+    if session().in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.rollback()
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediately(conn):
     # A deferred transaction that reads and then writes fails with "database is locked" when another
     # writer got in between; taking the write lock up front makes it wait on busy_timeout instead.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = not _may_write.get()
+        conn.info["lms_reader"] = deferred
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_in_readers(conn, _cursor, statement, *_args):
+    if conn.info.get("lms_reader") and statement.lstrip()[:7].upper().startswith(_WRITES):
+        raise RuntimeError("A read-only request wrote without lms.db.begin_writing(): " + statement[:80])
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _end_reader(conn):
+    conn.info.pop("lms_reader", None)
 
 
 def str_enum(enum_cls, length: int = 20):

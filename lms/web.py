@@ -1,11 +1,12 @@
 """Cross-cutting web behaviour: security headers, caching, and friendly error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from lms.db import read_only_transactions
 from lms.errors import DomainError
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -24,7 +25,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def register_hooks(app: Flask) -> None:
+    def _read_only_when_safe():
+        # First of all hooks: the transactions of a GET read (lms.db.begin_writing before a GET writes).
+        read_only_transactions(request.method in SAFE_METHODS)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _read_only_when_safe)
+
+    @app.teardown_request
+    def _writers_again(_error=None):
+        read_only_transactions(False)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -106,6 +106,61 @@ def test_a_read_then_write_transaction_waits_for_a_concurrent_writer_instead_of_
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 2
 
 
+def test_pages_are_read_while_another_connection_holds_the_write_lock(sqlite_app):
+    """A GET reads in a deferred transaction: it answers at once instead of queueing behind a writer."""
+    from tests.factories import Factories
+
+    Factories(sqlite_app).admin("admin")
+    sqlite_app.test_client_class = PageCheckingClient
+    client = sqlite_app.test_client()
+    assert client.post("/sign-in", data={"username": "admin", "password": "secret-pass-1"}).status_code == 302
+    path = sa.engine.make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO audit_entries (action, object_type, at, detail) "
+                       "VALUES ('held', 'test', '2026-01-01', '{}')")
+        started = time.monotonic()
+        page = client.get("/admin/users/")
+        waited = time.monotonic() - started
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert page.status_code == 200
+    assert "admin" in page.get_data(as_text=True)
+    assert waited < 5, "the page waited for the write lock (busy_timeout is 15 s)"
+
+
+def test_a_get_that_writes_without_asking_for_the_write_lock_fails_loudly(sqlite_app):
+    from lms.access import public
+
+    @sqlite_app.route("/test-writes-on-get")
+    @public
+    def writes_on_get():
+        db.session.add(AuditEntry(action="sneaky", object_type="test"))
+        db.session.commit()
+        return "written"
+
+    @sqlite_app.route("/test-asks-then-writes")
+    @public
+    def asks_then_writes():
+        from lms.db import begin_writing
+
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        begin_writing(db.session)
+        db.session.add(AuditEntry(action="declared", object_type="test"))
+        db.session.commit()
+        return "written"
+
+    sqlite_app.config["PROPAGATE_EXCEPTIONS"] = True
+    client = sqlite_app.test_client()
+    with pytest.raises(RuntimeError, match="begin_writing"):
+        client.get("/test-writes-on-get")
+    assert client.get("/test-asks-then-writes").get_data(as_text=True) == "written"
+    with sqlite_app.app_context():
+        assert db.session.scalars(sa.select(AuditEntry.action)).all() == ["declared"]
+
+
 def test_backup_while_writes_go_on_then_restore_the_copy(sqlite_app, tmp_path):
     from lms.organisation.services import load_localities
     from tests.factories import Factories

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from lms import audit
 from lms.accounts.models import AssignmentKind, TitleAssignment, User
 from lms.curriculum.models import Lesson, Module, Program, ProgramModule, program_titles
-from lms.db import utcnow
+from lms.db import begin_writing, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.learning.models import (
@@ -99,6 +99,7 @@ def record_lesson_view(user: User, lesson: Lesson) -> str | None:
     )
     if last_seen is not None and last_seen >= stale:
         return None
+    begin_writing(db.session)  # a GET: what was read above is read again under the write lock
     created = _insert_progress(user, lesson, now)
     if not created:
         # Only the view that still sees the old activity opens the new visit: concurrent views record it once.
