@@ -1,11 +1,14 @@
 """Cross-cutting web behaviour: security headers, caching, and friendly error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
+from lms.caching import BoundedCache
 from lms.db import read_only_transactions
 from lms.errors import DomainError
 
@@ -39,6 +42,10 @@ def register_hooks(app: Flask) -> None:
     def _writers_again(_error=None):
         read_only_transactions(False)
 
+    @app.context_processor
+    def _menu():
+        return {"nav_links": nav_links}
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -50,6 +57,17 @@ def register_hooks(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Vary"] = "Cookie"
         return response
+
+
+NAV_LINKS = BoundedCache("menus", 64)
+
+
+def nav_links() -> Markup:
+    """The main menu's links for the signed-in user: rendered once per set of roles and language."""
+    if current_app.debug:  # templates reload while developing
+        return Markup(render_template("_nav_items.html"))
+    key = (frozenset(current_user.roles), str(get_locale()), request.script_root)
+    return NAV_LINKS.get_or_make(key, lambda: Markup(render_template("_nav_items.html")))
 
 
 def _error_page(status: int, title: str, message: str):

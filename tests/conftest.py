@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from lms import create_app
+from lms.caching import clear_all as clear_caches
 from lms.config import TestConfig
 from lms.extensions import db
 
@@ -99,6 +100,7 @@ def _empty_tables(request):
     with app.app_context():
         db.session.remove()
         _delete_all_rows(db.engine)
+    clear_caches()  # row ids come round again once the tables are empty
 
 
 def _delete_all_rows(engine) -> None:

@@ -1,18 +1,16 @@
 """Trainee pages (my curriculum, module, lesson) and the lecturers' review queue."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from lms import signals
 from lms.access import roles_required, signed_in
 from lms.accounts.models import Role
-from lms.curriculum import queries, services
+from lms.curriculum import lesson_pages, queries, services
 from lms.curriculum.forms import DismissFlagForm, kind_labels
-from lms.curriculum.models import Lesson, Module, ModuleRevision, ReviewFlag
+from lms.curriculum.models import Module, ReviewFlag
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -43,37 +41,28 @@ def module_page(module_id: int):
 @bp.route("/lessons/<int:lesson_id>")
 @signed_in
 def lesson_page(lesson_id: int):
-    # The lesson, its revision and module in one statement; the navigation list and the cited documents
-    # in one each (the learning partial and the flags add theirs).
-    lesson = db.session.scalars(
-        sa.select(Lesson).where(Lesson.id == lesson_id)
-        .options(joinedload(Lesson.revision).joinedload(ModuleRevision.module),
-                 joinedload(Lesson.revision).selectinload(ModuleRevision.lessons),
-                 joinedload(Lesson.revision).selectinload(ModuleRevision.documents))
-    ).one_or_none()
-    if lesson is None:
+    # Two statements for what can change; the published lesson itself is read once per worker.
+    state = lesson_pages.lesson_state(lesson_id)
+    if state is None:
         abort(404)
-    revision: ModuleRevision = lesson.revision
-    module = revision.module
-    if module.published_revision_id != revision.id:
+    if state.published_revision_id != state.revision_id:
         # An older revision's lesson leads to the same lesson in the current one; drafts stay hidden.
-        current = queries.published_lesson(module, lesson.key) if not revision.is_draft else None
+        module = db.session.get(Module, state.module_id)
+        current = queries.published_lesson(module, state.key) if state.number is not None else None
         if current is None:
             abort(404)
         return redirect(url_for("curriculum.lesson_page", lesson_id=current.id))
+    lesson = lesson_pages.published_lesson(lesson_id, state)
     if current_user.has_role(Role.TRAINEE):
-        # A repeat view within a visit records nothing (the receivers return a falsy value): no commit then,
-        # which also keeps the loaded objects from being expired and read again.
+        # A repeat view within a visit records nothing (the receivers return a falsy value): no commit then.
         recorded = signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
         if any(written for _receiver, written in recorded):
             db.session.commit()
-    lessons = revision.lessons
-    index = lessons.index(lesson)
-    flags = db.session.scalars(services.open_flags([module.id])).all()
+    flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []
     return render_template(
-        "curriculum/lesson.html", lesson=lesson, revision=revision, module=module, flags=flags,
-        previous=lessons[index - 1] if index > 0 else None,
-        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        "curriculum/lesson.html", lesson=lesson, revision=lesson.revision, flags=flags,
+        documents=lesson_pages.cited_documents(state.revision_id),
+        previous=lesson.previous, next=lesson.next,
     )
 
 

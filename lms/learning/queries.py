@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from lms.caching import forget_per_request, per_request
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
 from lms.extensions import db
 from lms.learning.models import (
@@ -94,15 +95,32 @@ def module_status(user_id: int, module_id: int) -> ModuleStatus | None:
                                                             ModuleStatus.module_id == module_id)).one_or_none()
 
 
-def lesson_done(user_id: int, lesson: Lesson) -> bool:
-    """Whether the trainee completed this lesson (by key, so a minor revision keeps it) since any reset."""
+def lesson_progress(user_id: int, lesson: Lesson):
+    """When the trainee last worked on this lesson (`last_seen_at`, or None) and whether it is `done`, in one
+    statement, read once per request (the lesson page's visit check and its "done" mark share it)."""
+    return per_request(("lesson_progress", user_id, lesson.id), lambda: _lesson_progress(user_id, lesson))
+
+
+def forget_lesson_progress(user_id: int, lesson: Lesson) -> None:
+    forget_per_request(("lesson_progress", user_id, lesson.id))
+
+
+def _lesson_progress(user_id: int, lesson: Lesson):
     since = sa.select(ModuleStatus.since).where(ModuleStatus.user_id == user_id,
                                                 ModuleStatus.module_id == LessonProgress.module_id).scalar_subquery()
-    return db.session.scalar(sa.select(sa.exists().where(
+    done = sa.exists().where(
         LessonProgress.user_id == user_id, LessonProgress.module_id == lesson.revision.module_id,
         LessonProgress.lesson_key == lesson.key, LessonProgress.completed_at.is_not(None),
         sa.or_(since.is_(None), LessonProgress.completed_at >= since),
-    )))
+    )
+    last_seen = (sa.select(LessonProgress.last_seen_at)
+                 .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id).scalar_subquery())
+    return db.session.execute(sa.select(last_seen.label("last_seen_at"), done.label("done"))).one()
+
+
+def lesson_done(user_id: int, lesson: Lesson) -> bool:
+    """Whether the trainee completed this lesson (by key, so a minor revision keeps it) since any reset."""
+    return bool(lesson_progress(user_id, lesson).done)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from lms.curriculum.models import Lesson, Module, Program, ProgramModule, progra
 from lms.db import begin_writing, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.learning import queries
 from lms.learning.models import (
     LearningEvent,
     LessonProgress,
@@ -93,12 +94,10 @@ def record_lesson_view(user: User, lesson: Lesson) -> str | None:
     """
     now = utcnow()
     stale = now - VISIT_GAP
-    last_seen = db.session.scalar(
-        sa.select(LessonProgress.last_seen_at)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
+    last_seen = queries.lesson_progress(user.id, lesson).last_seen_at
     if last_seen is not None and last_seen >= stale:
         return None
+    queries.forget_lesson_progress(user.id, lesson)
     begin_writing(db.session)  # a GET: what was read above is read again under the write lock
     created = _insert_progress(user, lesson, now)
     if not created:

@@ -1,0 +1,101 @@
+"""What the lesson page reads. A lesson of a published revision never changes, so each worker reads it once
+and keeps it; what can change (which revision is current, open review flags, the cited documents' status)
+is read on every view, in two statements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from lms.caching import BoundedCache
+from lms.curriculum.models import FlagStatus, Lesson, Module, ModuleRevision, ReviewFlag, revision_citations
+from lms.documents.models import Document
+from lms.extensions import db
+
+PUBLISHED_LESSONS = BoundedCache("published lessons", 2048)
+
+
+@dataclass(frozen=True)
+class RevisionRef:
+    id: int
+    module_id: int
+    title: str
+    is_draft: bool = False
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class PublishedLesson:
+    """A lesson of a published revision with its neighbours, shaped like `Lesson` for the learning hooks."""
+
+    id: int
+    key: str
+    title: str
+    minutes: int | None
+    body_html: str
+    revision: RevisionRef
+    previous: LessonLink | None
+    next: LessonLink | None
+
+    @property
+    def revision_id(self) -> int:
+        return self.revision.id
+
+
+_open_flags = (sa.select(sa.func.count()).where(ReviewFlag.module_id == Module.id,
+                                                ReviewFlag.status == FlagStatus.OPEN)
+               .correlate(Module).scalar_subquery())
+_STATE = (
+    sa.select(Lesson.key, Lesson.revision_id, ModuleRevision.number, ModuleRevision.created_at,
+              ModuleRevision.module_id, Module.published_revision_id, _open_flags.label("open_flags"))
+    .join(ModuleRevision, ModuleRevision.id == Lesson.revision_id)
+    .join(Module, Module.id == ModuleRevision.module_id)
+    .where(Lesson.id == sa.bindparam("lesson_id"))
+)
+
+
+def lesson_state(lesson_id: int):
+    """The lesson's revision and module, the module's published revision and its open flag count; or None."""
+    return db.session.execute(_STATE, {"lesson_id": lesson_id}).one_or_none()
+
+
+def published_lesson(lesson_id: int, state) -> PublishedLesson:
+    """The lesson as published (read once per worker, keyed on its revision's identity)."""
+    key = (lesson_id, state.revision_id, state.created_at)
+    return PUBLISHED_LESSONS.get_or_make(key, lambda: _read_lesson(lesson_id, state.revision_id))
+
+
+def _read_lesson(lesson_id: int, revision_id: int) -> PublishedLesson:
+    rows = db.session.execute(
+        sa.select(Lesson.id, Lesson.key, Lesson.title, Lesson.minutes,
+                  sa.case((Lesson.id == lesson_id, Lesson.body_html), else_=sa.null()).label("body_html"),
+                  ModuleRevision.module_id, ModuleRevision.title.label("revision_title"))
+        .join(ModuleRevision, ModuleRevision.id == Lesson.revision_id)
+        .where(Lesson.revision_id == revision_id)
+        .order_by(Lesson.position, Lesson.id)
+    ).all()
+    index = next(i for i, row in enumerate(rows) if row.id == lesson_id)
+    row = rows[index]
+    link = lambda r: LessonLink(r.id, r.title)  # noqa: E731
+    return PublishedLesson(
+        id=row.id, key=row.key, title=row.title, minutes=row.minutes, body_html=row.body_html or "",
+        revision=RevisionRef(revision_id, row.module_id, row.revision_title),
+        previous=link(rows[index - 1]) if index > 0 else None,
+        next=link(rows[index + 1]) if index + 1 < len(rows) else None,
+    )
+
+
+def cited_documents(revision_id: int) -> list:
+    """The documents a revision cites, oldest first, as they stand now (a status can change)."""
+    return db.session.execute(
+        sa.select(Document.id, Document.code, Document.issuer, Document.issued_on, Document.title, Document.status)
+        .join(revision_citations, revision_citations.c.document_id == Document.id)
+        .where(revision_citations.c.revision_id == revision_id)
+        .order_by(Document.issued_on, Document.id)
+    ).all()
