@@ -66,9 +66,15 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(5)
 
 
+# One browser for the whole session: Flask-Login's session protection ties the session to the user agent, and
+# a request from another one marks it not fresh (a changed cookie on every response).
+USER_AGENT = "Mozilla/5.0 (Linux; Android 14) bench.throughput"
+
+
 def sign_in(base: str, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(f"{base}/sign-in").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()
@@ -98,7 +104,8 @@ def lesson_path(database_url: str, username: str) -> tuple[str, str]:
 
 
 def run_wrk(url: str, duration: int, connections: int, threads: int, cookie: str | None) -> dict:
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+               "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 30).stdout

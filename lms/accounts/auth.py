@@ -5,14 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
-from lms.extensions import db
+from lms.accounts.principal import SignedInUser
 
 
 def init_login(app, login_manager) -> None:
-    from lms.accounts.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
@@ -24,8 +21,7 @@ def init_login(app, login_manager) -> None:
         user_id, _sep, version = session_id.partition(".")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        # The role grants in the same statement (the relationship's default is a second, selectin, one).
-        user = db.session.get(User, int(user_id), options=[joinedload(User.role_grants)])
+        user = SignedInUser.load(int(user_id))
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user

@@ -91,11 +91,14 @@ def _read_lesson(lesson_id: int, revision_id: int) -> PublishedLesson:
     )
 
 
+_CITED = (
+    sa.select(Document.id, Document.code, Document.issuer, Document.issued_on, Document.title, Document.status)
+    .join(revision_citations, revision_citations.c.document_id == Document.id)
+    .where(revision_citations.c.revision_id == sa.bindparam("revision_id"))
+    .order_by(Document.issued_on, Document.id)
+)
+
+
 def cited_documents(revision_id: int) -> list:
     """The documents a revision cites, oldest first, as they stand now (a status can change)."""
-    return db.session.execute(
-        sa.select(Document.id, Document.code, Document.issuer, Document.issued_on, Document.title, Document.status)
-        .join(revision_citations, revision_citations.c.document_id == Document.id)
-        .where(revision_citations.c.revision_id == revision_id)
-        .order_by(Document.issued_on, Document.id)
-    ).all()
+    return db.session.execute(_CITED, {"revision_id": revision_id}).all()

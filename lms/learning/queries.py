@@ -105,17 +105,28 @@ def forget_lesson_progress(user_id: int, lesson: Lesson) -> None:
     forget_per_request(("lesson_progress", user_id, lesson.id))
 
 
-def _lesson_progress(user_id: int, lesson: Lesson):
+def _lesson_progress_statement() -> sa.Select:
+    user_id = sa.bindparam("user_id")
     since = sa.select(ModuleStatus.since).where(ModuleStatus.user_id == user_id,
                                                 ModuleStatus.module_id == LessonProgress.module_id).scalar_subquery()
     done = sa.exists().where(
-        LessonProgress.user_id == user_id, LessonProgress.module_id == lesson.revision.module_id,
-        LessonProgress.lesson_key == lesson.key, LessonProgress.completed_at.is_not(None),
+        LessonProgress.user_id == user_id, LessonProgress.module_id == sa.bindparam("module_id"),
+        LessonProgress.lesson_key == sa.bindparam("lesson_key"), LessonProgress.completed_at.is_not(None),
         sa.or_(since.is_(None), LessonProgress.completed_at >= since),
     )
     last_seen = (sa.select(LessonProgress.last_seen_at)
-                 .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id).scalar_subquery())
-    return db.session.execute(sa.select(last_seen.label("last_seen_at"), done.label("done"))).one()
+                 .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == sa.bindparam("lesson_id"))
+                 .scalar_subquery())
+    return sa.select(last_seen.label("last_seen_at"), done.label("done"))
+
+
+_LESSON_PROGRESS = _lesson_progress_statement()  # built once: the statement's cache key is then cheap
+
+
+def _lesson_progress(user_id: int, lesson: Lesson):
+    return db.session.execute(_LESSON_PROGRESS, {
+        "user_id": user_id, "lesson_id": lesson.id, "module_id": lesson.revision.module_id, "lesson_key": lesson.key,
+    }).one()
 
 
 def lesson_done(user_id: int, lesson: Lesson) -> bool:

@@ -18,7 +18,7 @@ services.connect_signals()
 
 
 def _me() -> User:
-    return current_user._get_current_object()
+    return current_user.account
 
 
 def _flash_refusal(error: DomainError) -> None:

@@ -1,0 +1,109 @@
+"""The signed-in user as each request sees them: read in one statement, the full account only when needed."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lms.accounts.models import Role, RoleGrant, User
+from lms.extensions import db
+
+# The user and their role grants in one statement: a row per grant (one row with no role when there is none).
+_PRINCIPAL = (
+    sa.select(User.id, User.full_name, User.locale, User.session_version, User.active, User.unit_id, RoleGrant.role)
+    .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+    .where(User.id == sa.bindparam("user_id"))
+)
+_OWN = frozenset({"id", "_row", "_roles", "_account"})
+_MAPPED = frozenset({"__tablename__", "__table__", "__mapper__"})
+
+
+class SignedInUser:
+    """Who is signed in: id, name, language, session version and roles, read once per request.
+
+    Everything else (their unit, admin scope, title assignments) and every change goes to the account itself,
+    the `User` row, read on first use: `user.account`, or any other attribute, which is looked up there. It
+    compares equal to that `User`, so services may take either.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, rows):
+        first = rows[0]
+        object.__setattr__(self, "id", first.id)
+        object.__setattr__(self, "_row", first)
+        object.__setattr__(self, "_roles", frozenset(Role(r.role) for r in rows if r.role is not None))
+        object.__setattr__(self, "_account", None)
+
+    @classmethod
+    def load(cls, user_id: int) -> SignedInUser | None:
+        rows = db.session.execute(_PRINCIPAL, {"user_id": user_id}).all()
+        return cls(rows) if rows else None
+
+    @property
+    def account(self) -> User:
+        """The user's row (from the session's identity map when it is already loaded)."""
+        account = self._account
+        if account is None:
+            account = db.session.get(User, self.id)
+            object.__setattr__(self, "_account", account)
+        return account
+
+    def _current(self, name: str):
+        # Once the account is loaded it is the truth (it may have been changed in this request).
+        return getattr(self._row, name) if self._account is None else getattr(self._account, name)
+
+    @property
+    def full_name(self) -> str:
+        return self._current("full_name")
+
+    @property
+    def locale(self) -> str:
+        return self._current("locale")
+
+    @property
+    def session_version(self) -> int:
+        return self._current("session_version")
+
+    @property
+    def active(self) -> bool:
+        return self._current("active")
+
+    @property
+    def unit_id(self) -> int | None:
+        return self._current("unit_id")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return set(self._roles) if self._account is None else self._account.roles
+
+    def has_role(self, *roles: Role | str) -> bool:
+        mine = self._roles if self._account is None else self._account.roles
+        return any(Role(r) in mine for r in roles)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name not in _MAPPED:  # protocols (copy, __html__) are not the account's
+            raise AttributeError(name)
+        return getattr(self.account, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _OWN:
+            raise AttributeError(f"{name} is read-only")
+        setattr(self.account, name, value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (SignedInUser, User)):
+            return other.id == self.id
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((User, self.id))
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.id}>"
