@@ -15,7 +15,21 @@ def select_locale() -> str:
 
 
 def register(app) -> None:
-    from flask_babel import get_locale
+    from flask_babel import get_locale, get_translations
+
+    from lms.caching import per_request
+
+    def translations():
+        # Flask-Babel finds the request's catalogue anew for every message; a page has dozens of them.
+        return per_request("babel.translations", get_translations)
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.context_processor
     def _inject_locale():
