@@ -1,0 +1,35 @@
+"""The signed-in user each request reads: one statement, and the account row only when a page needs more."""
+import sqlalchemy as sa
+
+from lms.accounts.models import Role, User
+from lms.accounts.principal import SignedInUser
+from lms.extensions import db
+
+
+def test_reads_name_language_and_roles_in_one_statement(app, make, statements):
+    make.user("gv", full_name="Trần Thị Giảng", roles=(Role.LECTURER, Role.TRAINEE))
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.username == "gv"))
+        with statements() as log:
+            me = SignedInUser.load(user_id)
+            seen = (me.full_name, me.locale, me.has_role(Role.LECTURER), me.has_role("admin"), me.get_id())
+        assert seen == ("Trần Thị Giảng", "vi", True, False, f"{user_id}.1")
+        assert len([s for s in log if "SELECT" in s.upper()]) == 1
+        assert SignedInUser.load(user_id + 1000) is None
+
+
+def test_anything_else_and_every_change_go_to_the_account(app, make):
+    unit = make.unit("Đảng ủy xã Dân Hóa")
+    make.user("hv", unit=unit)
+    with app.app_context():
+        account = db.session.scalar(sa.select(User).where(User.username == "hv"))
+        me = SignedInUser.load(account.id)
+        assert me == account  # services may take either
+        assert account == me
+        assert me.unit.name == "Đảng ủy xã Dân Hóa"  # read from the account
+        assert me.account is account  # the session's own row
+        me.locale = "en"
+        assert account.locale == "en"
+        assert me.locale == "en"
+        db.session.commit()
+        assert db.session.scalar(sa.select(User.locale).where(User.id == account.id)) == "en"
