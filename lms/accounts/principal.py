@@ -5,14 +5,16 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Role, RoleGrant, User
 from lms.extensions import db
+from lms.organisation.models import Unit
 
 # The user and their role grants in one statement: a row per grant (one row with no role when there is none).
 _PRINCIPAL = (
-    sa.select(User.id, User.full_name, User.locale, User.session_version, User.active, User.unit_id, RoleGrant.role)
+    sa.select(User.id, User.full_name, User.locale, User.session_version, User.active, User.unit_id, RoleGrant.role,
+              RoleGrant.scope_unit_id)
     .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
     .where(User.id == sa.bindparam("user_id"))
 )
-_OWN = frozenset({"id", "_row", "_roles", "_account"})
+_OWN = frozenset({"id", "_row", "_roles", "_scope_unit_id", "_account"})
 _MAPPED = frozenset({"__tablename__", "__table__", "__mapper__"})
 
 
@@ -32,6 +34,7 @@ class SignedInUser:
         object.__setattr__(self, "id", first.id)
         object.__setattr__(self, "_row", first)
         object.__setattr__(self, "_roles", frozenset(Role(r.role) for r in rows if r.role is not None))
+        object.__setattr__(self, "_scope_unit_id", next((r.scope_unit_id for r in rows if r.role == Role.ADMIN), None))
         object.__setattr__(self, "_account", None)
 
     @classmethod
@@ -83,6 +86,13 @@ class SignedInUser:
     def has_role(self, *roles: Role | str) -> bool:
         mine = self._roles if self._account is None else self._account.roles
         return any(Role(r) in mine for r in roles)
+
+    @property
+    def admin_scope(self) -> Unit | None:
+        """The unit subtree this user administers (read by id, without the account), or None."""
+        if self._account is not None:
+            return self._account.admin_scope
+        return db.session.get(Unit, self._scope_unit_id) if self._scope_unit_id is not None else None
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

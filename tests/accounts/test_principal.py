@@ -33,3 +33,17 @@ def test_anything_else_and_every_change_go_to_the_account(app, make):
         assert me.locale == "en"
         db.session.commit()
         assert db.session.scalar(sa.select(User.locale).where(User.id == account.id)) == "en"
+
+
+def test_an_admins_scope_is_read_without_the_account(app, make, statements):
+    province = make.unit("Tỉnh ủy Quảng Trị")
+    make.admin("quantri", scope=province)
+    make.user("hv")
+    with app.app_context():
+        admin_id, trainee_id = (db.session.scalar(sa.select(User.id).where(User.username == name))
+                                for name in ("quantri", "hv"))
+        with statements() as log:
+            admin = SignedInUser.load(admin_id)
+            assert admin.admin_scope.name == "Tỉnh ủy Quảng Trị"
+        assert len([s for s in log if "SELECT" in s.upper()]) == 2  # the user, then the unit by its id
+        assert SignedInUser.load(trainee_id).admin_scope is None
