@@ -1,5 +1,7 @@
 """Declarative base with a constraint naming convention, and SQLite connection settings."""
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -43,29 +45,64 @@ def _configure_sqlite(dbapi_connection, _record):
 
 
 # Whether transactions begun in this context may write. Requests that only read (GET, HEAD, OPTIONS) turn it
-# off: on SQLite their transactions begin DEFERRED, so readers never queue for the write lock (WAL lets them
-# read beside a writer). Everything else, the command line and background work included, begins IMMEDIATE.
+# off. On SQLite their transactions begin DEFERRED, so readers never queue for the write lock (WAL lets them
+# read beside a writer); everything else, the command line and background work included, begins IMMEDIATE.
+# On PostgreSQL readers run in autocommit: under READ COMMITTED every statement takes a fresh snapshot anyway,
+# and a reader's BEGIN and ROLLBACK are two round trips for nothing.
 _may_write: ContextVar[bool] = ContextVar("lms_transactions_may_write", default=True)
+_reader_holds_transaction: ContextVar[bool] = ContextVar("lms_reader_holds_transaction", default=False)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def read_only_transactions(enabled: bool = True) -> None:
     """Begin this context's next transactions as readers (True) or writers (False, the default)."""
     _may_write.set(not enabled)
+    _reader_holds_transaction.set(False)
 
 
 def begin_writing(session) -> None:  # session: the scoped session (db.session)
-    """Call before a read-only request writes: its next transaction takes the write lock at BEGIN.
+    """Call before a read-only request writes: its next transaction is a writer's.
 
-    On SQLite a reading transaction cannot safely become a writing one (when another writer commits first it
-    fails with "database is locked" at once), so a read transaction still open is rolled back here: objects
-    loaded in it are read again on their next use. PostgreSQL needs nothing.
+    A reader cannot safely become a writer: on SQLite a deferred transaction fails with "database is locked"
+    at once when another writer committed first, and on PostgreSQL a reader runs in autocommit, where each
+    write would commit on its own. So a reader still open is rolled back here (objects loaded in it are read
+    again on their next use) and the next transaction begins as a writer: IMMEDIATE on SQLite.
     """
     if _may_write.get():
         return
     _may_write.set(True)
-    if session().in_transaction() and session.get_bind().dialect.name == "sqlite":
+    _end_reader(session)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run the block's transactions as a reader that holds one transaction: a streamed download, whose rows
+    are read after its request has ended (and with it the request's read-only setting)."""
+    may_write, holds = _may_write.get(), _reader_holds_transaction.get()
+    _may_write.set(False)
+    _reader_holds_transaction.set(True)
+    try:
+        yield
+    finally:
+        _may_write.set(may_write)
+        _reader_holds_transaction.set(holds)
+
+
+def _end_reader(session) -> None:
+    if session().in_transaction() and session.connection().info.get("lms_reader"):
         session.rollback()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _autocommit_readers(conn):
+    if conn.dialect.name != "postgresql":
+        return
+    if _may_write.get():
+        conn.info.pop("lms_reader", None)
+        return
+    conn.info["lms_reader"] = True
+    if not _reader_holds_transaction.get():
+        conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @event.listens_for(Engine, "begin")
@@ -86,8 +123,9 @@ def _refuse_writes_in_readers(conn, _cursor, statement, *_args):
 
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
-def _end_reader(conn):
-    conn.info.pop("lms_reader", None)
+def _end_reader_mark(conn):
+    if conn.dialect.name == "sqlite":
+        conn.info.pop("lms_reader", None)
 
 
 def str_enum(enum_cls, length: int = 20):

@@ -161,6 +161,31 @@ def test_a_get_that_writes_without_asking_for_the_write_lock_fails_loudly(sqlite
         assert db.session.scalars(sa.select(AuditEntry.action)).all() == ["declared"]
 
 
+def test_a_download_read_after_its_request_leaves_the_write_lock_free(sqlite_app):
+    """A streamed export reads its rows after the request has ended, inside lms.db.reading(): a deferred
+    transaction that lets others write meanwhile, and refuses to write itself."""
+    from lms.db import reading
+
+    path = sa.engine.make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    with sqlite_app.app_context():
+        with reading():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0  # transaction open
+            other = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("INSERT INTO audit_entries (action, object_type, at, detail) "
+                              "VALUES ('meanwhile', 'test', '2026-01-01', '{}')")
+                other.execute("COMMIT")
+            finally:
+                other.close()
+            with pytest.raises(RuntimeError, match="begin_writing"):
+                db.session.execute(sa.insert(AuditEntry).values(action="inside", object_type="test", detail={}))
+        db.session.rollback()
+        db.session.add(AuditEntry(action="after", object_type="test"))  # writers again once the block ends
+        db.session.commit()
+        assert sorted(db.session.scalars(sa.select(AuditEntry.action))) == ["after", "meanwhile"]
+
+
 def test_backup_while_writes_go_on_then_restore_the_copy(sqlite_app, tmp_path):
     from lms.organisation.services import load_localities
     from tests.factories import Factories

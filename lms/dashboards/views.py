@@ -12,6 +12,7 @@ from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
 from lms.dashboards import charts, exports, queries, services
+from lms.db import reading
 from lms.extensions import db
 from lms.learning.models import ProgramState
 from lms.organisation.models import Locality, Title
@@ -153,12 +154,15 @@ def _people_stream(fmt: str, select, today: date):
     yes, no = _("Có"), _("Không")
 
     def rows():
-        result = db.session.execute(select.execution_options(yield_per=1000))
-        for r in result:
-            late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today
-            yield (r.full_name, r.username, r.unit_name, r.program_name, states.get(r.state, str(r.state)),
-                   r.required_done, r.required_total, r.started_on, r.due_on, r.completed_at,
-                   yes if late else no)
+        # Read while the file streams, after the request has ended: as a reader (no write lock on SQLite)
+        # holding one transaction (PostgreSQL keeps the server-side cursor only inside one).
+        with reading():
+            result = db.session.execute(select.execution_options(yield_per=1000))
+            for r in result:
+                late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today
+                yield (r.full_name, r.username, r.unit_name, r.program_name, states.get(r.state, str(r.state)),
+                       r.required_done, r.required_total, r.started_on, r.due_on, r.completed_at,
+                       yes if late else no)
 
     return exports.stream(fmt, columns, rows(), _("Danh sách"))
 
