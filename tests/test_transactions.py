@@ -45,3 +45,14 @@ def test_a_page_reads_as_a_reader_and_a_form_writes_as_a_writer(app, client, aut
         # SQLite: a reader's transaction is DEFERRED (no write lock); the form's takes the lock at BEGIN.
         assert [kind for kind, *_rest in page if kind.startswith("BEGIN")] == ["BEGIN"]
         assert "BEGIN IMMEDIATE" in [kind for kind, *_rest in form]
+
+
+def test_postgresql_plans_each_statement_for_its_own_values(app):
+    """A generic plan (one for all parameter values) turned a subtree filter, units.path LIKE :prefix, into a
+    full scan once psycopg had prepared the statement: every connection asks for custom plans."""
+    from lms.config import engine_options
+
+    assert "plan_cache_mode=force_custom_plan" in engine_options("postgresql+psycopg://h/db")["connect_args"]["options"]
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
