@@ -43,7 +43,4 @@ class TestConfig(Config):
 def engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    # psycopg prepares a statement on the server once a connection has run it five times, and PostgreSQL may
-    # then switch to a generic plan, blind to the parameters: for a subtree filter (units.path LIKE :prefix)
-    # that plan scans everything (a 75 ms dashboard page took 10 s). Plans stay custom: made for the values.
-    return {"pool_pre_ping": True, "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"}}
+    return {"pool_pre_ping": True}

@@ -51,6 +51,26 @@ class Locality(db.Model):
         return f"<Locality {self.code} {self.name}>"
 
 
+class TreePath(sa.types.TypeDecorator):
+    """A materialised path ("/1/4/"). A prefix given to `startswith` goes into the SQL text as a literal (it is
+    digits and slashes), so PostgreSQL plans each subtree scan for its own prefix: with a bound parameter a
+    prepared statement could fall back to a generic plan, blind to the prefix, that reads every unit."""
+
+    impl = sa.String
+    cache_ok = True
+
+    class Comparator(sa.types.TypeDecorator.Comparator, sa.types.Concatenable.Comparator):
+        def startswith(self, other, escape=None, autoescape=False):
+            if not isinstance(other, str):
+                return super().startswith(other, escape=escape, autoescape=autoescape)
+            if autoescape:
+                other, escape = other.replace("/", "//").replace("%", "/%").replace("_", "/_"), "/"
+            prefix = sa.bindparam(None, other, type_=sa.String(), literal_execute=True)
+            return super().startswith(prefix, escape=escape)
+
+    comparator_factory = Comparator
+
+
 class Unit(db.Model):
     """An organisation (cơ quan, đơn vị) in a tree; `path` makes subtree queries one indexed LIKE."""
 
@@ -63,7 +83,7 @@ class Unit(db.Model):
     code: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     locality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("localities.id"), index=True)
-    path: Mapped[str] = mapped_column(sa.String(500), default="")
+    path: Mapped[str] = mapped_column(TreePath(500), default="")
     depth: Mapped[int] = mapped_column(default=0)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
