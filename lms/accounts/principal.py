@@ -14,7 +14,7 @@ _PRINCIPAL = (
     .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
     .where(User.id == sa.bindparam("user_id"))
 )
-_OWN = frozenset({"id", "_row", "_roles", "_scope_unit_id", "_account"})
+_OWN = frozenset({"id", "_row", "_roles", "_scope_unit_id", "_scope", "_account"})
 _MAPPED = frozenset({"__tablename__", "__table__", "__mapper__"})
 
 
@@ -35,6 +35,7 @@ class SignedInUser:
         object.__setattr__(self, "_row", first)
         object.__setattr__(self, "_roles", frozenset(Role(r.role) for r in rows if r.role is not None))
         object.__setattr__(self, "_scope_unit_id", next((r.scope_unit_id for r in rows if r.role == Role.ADMIN), None))
+        object.__setattr__(self, "_scope", None)
         object.__setattr__(self, "_account", None)
 
     @classmethod
@@ -92,7 +93,10 @@ class SignedInUser:
         """The unit subtree this user administers (read by id, without the account), or None."""
         if self._account is not None:
             return self._account.admin_scope
-        return db.session.get(Unit, self._scope_unit_id) if self._scope_unit_id is not None else None
+        if self._scope is None and self._scope_unit_id is not None:
+            # Held here: the session's identity map keeps only objects someone still refers to.
+            object.__setattr__(self, "_scope", db.session.get(Unit, self._scope_unit_id))
+        return self._scope
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

@@ -45,5 +45,6 @@ def test_an_admins_scope_is_read_without_the_account(app, make, statements):
         with statements() as log:
             admin = SignedInUser.load(admin_id)
             assert admin.admin_scope.name == "Tỉnh ủy Quảng Trị"
+            assert admin.admin_scope is admin.admin_scope  # kept for the request
         assert len([s for s in log if "SELECT" in s.upper()]) == 2  # the user, then the unit by its id
         assert SignedInUser.load(trainee_id).admin_scope is None
