@@ -1,5 +1,41 @@
-"""Small helpers shared by every domain's forms."""
+"""Small helpers shared by every domain's forms, and the base class they all use."""
+import wtforms
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+
+from lms.catalogs import WTFORMS_VI
+
+_wtforms_vi: Translations | None = None
+
+
+def wtforms_translations() -> NullTranslations | None:
+    """WTForms' own messages ("This field is required.") in the page's language: Vietnamese from
+    lms/translations/vi/LC_MESSAGES/wtforms.po; English as WTForms writes them."""
+    global _wtforms_vi
+    if str(get_locale() or "vi") != "vi":
+        return None
+    if _wtforms_vi is None:
+        with WTFORMS_VI.with_suffix(".mo").open("rb") as f:
+            _wtforms_vi = Translations(f, domain="wtforms")
+    return _wtforms_vi
+
+
+class PageForm(FlaskForm):
+    """The base of every form a page posts: Flask-WTF's CSRF check, WTForms' messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
+
+
+class SubForm(wtforms.Form):
+    """The base of a form nested in another (FormField, FieldList): no CSRF token of its own."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
 
 
 def choices(pairs) -> list[SelectChoice]:

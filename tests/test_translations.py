@@ -4,3 +4,20 @@ from lms.catalogs import untranslated
 
 def test_every_message_has_an_english_translation():
     assert untranslated("en") == []
+
+
+def test_every_wtforms_message_has_a_vietnamese_translation():
+    """WTForms writes its own messages ("This field is required.") in English and ships no Vietnamese."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    from wtforms.i18n import messages_path
+
+    from lms.catalogs import WTFORMS_VI
+
+    with (Path(messages_path()) / "wtforms.pot").open("rb") as f:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    with WTFORMS_VI.open("rb") as f:
+        have = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f, locale="vi")
+                if m.id and (m.string if isinstance(m.string, str) else m.string[0])}
+    assert wanted - have == set()

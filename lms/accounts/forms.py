@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,14 +15,14 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel
-from lms.forms import choices
+from lms.forms import PageForm, choices
 
 
 def _password_length() -> Length:
     return Length(min=8, max=200, message=_l("Mật khẩu phải có từ 8 đến 200 ký tự."))
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PageForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired()],
@@ -31,7 +30,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PageForm):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), _password_length()],
@@ -42,7 +41,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Đổi mật khẩu"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PageForm):
     locale = SelectField(_l("Ngôn ngữ"), choices=choices([("vi", "Tiếng Việt"), ("en", "English")]))
     submit = SubmitField(_l("Chọn"))
 
@@ -73,7 +72,7 @@ def assignment_kind_choices():
     return choices([(AssignmentKind.HELD.value, _l("Đang giữ")), (AssignmentKind.PLANNED.value, _l("Quy hoạch"))])
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     username = StringField(_l("Tên đăng nhập"),
                            validators=[DataRequired(_l("Hãy nhập tên đăng nhập.")), Length(max=80)],
                            render_kw={"autocomplete": "off", "autocapitalize": "none"})
@@ -98,7 +97,7 @@ class UserEditForm(UserForm):
                              render_kw={"autocomplete": "new-password"})
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -107,7 +106,7 @@ class UserFilterForm(FlaskForm):
     submit = SubmitField(_l("Lọc"))
 
 
-class TitleAssignmentForm(FlaskForm):
+class TitleAssignmentForm(PageForm):
     title_id = SelectField(_l("Chức danh"), coerce=int, validators=[DataRequired(_l("Hãy chọn chức danh."))])
     kind = SelectField(_l("Loại"), choices=assignment_kind_choices())
     start_date = DateField(_l("Từ ngày"), validators=[DataRequired(_l("Hãy nhập ngày bắt đầu hợp lệ."))])
@@ -115,17 +114,17 @@ class TitleAssignmentForm(FlaskForm):
     submit = SubmitField(_l("Thêm chức danh"))
 
 
-class EndTitleForm(FlaskForm):
+class EndTitleForm(PageForm):
     end_date = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Hãy nhập ngày kết thúc hợp lệ."))])
     submit = SubmitField(_l("Kết thúc"))
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(PageForm):
     active = HiddenField(validators=[AnyOf(("0", "1"))])
     submit = SubmitField()
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField(_l("Tệp CSV"), validators=[FileRequired(_l("Hãy chọn tệp CSV."))])
     dry_run = BooleanField(_l("Chỉ kiểm tra, chưa nhập"))
     submit = SubmitField(_l("Nhập"))

@@ -1,10 +1,8 @@
 """Forms for authoring modules and programs, and for review flags."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import TheoryLevel
 from lms.curriculum.models import ModuleKind
-from lms.forms import choices
+from lms.forms import PageForm, SubForm, choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -46,7 +44,7 @@ def theory_labels() -> dict:
     }
 
 
-class NewModuleForm(FlaskForm):
+class NewModuleForm(PageForm):
     code = StringField(_l("Mã học phần"), validators=[DataRequired(_l("Hãy nhập mã học phần.")), Length(max=80)])
     kind = SelectField(_l("Loại học phần"), choices=[])
     title = StringField(_l("Tên học phần"), validators=[DataRequired(_l("Hãy nhập tên học phần.")),
@@ -62,7 +60,7 @@ class NewModuleForm(FlaskForm):
         self.locality_ids.choices = choices((loc.id, loc.name) for loc in localities)
 
 
-class ModuleSettingsForm(FlaskForm):
+class ModuleSettingsForm(PageForm):
     kind = SelectField(_l("Loại học phần"), choices=[])
     locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=int,
                                        choices=[], validate_choice=False, render_kw={"size": 8})
@@ -74,7 +72,7 @@ class ModuleSettingsForm(FlaskForm):
         self.locality_ids.choices = choices((loc.id, loc.name) for loc in localities)
 
 
-class LessonForm(Form):
+class LessonForm(SubForm):
     key = HiddenField()
     title = StringField(_l("Tên bài"), validators=[Length(max=255)])
     body_md = TextAreaField(_l("Nội dung (Markdown)"), render_kw={"rows": 12})
@@ -83,7 +81,7 @@ class LessonForm(Form):
     remove = BooleanField(_l("Xóa bài này"))
 
 
-class DraftForm(FlaskForm):
+class DraftForm(PageForm):
     lock_version = HiddenField()
     title = StringField(_l("Tên học phần"), validators=[DataRequired(_l("Hãy nhập tên học phần.")),
                                                          Length(max=255)])
@@ -107,20 +105,20 @@ class DraftForm(FlaskForm):
                  "minutes": f.minutes.data} for _p, _i, f in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PageForm):
     change_summary = TextAreaField(_l("Tóm tắt thay đổi"), validators=[
         DataRequired(_l("Hãy tóm tắt những gì đã thay đổi.")), Length(max=2000)], render_kw={"rows": 3})
     requires_restudy = BooleanField(_l("Học viên đã hoàn thành phải học lại phần thay đổi"))
     submit = SubmitField(_l("Xuất bản"))
 
 
-class DismissFlagForm(FlaskForm):
+class DismissFlagForm(PageForm):
     reason = TextAreaField(_l("Lý do không cần sửa"), validators=[
         DataRequired(_l("Hãy ghi lý do không cần sửa học phần.")), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Bỏ qua yêu cầu"))
 
 
-class ProgramItemForm(Form):
+class ProgramItemForm(SubForm):
     module_id = SelectField(_l("Học phần"), coerce=int, choices=[], validate_choice=False)
     required = BooleanField(_l("Bắt buộc"), default=True)
     due_days = IntegerField(_l("Hạn (số ngày)"), validators=[Optional(), NumberRange(0, 3650)])
@@ -128,7 +126,7 @@ class ProgramItemForm(Form):
     remove = BooleanField(_l("Bỏ khỏi chương trình"))
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(PageForm):
     code = StringField(_l("Mã chương trình"), validators=[DataRequired(_l("Hãy nhập mã chương trình.")),
                                                           Length(max=50)])
     name = StringField(_l("Tên chương trình"), validators=[DataRequired(_l("Hãy nhập tên chương trình.")),

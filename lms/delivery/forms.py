@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.delivery.models import DeliveryMode, NominationState
-from lms.forms import choices
+from lms.forms import PageForm, choices
 
 MODE_LABELS = {
     DeliveryMode.CONCENTRATED: _l("Tập trung"),
@@ -31,7 +30,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ClassForm(FlaskForm):
+class ClassForm(PageForm):
     code = StringField(_l("Mã lớp"), validators=[DataRequired(), Length(max=50)])
     name = StringField(_l("Tên lớp"), validators=[DataRequired(), Length(max=255)])
     subject = SelectField(_l("Chương trình hoặc học phần"), validators=[DataRequired()])
@@ -45,14 +44,14 @@ class ClassForm(FlaskForm):
     submit = SubmitField(_l("Lưu lớp"))
 
 
-class NominationForm(FlaskForm):
+class NominationForm(PageForm):
     trainee_id = SelectField(_l("Học viên được cử"), coerce=int, validators=[DataRequired()])
     over_quota_reason = TextAreaField(_l("Lý do cử vượt chỉ tiêu (nếu vượt)"),
                                       validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Cử đi học"))
 
 
-class StateForm(FlaskForm):
+class StateForm(PageForm):
     state = HiddenField(validators=[DataRequired()])
     submit = SubmitField()
 
@@ -61,19 +60,19 @@ class StateForm(FlaskForm):
             raise ValueError(_l("Trạng thái không hợp lệ."))
 
 
-class KeepFlaggedForm(FlaskForm):
+class KeepFlaggedForm(PageForm):
     reason = StringField(_l("Lý do giữ lại"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Giữ lại đề cử"))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PageForm):
     unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired()])
     year = IntegerField(_l("Năm"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Lưu kế hoạch"))
 
 
-class TripForm(FlaskForm):
+class TripForm(PageForm):
     module_id = SelectField(_l("Học phần"), coerce=int, validators=[DataRequired()])
     topic = StringField(_l("Chuyên đề"), validators=[DataRequired(), Length(max=255)])
     site = StringField(_l("Nơi đến (cơ quan, mô hình)"), validators=[DataRequired(), Length(max=255)])
@@ -90,22 +89,22 @@ class TripForm(FlaskForm):
     submit = SubmitField(_l("Lưu bài tập"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(PageForm):
     present = MultiCheckboxField(_l("Học viên có mặt"), coerce=int, choices=[])
     submit = SubmitField(_l("Lưu điểm danh"))
 
 
-class OpenCheckinForm(FlaskForm):
+class OpenCheckinForm(PageForm):
     submit = SubmitField(_l("Tạo mã điểm danh mới"))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(PageForm):
     code = StringField(_l("Mã điểm danh"), validators=[DataRequired(), Length(max=12)],
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
     submit = SubmitField(_l("Điểm danh"))
 
 
-class SubmissionForm(FlaskForm):
+class SubmissionForm(PageForm):
     body_md = TextAreaField(_l("Nội dung bài thu hoạch (Markdown)"), validators=[Optional()],
                             render_kw={"rows": 12})
     attachments = MultipleFileField(_l("Đính kèm tệp (PDF, DOCX, ODT, JPEG, PNG)"))
@@ -115,17 +114,17 @@ class SubmissionForm(FlaskForm):
     submit_report = SubmitField(_l("Nộp bài"))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PageForm):
     consent = HiddenField()
     submit = SubmitField()
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PageForm):
     title = StringField(_l("Tiêu đề báo cáo điển hình"), validators=[DataRequired(), Length(max=255)])
     submit = SubmitField(_l("Công bố vào thư viện"))
 
 
-class GradeForm(FlaskForm):
+class GradeForm(PageForm):
     feedback_md = TextAreaField(_l("Nhận xét (Markdown)"), validators=[Optional()], render_kw={"rows": 5})
     grade = SubmitField(_l("Chấm điểm"))
     return_for_revision = SubmitField(_l("Trả lại để sửa"))

@@ -1,11 +1,10 @@
 """Registering a document and its relations to earlier ones."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.documents.models import DocumentKind, DocumentStatus, RelationKind
-from lms.forms import choices
+from lms.forms import PageForm, SubForm, choices
 
 
 def kind_labels() -> dict:
@@ -34,12 +33,12 @@ def relation_labels() -> dict:
     }
 
 
-class RelationForm(Form):
+class RelationForm(SubForm):
     kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
     target_id = SelectField(_l("Văn bản"), coerce=int, choices=[], validate_choice=False)
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PageForm):
     code = StringField(_l("Ký hiệu"), validators=[DataRequired(_l("Hãy nhập ký hiệu văn bản.")), Length(max=80)],
                        description=_l("Ví dụ: 32-NQ/TW, 19/2025/QĐ-TTg"))
     kind = SelectField(_l("Loại văn bản"), choices=[])
@@ -69,7 +68,7 @@ class DocumentForm(FlaskForm):
                 if e.form.kind.data in known and e.form.target_id.data]
 
 
-class AddRelationForm(FlaskForm):
+class AddRelationForm(PageForm):
     kind = SelectField(_l("Văn bản này"), choices=[])
     target_id = SelectField(_l("Văn bản đã có"), coerce=int, choices=[], validate_choice=False)
     submit = SubmitField(_l("Thêm quan hệ"))

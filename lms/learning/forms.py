@@ -1,12 +1,13 @@
 """Forms for quiz authoring, completion rules and certificate revocation."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.forms import PageForm
 
-class QuizSettingsForm(FlaskForm):
+
+class QuizSettingsForm(PageForm):
     title = StringField(_l("Tên bài kiểm tra"), validators=[DataRequired(), Length(max=255)])
     pass_percent = IntegerField(_l("Điểm đạt (%)"), validators=[DataRequired(), NumberRange(1, 100)])
     max_attempts = IntegerField(_l("Số lượt làm tối đa (để trống: không giới hạn)"),
@@ -19,7 +20,7 @@ class QuizSettingsForm(FlaskForm):
     submit = SubmitField(_l("Lưu cài đặt"))
 
 
-class ModuleRuleForm(FlaskForm):
+class ModuleRuleForm(PageForm):
     require_lessons = BooleanField(_l("Hoàn thành mọi bài học"))
     require_quiz = BooleanField(_l("Đạt bài kiểm tra"))
     require_assignment = BooleanField(_l("Bài thu hoạch được chấm đạt"))
@@ -28,13 +29,13 @@ class ModuleRuleForm(FlaskForm):
     submit = SubmitField(_l("Lưu điều kiện hoàn thành"))
 
 
-class GiftImportForm(FlaskForm):
+class GiftImportForm(PageForm):
     gift_file = FileField(_l("Tệp GIFT (.gift, .txt)"))
     gift_text = TextAreaField(_l("Hoặc dán nội dung GIFT"), render_kw={"rows": 8})
     submit = SubmitField(_l("Nhập câu hỏi"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PageForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)],
                            render_kw={"rows": 3})
     submit = SubmitField(_l("Thu hồi chứng nhận"))

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.forms import choices
+from lms.forms import PageForm, choices
 from lms.organisation.models import TitleLevel
 
 
@@ -23,7 +22,7 @@ def unit_choices(units, base_depth: int = 0, blank: str | None = None):
     return choices(pairs)
 
 
-class UnitForm(FlaskForm):
+class UnitForm(PageForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Hãy nhập tên đơn vị.")), Length(max=255)])
     code = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=50)],
                        description=_l("Mã dùng khi nhập người dùng từ tệp CSV."))
@@ -32,7 +31,7 @@ class UnitForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
-class TitleForm(FlaskForm):
+class TitleForm(PageForm):
     code = StringField(_l("Mã chức danh"), validators=[DataRequired(_l("Hãy nhập mã chức danh.")), Length(max=50)])
     name = StringField(_l("Tên chức danh"), validators=[DataRequired(_l("Hãy nhập tên chức danh.")), Length(max=255)])
     level = SelectField(_l("Cấp"), choices=title_level_choices())

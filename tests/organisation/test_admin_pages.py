@@ -148,6 +148,20 @@ def test_title_validity_and_code_clashes_are_explained(client, auth, make, tree)
     assert "Ngày hết hiệu lực phải sau ngày có hiệu lực." in response.get_data(as_text=True)
 
 
+def test_form_checks_speak_the_pages_language_and_keep_what_was_typed(client, auth, tree):
+    auth.login("admin")
+    bad = {"code": "X" * 51, "name": "Bí thư chi bộ", "level": "commune", "valid_from": "31/02/2026"}
+    page = client.post("/admin/titles/new", data=bad).get_data(as_text=True)
+    assert "Không được dài quá 50 ký tự." in page
+    assert "Ngày không hợp lệ." in page
+    assert "Bí thư chi bộ" in page  # the name typed is still in the form
+    assert "Field cannot be longer" not in page
+    client.post("/language", data={"locale": "en"})
+    english = client.post("/admin/titles/new", data=bad).get_data(as_text=True)
+    assert "Field cannot be longer than 50 characters." in english
+    assert "Not a valid date value." in english
+
+
 def test_an_admin_of_part_of_the_tree_reads_titles_but_cannot_edit_them(app, client, auth, make, tree):
     title = make.title("Bí thư Đảng ủy xã", code="XA-BT")
     make.admin("admin.xa", scope=tree["commune"])
