@@ -93,16 +93,12 @@ def update() -> dict[str, int]:
     return missing
 
 
+# WTForms' own messages in Vietnamese (lms.forms reads the .po directly).
 WTFORMS_VI = ROOT / "lms" / "translations" / "vi" / "LC_MESSAGES" / "wtforms.po"
 
 
 def compile_all() -> int:
     count = 0
-    with WTFORMS_VI.open("rb") as f:
-        wtforms_vi = read_po(f, locale="vi")
-    with WTFORMS_VI.with_suffix(".mo").open("wb") as f:
-        write_mo(f, wtforms_vi)
-    count += 1
     for folder in catalogue_dirs():
         for locale in LOCALES:
             po = _po_path(folder, locale)

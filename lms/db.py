@@ -1,4 +1,5 @@
 """Declarative base with a constraint naming convention, and SQLite connection settings."""
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,41 +52,58 @@ def _configure_sqlite(dbapi_connection, _record):
 # and a reader's BEGIN and ROLLBACK are two round trips for nothing.
 _may_write: ContextVar[bool] = ContextVar("lms_transactions_may_write", default=True)
 _reader_holds_transaction: ContextVar[bool] = ContextVar("lms_reader_holds_transaction", default=False)
+_writer_for_one_transaction: ContextVar[bool] = ContextVar("lms_writer_for_one_transaction", default=False)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITE_IN_CTE = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
 def read_only_transactions(enabled: bool = True) -> None:
     """Begin this context's next transactions as readers (True) or writers (False, the default)."""
     _may_write.set(not enabled)
     _reader_holds_transaction.set(False)
+    _writer_for_one_transaction.set(False)
 
 
 def begin_writing(session) -> None:  # session: the scoped session (db.session)
-    """Call before a read-only request writes: its next transaction is a writer's.
+    """Call before a read-only request writes: its next transaction is a writer's, for one transaction.
 
     A reader cannot safely become a writer: on SQLite a deferred transaction fails with "database is locked"
     at once when another writer committed first, and on PostgreSQL a reader runs in autocommit, where each
     write would commit on its own. So a reader still open is rolled back here (objects loaded in it are read
-    again on their next use) and the next transaction begins as a writer: IMMEDIATE on SQLite.
+    again on their next use) and the next transaction begins as a writer: IMMEDIATE on SQLite. Once that
+    transaction commits or rolls back the request reads again, so the rest of the page does not hold the
+    write lock; `end_writing` ends it when nothing was written after all.
     """
     if _may_write.get():
         return
-    _may_write.set(True)
     _end_reader(session)
+    _may_write.set(True)
+    _writer_for_one_transaction.set(True)
+
+
+def end_writing(session) -> None:
+    """Roll back the writer `begin_writing` began if it is still open (it wrote nothing worth keeping)."""
+    if _writer_for_one_transaction.get() and session().in_transaction():
+        session.rollback()
 
 
 @contextmanager
-def reading() -> Iterator[None]:
-    """Run the block's transactions as a reader that holds one transaction: a streamed download, whose rows
-    are read after its request has ended (and with it the request's read-only setting)."""
-    may_write, holds = _may_write.get(), _reader_holds_transaction.get()
+def reading(session) -> Iterator[None]:
+    """Run the block's statements as a reader holding one transaction of its own: a streamed download,
+    whose rows are read while the file is sent (PostgreSQL keeps its server-side cursor only inside a
+    transaction; on SQLite it is a deferred one, so writers go on meanwhile)."""
+    may_write, holds, once = _may_write.get(), _reader_holds_transaction.get(), _writer_for_one_transaction.get()
     _may_write.set(False)
     _reader_holds_transaction.set(True)
+    _writer_for_one_transaction.set(False)
+    if session().in_transaction():  # the request's own, when its context is still open: start afresh
+        session.rollback()
     try:
         yield
     finally:
         _may_write.set(may_write)
         _reader_holds_transaction.set(holds)
+        _writer_for_one_transaction.set(once)
 
 
 def _end_reader(session) -> None:
@@ -117,15 +135,21 @@ def _begin_immediately(conn):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _refuse_writes_in_readers(conn, _cursor, statement, *_args):
-    if conn.info.get("lms_reader") and statement.lstrip()[:7].upper().startswith(_WRITES):
+    if not conn.info.get("lms_reader"):
+        return
+    head = statement.lstrip()[:7].upper()
+    if head.startswith(_WRITES) or (head.startswith("WITH") and _WRITE_IN_CTE.search(statement)):
         raise RuntimeError("A read-only request wrote without lms.db.begin_writing(): " + statement[:80])
 
 
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
-def _end_reader_mark(conn):
+def _transaction_ended(conn):
     if conn.dialect.name == "sqlite":
         conn.info.pop("lms_reader", None)
+    if _writer_for_one_transaction.get():  # begin_writing's writer is over: the request reads again
+        _writer_for_one_transaction.set(False)
+        _may_write.set(False)
 
 
 def str_enum(enum_cls, length: int = 20):

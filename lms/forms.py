@@ -1,5 +1,9 @@
 """Small helpers shared by every domain's forms, and the base class they all use."""
+import io
+
 import wtforms
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
@@ -16,9 +20,12 @@ def wtforms_translations() -> NullTranslations | None:
     global _wtforms_vi
     if str(get_locale() or "vi") != "vi":
         return None
-    if _wtforms_vi is None:
-        with WTFORMS_VI.with_suffix(".mo").open("rb") as f:
-            _wtforms_vi = Translations(f, domain="wtforms")
+    if _wtforms_vi is None:  # read from the .po itself (44 messages): nothing to compile, nothing to miss
+        with WTFORMS_VI.open("rb") as f:
+            compiled = io.BytesIO()
+            write_mo(compiled, read_po(f, locale="vi"))
+        compiled.seek(0)
+        _wtforms_vi = Translations(compiled, domain="wtforms")
     return _wtforms_vi
 
 

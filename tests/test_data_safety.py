@@ -168,7 +168,7 @@ def test_a_download_read_after_its_request_leaves_the_write_lock_free(sqlite_app
 
     path = sa.engine.make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
     with sqlite_app.app_context():
-        with reading():
+        with reading(db.session):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0  # transaction open
             other = sqlite3.connect(path, timeout=0.5, isolation_level=None)
             try:

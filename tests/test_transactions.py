@@ -65,3 +65,51 @@ def test_a_subtree_filter_names_its_prefix_in_the_sql(app, make, statements):
         assert any(f"LIKE '{top.path.replace('/', '//')}'" in s for s in log), log
         escaped = sa.select(sa.func.count()).where(Unit.path.startswith("/%", autoescape=True))
         assert db.session.scalar(escaped) == 0  # "%" is a character here, not a wildcard
+
+
+def test_after_a_page_has_recorded_something_the_rest_of_it_reads_again(app, client, auth, make):
+    """The first view of a lesson records it in a writer's transaction; the page's later statements must not
+    hold the write lock (SQLite) or a transaction (PostgreSQL) while the page renders."""
+    from lms.curriculum.models import Module
+
+    make.user("hv")
+    module = make.module("HP-01")
+    with app.app_context():
+        lesson_id = db.session.get(Module, module.id).published.lessons[0].id
+    auth.login("hv")
+    engine, seen, record = _watch(app)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/lessons/{lesson_id}").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    kinds = [kind for kind, *_rest in seen]
+    last_write = max(i for i, kind in enumerate(kinds) if kind in ("INSERT", "UPDATE"))
+    after = seen[last_write + 1:]
+    assert [s for s in after if s[0] == "SELECT"], "the page reads its documents and progress after recording"
+    assert all(reader for kind, _autocommit, reader in after if kind == "SELECT")
+    if engine.dialect.name == "postgresql":
+        assert all(autocommit for kind, autocommit, _reader in after if kind == "SELECT")
+    else:
+        assert "BEGIN IMMEDIATE" not in [kind for kind, *_rest in after]
+
+
+def test_a_download_reads_in_a_transaction_of_its_own_while_its_request_is_still_open(app, make):
+    """However the framework streams, the rows are read through a server-side cursor (yield_per), which
+    PostgreSQL keeps only inside a transaction, never on the request's autocommit reader."""
+    from lms.accounts.models import User
+    from lms.db import read_only_transactions, reading
+
+    make.user("hv1")
+    make.user("hv2")
+    with app.app_context():
+        read_only_transactions(True)
+        try:
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2  # the request's reader
+            with reading(db.session):
+                names = [r.username for r in db.session.execute(
+                    sa.select(User.username).order_by(User.username).execution_options(yield_per=1))]
+        finally:
+            read_only_transactions(False)
+            db.session.rollback()
+    assert names == ["hv1", "hv2"]

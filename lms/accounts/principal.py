@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import Role, RoleGrant, User
 from lms.extensions import db
@@ -52,9 +53,18 @@ class SignedInUser:
             object.__setattr__(self, "_account", account)
         return account
 
+    def _loaded_account(self) -> User | None:
+        """The account row if this request has it in its session (read through this object or any other
+        way): from then on it is the truth, since it may have been changed."""
+        if self._account is None:
+            account = db.session.identity_map.get(identity_key(User, self.id))
+            if account is not None:
+                object.__setattr__(self, "_account", account)
+        return self._account
+
     def _current(self, name: str):
-        # Once the account is loaded it is the truth (it may have been changed in this request).
-        return getattr(self._row, name) if self._account is None else getattr(self._account, name)
+        account = self._loaded_account()
+        return getattr(self._row, name) if account is None else getattr(account, name)
 
     @property
     def full_name(self) -> str:
@@ -82,17 +92,20 @@ class SignedInUser:
 
     @property
     def roles(self) -> set[Role]:
-        return set(self._roles) if self._account is None else self._account.roles
+        account = self._loaded_account()
+        return set(self._roles) if account is None else account.roles
 
     def has_role(self, *roles: Role | str) -> bool:
-        mine = self._roles if self._account is None else self._account.roles
+        account = self._loaded_account()
+        mine = self._roles if account is None else account.roles
         return any(Role(r) in mine for r in roles)
 
     @property
     def admin_scope(self) -> Unit | None:
         """The unit subtree this user administers (read by id, without the account), or None."""
-        if self._account is not None:
-            return self._account.admin_scope
+        account = self._loaded_account()
+        if account is not None:
+            return account.admin_scope
         if self._scope is None and self._scope_unit_id is not None:
             # Held here: the session's identity map keeps only objects someone still refers to.
             object.__setattr__(self, "_scope", db.session.get(Unit, self._scope_unit_id))

@@ -11,6 +11,7 @@ from lms.accounts.models import Role
 from lms.curriculum import lesson_pages, queries, services
 from lms.curriculum.forms import DismissFlagForm, kind_labels
 from lms.curriculum.models import Module, ReviewFlag
+from lms.db import end_writing
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -58,6 +59,8 @@ def lesson_page(lesson_id: int):
         recorded = signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
         if any(written for _receiver, written in recorded):
             db.session.commit()
+        else:
+            end_writing(db.session)  # a view that lost a race to record the visit wrote nothing
     flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []
     return render_template(
         "curriculum/lesson.html", lesson=lesson, revision=lesson.revision, flags=flags,

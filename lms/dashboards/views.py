@@ -156,7 +156,7 @@ def _people_stream(fmt: str, select, today: date):
     def rows():
         # Read while the file streams, after the request has ended: as a reader (no write lock on SQLite)
         # holding one transaction (PostgreSQL keeps the server-side cursor only inside one).
-        with reading():
+        with reading(db.session):
             result = db.session.execute(select.execution_options(yield_per=1000))
             for r in result:
                 late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today

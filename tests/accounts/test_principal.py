@@ -48,3 +48,18 @@ def test_an_admins_scope_is_read_without_the_account(app, make, statements):
             assert admin.admin_scope is admin.admin_scope  # kept for the request
         assert len([s for s in log if "SELECT" in s.upper()]) == 2  # the user, then the unit by its id
         assert SignedInUser.load(trainee_id).admin_scope is None
+
+
+def test_a_change_to_the_account_made_another_way_shows_through_at_once(app, make):
+    """An admin editing their own account loads the User row by id, not through current_user."""
+    make.admin("quantri", full_name="Tên cũ")
+    with app.app_context():
+        admin_id = db.session.scalar(sa.select(User.id).where(User.username == "quantri"))
+        me = SignedInUser.load(admin_id)
+        row = db.session.get(User, admin_id)
+        row.full_name = "Tên mới"
+        row.session_version += 1
+        row.role_grants.clear()
+        db.session.flush()
+        assert (me.full_name, me.session_version, me.has_role(Role.ADMIN)) == ("Tên mới", 2, False)
+        db.session.rollback()
