@@ -8,6 +8,7 @@ from lms import signals
 from lms.accounts.models import User
 from lms.audit import AuditEntry
 from lms.curriculum.models import Lesson, Module, ModuleRevision
+from lms.db import utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.learning import certificates, services
@@ -139,7 +140,7 @@ def test_a_module_requiring_its_quiz_waits_for_a_pass(setup):
     for lesson in lessons_of(first):
         services.complete_lesson(trainee, lesson)
     assert status_of(trainee, first).state == ModuleState.IN_PROGRESS
-    services.record_quiz_passed(trainee.id, db.session.get(Module, first.id), services.utcnow())
+    services.record_quiz_passed(trainee.id, db.session.get(Module, first.id), utcnow())
     assert status_of(trainee, first).state == ModuleState.COMPLETED
 
 
@@ -149,10 +150,10 @@ def test_assignment_grades_count_at_or_above_the_pass_mark(setup):
                               assignment_pass_mark=70.0))
     module = db.session.get(Module, first.id)
     signals.assignment_graded.send(user=trainee, module=module, passed=True, score=65.0,
-                                   graded_at=services.utcnow(), actor=None)
+                                   graded_at=utcnow(), actor=None)
     assert status_of(trainee, first).state != ModuleState.COMPLETED
     signals.assignment_graded.send(user=trainee, module=module, passed=True, score=70.0,
-                                   graded_at=services.utcnow(), actor=None)
+                                   graded_at=utcnow(), actor=None)
     assert status_of(trainee, first).state == ModuleState.COMPLETED
     assert [e.verb for e in events(trainee, object_type="assignment")] == ["failed", "passed"]
 
@@ -248,8 +249,8 @@ def test_a_module_without_lessons_completes_by_its_graded_assignment(ctx, make):
     trainee = make.user()
     module = db.session.get(Module, field_trip.id)
     signals.assignment_graded.send(user=trainee, module=module, passed=False, score=30.0,
-                                   graded_at=services.utcnow(), actor=None)
+                                   graded_at=utcnow(), actor=None)
     assert status_of(trainee, field_trip).state != ModuleState.COMPLETED
     signals.assignment_graded.send(user=trainee, module=module, passed=True, score=80.0,
-                                   graded_at=services.utcnow(), actor=None)
+                                   graded_at=utcnow(), actor=None)
     assert status_of(trainee, field_trip).state == ModuleState.COMPLETED

@@ -1,156 +1,39 @@
-"""Read the content/ tree (Markdown with YAML front matter) into plain dataclasses, and check it.
-
-Nothing here touches the database: `load_content(root)` returns a `Content` or raises `ContentErrors` with
-every problem found, each with its file, line and reason. The importer (lms.content.importer) passes in
-what the database already knows (titles, documents, localities) so references to them are accepted too.
-See content/README.md for the format.
-"""
+"""Reading and checking a content tree: titles, documents, modules, programs, then their references."""
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import yaml
 from flask_babel import gettext as _
 
+from lms.content.loader.fields import Fields, item_lines
+from lms.content.loader.specs import (
+    DOCUMENTS_DIR,
+    KEY,
+    LOCALITY_CODE,
+    MODULE_FILE,
+    MODULES_DIR,
+    PROGRAMS_DIR,
+    THEORY_LEVELS,
+    TITLES_FILE,
+    Content,
+    ContentErrors,
+    DocumentSpec,
+    LessonSpec,
+    ModuleSpec,
+    Problem,
+    ProgramItemSpec,
+    ProgramSpec,
+    RelationSpec,
+    TitleSpec,
+    normalise_body,
+)
 from lms.curriculum.models import ModuleKind
 from lms.documents.models import DocumentKind, RelationKind
 from lms.organisation.models import TitleLevel
 
-TITLES_FILE = "titles.yaml"
-DOCUMENTS_DIR = "documents"
-MODULES_DIR = "modules"
-PROGRAMS_DIR = "programs"
-MODULE_FILE = "_module.md"
 
-THEORY_LEVELS = {"none": 0, "elementary": 1, "intermediate": 2, "advanced": 3}
-THEORY_LEVEL_NAMES = {v: k for k, v in THEORY_LEVELS.items()}
-
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_LOCALITY = re.compile(r"^[0-9]{2}([0-9]{3})?$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
-
-
-class ContentErrors(Exception):
-    """Every problem found in a content tree; nothing should be imported when this is raised."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.reason))
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-@dataclass
-class TitleSpec:
-    code: str
-    name: str
-    level: str
-    group: str | None = None
-    is_key: bool = False
-    path: str = ""
-    line: int = 0
-
-
-@dataclass
-class RelationSpec:
-    kind: str
-    target: str
-    line: int = 0
-
-
-@dataclass
-class DocumentSpec:
-    code: str
-    kind: str
-    number: str
-    issuer: str
-    issued_on: date
-    title: str
-    term: str | None = None
-    summary: str | None = None
-    relations: list[RelationSpec] = field(default_factory=list)
-    path: str = ""
-    line: int = 0
-
-
-@dataclass
-class LessonSpec:
-    key: str
-    title: str
-    body_md: str
-    minutes: int | None = None
-    path: str = ""
-
-
-@dataclass
-class ModuleSpec:
-    code: str
-    kind: str
-    title: str
-    summary_md: str = ""
-    localities: list[str] = field(default_factory=list)
-    documents: list[str] = field(default_factory=list)
-    lessons: list[LessonSpec] = field(default_factory=list)
-    path: str = ""
-    lines: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class ProgramItemSpec:
-    module: str
-    required: bool = True
-    due_days: int | None = None
-    line: int = 0
-
-
-@dataclass
-class ProgramSpec:
-    code: str
-    name: str
-    titles: list[str]
-    items: list[ProgramItemSpec]
-    description: str = ""
-    required_theory_level: int = 0
-    hours: int | None = None
-    validity_months: int | None = None
-    path: str = ""
-    lines: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Content:
-    titles: dict[str, TitleSpec] = field(default_factory=dict)
-    documents: dict[str, DocumentSpec] = field(default_factory=dict)
-    modules: dict[str, ModuleSpec] = field(default_factory=dict)
-    programs: dict[str, ProgramSpec] = field(default_factory=dict)
-
-    @property
-    def lesson_count(self) -> int:
-        return sum(len(m.lessons) for m in self.modules.values())
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def normalise_body(text: str | None) -> str:
-    """The canonical form of a Markdown body: NFC, Unix newlines, no trailing spaces, no edge blank lines."""
-    text = nfc(text or "").replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
-
-
-class _Reader:
+class Reader:
     """Collects problems while reading one tree."""
 
     def __init__(self, root: Path):
@@ -224,7 +107,7 @@ class _Reader:
         if not isinstance(data, dict):
             self.error(path, 2, _("phần đầu YAML phải là một bảng khóa: giá trị"))
             return None
-        return _Fields(self, path, data, node, 2, 1, end + 1), normalise_body("\n".join(lines[end + 1:]))
+        return Fields(self, path, data, node, 2, 1, end + 1), normalise_body("\n".join(lines[end + 1:]))
 
     # -- the tree -----------------------------------------------------------------------------------
     def titles(self, content: Content) -> None:
@@ -243,7 +126,7 @@ class _Reader:
             if not isinstance(item, dict):
                 self.error(path, line, _("mỗi chức danh phải là một bảng khóa: giá trị"))
                 continue
-            f = _Fields(self, path, item, item_node, 1, line)
+            f = Fields(self, path, item, item_node, 1, line)
             code = f.code("code", upper=True)
             name = f.text("name")
             level = f.choice("level", [lv.value for lv in TitleLevel])
@@ -271,7 +154,7 @@ class _Reader:
             term = f.text("term", required=False)
             relations = []
             for rel, line in f.mappings("relations"):
-                rf = _Fields(self, f.path, rel, None, 0, line)
+                rf = Fields(self, f.path, rel, None, 0, line)
                 rkind = rf.choice("kind", [k.value for k in RelationKind])
                 target = rf.text("target")
                 rf.no_extra({"kind", "target"})
@@ -310,7 +193,7 @@ class _Reader:
             documents = f.strings("documents")
             f.no_extra({"code", "kind", "title", "localities", "documents"})
             for code_, line in zip(localities, f.item_lines("localities"), strict=False):
-                if not _LOCALITY.match(code_):
+                if not LOCALITY_CODE.match(code_):
                     self.error(f.path, line, _("mã địa phương '%(code)s' không đúng dạng mã GSO (2 hoặc 5 chữ số)",
                                                code=code_))
             if kind == ModuleKind.LOCAL_TOPIC.value and not localities:
@@ -339,7 +222,7 @@ class _Reader:
                 continue
             f, body = parsed
             key = f.text("key")
-            if key and not _KEY.match(key):
+            if key and not KEY.match(key):
                 self.error(f.path, f.line_of("key"), _("khóa bài học '%(key)s' chỉ gồm chữ thường không dấu, số và '-'",
                                                        key=key))
                 key = None
@@ -371,7 +254,7 @@ class _Reader:
             validity = f.integer("validity_months", required=False, minimum=0)
             items = []
             for item, line in f.mappings("modules"):
-                itf = _Fields(self, f.path, item, None, 0, line)
+                itf = Fields(self, f.path, item, None, 0, line)
                 module = itf.code("module", max_length=80)
                 required = itf.boolean("required", default=True)
                 due = itf.integer("due_days", required=False, minimum=0)
@@ -408,7 +291,7 @@ class _Reader:
         self._check_cycles(content)
         for module in content.modules.values():
             seen = set()
-            for code, line in zip(module.documents, _item_lines(module.lines, "documents", module.documents),
+            for code, line in zip(module.documents, item_lines(module.lines, "documents", module.documents),
                                   strict=True):
                 if code not in documents:
                     self.error(module.path, line, _("mã văn bản %(code)s không có trong danh mục văn bản", code=code))
@@ -416,14 +299,14 @@ class _Reader:
                     self.error(module.path, line, _("văn bản %(code)s được trích dẫn hai lần", code=code))
                 seen.add(code)
             if known_localities is not None:
-                for code, line in zip(module.localities, _item_lines(module.lines, "localities", module.localities),
+                for code, line in zip(module.localities, item_lines(module.lines, "localities", module.localities),
                                       strict=True):
-                    if _LOCALITY.match(code) and code not in known_localities:
+                    if LOCALITY_CODE.match(code) and code not in known_localities:
                         self.error(module.path, line, _("không có địa phương mã %(code)s (hãy chạy `flask lms "
                                                       "localities` trước)", code=code))
         titles = set(content.titles) | set(known_titles)
         for program in content.programs.values():
-            for code, line in zip(program.titles, _item_lines(program.lines, "titles", program.titles), strict=True):
+            for code, line in zip(program.titles, item_lines(program.lines, "titles", program.titles), strict=True):
                 if code not in titles:
                     self.error(program.path, line, _("chức danh %(code)s không có (thêm vào %(file)s "
                                                    "hoặc tạo trong ứng dụng)", code=code, file=TITLES_FILE))
@@ -459,147 +342,10 @@ class _Reader:
                 visit(code, [code])
 
 
-def _item_lines(lines: dict[str, int], key: str, values: list) -> list[int]:
-    found = [lines.get(f"{key}[{i}]", lines.get(key, 0)) for i in range(len(values))]
-    return found
-
-
-class _Fields:
-    """Typed access to one YAML mapping, recording a problem (with its line) for each bad field."""
-
-    def __init__(self, reader: _Reader, path: str, data: dict, node, first_line: int, line: int,
-                 end_line: int | None = None):
-        self.reader, self.path, self.data, self.line = reader, path, data, line
-        self.end_line = end_line or line
-        self.lines: dict[str, int] = {}
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                name = str(key.value)
-                self.lines[name] = first_line + key.start_mark.line
-                if isinstance(value, yaml.SequenceNode):
-                    for i, item in enumerate(value.value):
-                        self.lines[f"{name}[{i}]"] = first_line + item.start_mark.line
-        self._first_line = first_line
-
-    def line_of(self, key: str) -> int:
-        return self.lines.get(key, self.line)
-
-    def item_lines(self, key: str) -> list[int]:
-        value = self.data.get(key)
-        return _item_lines(self.lines, key, value if isinstance(value, list) else [])
-
-    def _missing(self, key: str) -> None:
-        self.reader.error(self.path, self.line, _("thiếu trường bắt buộc '%(key)s'", key=key))
-
-    def _bad(self, key: str, reason: str) -> None:
-        self.reader.error(self.path, self.line_of(key), _("trường '%(key)s': %(reason)s", key=key, reason=reason))
-
-    def text(self, key: str, *, required: bool = True) -> str | None:
-        value = self.data.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self._missing(key)
-            return None
-        if isinstance(value, bool | list | dict):
-            self._bad(key, _("phải là một chuỗi"))
-            return None
-        return nfc(str(value)).strip()
-
-    def code(self, key: str, *, max_length: int = 50, upper: bool = False) -> str | None:
-        """A code as the application stores it: one line, at most `max_length` characters."""
-        value = self.text(key)
-        if value is None:
-            return None
-        if "\n" in value or len(value) > max_length:
-            self._bad(key, _("mã '%(value)s' phải nằm trên một dòng, tối đa %(max)s ký tự",
-                             value=value, max=max_length))
-            return None
-        if upper and value != value.upper():
-            self._bad(key, _("mã '%(value)s' phải viết hoa (ứng dụng lưu mã chức danh bằng chữ hoa)", value=value))
-            return None
-        return value
-
-    def choice(self, key: str, allowed: list[str], *, required: bool = True) -> str | None:
-        value = self.text(key, required=required)
-        if value is not None and value not in allowed:
-            self._bad(key, _("giá trị '%(value)s' không hợp lệ (một trong: %(allowed)s)",
-                             value=value, allowed=", ".join(allowed)))
-            return None
-        return value
-
-    def date(self, key: str) -> date | None:
-        value = self.data.get(key)
-        if value is None:
-            self._missing(key)
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
-            return None
-
-    def integer(self, key: str, *, required: bool = True, minimum: int | None = None) -> int | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self._missing(key)
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self._bad(key, _("'%(value)s' phải là một số nguyên", value=value))
-            return None
-        if minimum is not None and value < minimum:
-            self._bad(key, _("phải từ %(minimum)s trở lên", minimum=minimum))
-            return None
-        return value
-
-    def boolean(self, key: str, *, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self._bad(key, _("'%(value)s' phải là true hoặc false", value=value))
-            return default
-        return value
-
-    def _list_items(self, key: str) -> list[tuple[object, int]]:
-        """The items of a list field with their lines; [] (and an error) when the field is not a list."""
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._bad(key, _("phải là một danh sách"))
-            return []
-        return list(zip(value, self.item_lines(key), strict=True))
-
-    def strings(self, key: str) -> list[str]:
-        out = []
-        for item, line in self._list_items(key):
-            if isinstance(item, bool | list | dict) or item is None:
-                self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một chuỗi", key=key))
-                continue
-            out.append(nfc(str(item)).strip())
-        return out
-
-    def mappings(self, key: str) -> list[tuple[dict, int]]:
-        out = []
-        for item, line in self._list_items(key):
-            if not isinstance(item, dict):
-                self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một bảng khóa: giá trị",
-                                                     key=key))
-                continue
-            out.append((item, line))
-        return out
-
-    def no_extra(self, allowed: set[str]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                self.reader.error(self.path, self.line_of(str(key)), _("trường lạ '%(key)s'", key=key))
-
-
 def load_content(root: str | Path, *, known_titles=(), known_documents=(), known_localities=None) -> Content:
     """Read and check a whole content tree; raises ContentErrors listing every problem."""
     root = Path(root)
-    reader = _Reader(root)
+    reader = Reader(root)
     if not root.is_dir():
         raise ContentErrors([Problem(str(root), 0, _("không phải một thư mục"))])
     content = Content()

@@ -1,30 +1,20 @@
-"""Learning rules: lesson progress, module and program statuses, re-study, refreshers, certificates.
-
-Statuses are kept current incrementally: each change recounts one trainee's one module (or one program) in
-SQL under a row lock, never by loading every record. Every change appends a learning event in the same
-transaction (see `record_event`).
-"""
+"""Module and program statuses, kept current incrementally in SQL; refreshers; re-study after new content."""
 from __future__ import annotations
 
-import calendar
-import uuid
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms import audit
 from lms.accounts.models import AssignmentKind, TitleAssignment, User
 from lms.curriculum.models import Lesson, Module, Program, ProgramModule, program_titles
-from lms.db import begin_writing, utcnow
+from lms.db import utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
-from lms.learning import queries
 from lms.learning.models import (
-    LearningEvent,
     LessonProgress,
     ModuleRule,
     ModuleState,
@@ -32,141 +22,7 @@ from lms.learning.models import (
     ProgramState,
     ProgramStatus,
 )
-
-# A heartbeat never adds more than the real time since the previous one, and never more than this.
-HEARTBEAT_CAP_SECONDS = 60
-# A lesson view within this time of the trainee's last activity on it continues the same visit.
-VISIT_GAP = timedelta(minutes=30)
-
-
-def _insert(model):
-    """INSERT for the session's dialect, so that ON CONFLICT works on SQLite and PostgreSQL alike."""
-    name = db.session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-# --- the learning record -------------------------------------------------------------------------------------
-
-def record_event(user_id: int, verb: str, object_type: str, object_id: int, name: str = "", *,
-                 revision_id: int | None = None, result: dict | None = None,
-                 at: datetime | None = None) -> LearningEvent:
-    """Append one xAPI-shaped statement to the learning record, in the current transaction."""
-    now = utcnow()
-    event = LearningEvent(uuid=str(uuid.uuid4()), user_id=user_id, verb=verb, object_type=object_type,
-                          object_id=object_id, object_name=(name or "")[:255], revision_id=revision_id,
-                          result=result, timestamp=at or now, stored=now)
-    db.session.add(event)
-    return event
-
-
-# --- lesson progress -----------------------------------------------------------------------------------------
-
-def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
-    """Create the progress row unless it exists; True when this call created it."""
-    stmt = (
-        _insert(LessonProgress)
-        .values(user_id=user.id, lesson_id=lesson.id, lesson_key=lesson.key, module_id=lesson.revision.module_id,
-                revision_id=lesson.revision_id, started_at=now, last_seen_at=now, seconds_spent=0)
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-        .returning(LessonProgress.id)
-    )
-    return db.session.execute(stmt).scalar() is not None
-
-
-def start_lesson(user: User, lesson: Lesson) -> bool:
-    """Record that the trainee opened a lesson (idempotent); True the first time."""
-    return record_lesson_view(user, lesson) == "launched"
-
-
-def record_lesson_view(user: User, lesson: Lesson) -> str | None:
-    """Record a view of a lesson; the xAPI verb written ("launched", "experienced"), or None when nothing was.
-
-    The first view records the start and a "launched" statement. A later view is a new visit, recorded
-    as "experienced", only when the trainee's last activity on the lesson (a view or a heartbeat) is
-    older than VISIT_GAP; a view within it continues the visit and writes nothing, so reading a lesson
-    again is read-only.
-    """
-    now = utcnow()
-    stale = now - VISIT_GAP
-    last_seen = queries.lesson_progress(user.id, lesson).last_seen_at
-    if last_seen is not None and last_seen >= stale:
-        return None
-    queries.forget_lesson_progress(user.id, lesson)
-    begin_writing(db.session)  # a GET: what was read above is read again under the write lock
-    created = _insert_progress(user, lesson, now)
-    if not created:
-        # Only the view that still sees the old activity opens the new visit: concurrent views record it once.
-        result = db.session.execute(
-            sa.update(LessonProgress)
-            .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id,
-                   LessonProgress.last_seen_at < stale)
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            return None
-    status = lock_module_status(user.id, lesson.revision.module_id)
-    if status.state == ModuleState.NOT_STARTED:
-        status.state = ModuleState.IN_PROGRESS
-        _touch_programs(user.id, status.module_id)
-    verb = "launched" if created else "experienced"
-    record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
-    db.session.flush()
-    return verb
-
-
-def complete_lesson(user: User, lesson: Lesson) -> bool:
-    """Mark a lesson complete (idempotent: a double click or concurrent requests complete it once)."""
-    if lesson.revision.is_draft:
-        raise InvalidInput(_("Bài học này chưa được xuất bản."))
-    now = utcnow()
-    _insert_progress(user, lesson, now)
-    # Lock the module status first: completions of one module by one trainee then run one after another.
-    status = lock_module_status(user.id, lesson.revision.module_id)
-    not_done = LessonProgress.completed_at.is_(None)
-    if status.since is not None:
-        not_done = not_done | (LessonProgress.completed_at < status.since)
-    result = db.session.execute(
-        sa.update(LessonProgress)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id, not_done)
-        .values(completed_at=now, last_seen_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    record_event(user.id, "completed", "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
-    refresh_module_status(user.id, lesson.revision.module, status)
-    db.session.flush()
-    return True
-
-
-def heartbeat(user: User, lesson: Lesson) -> int:
-    """Add the time on task since the last beat, bounded by the real elapsed time and a cap; seconds added."""
-    now = utcnow()
-    progress = db.session.scalars(
-        sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    ).one_or_none()
-    if progress is None:
-        return 0
-    previous = progress.last_seen_at
-    elapsed = int((now - previous).total_seconds())
-    added = max(0, min(elapsed, HEARTBEAT_CAP_SECONDS))
-    # Only the beat that still sees the previous timestamp counts: concurrent beats cannot add twice.
-    result = db.session.execute(
-        sa.update(LessonProgress)
-        .where(LessonProgress.id == progress.id, LessonProgress.last_seen_at == previous)
-        .values(seconds_spent=LessonProgress.seconds_spent + added, last_seen_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(progress)
-    return added if result.rowcount == 1 else 0
-
+from lms.learning.services.records import add_months, dialect_insert, record_event
 
 # --- module status -------------------------------------------------------------------------------------------
 
@@ -198,7 +54,7 @@ def save_module_rule(actor: User | None, module: Module, *, require_lessons: boo
 def lock_module_status(user_id: int, module_id: int) -> ModuleStatus:
     """The trainee's status row for a module, created if missing, locked for this transaction."""
     db.session.execute(
-        _insert(ModuleStatus)
+        dialect_insert(ModuleStatus)
         .values(user_id=user_id, module_id=module_id, state=ModuleState.NOT_STARTED, updated_at=utcnow(),
                 lessons_total=0, lessons_done=0)
         .on_conflict_do_nothing(index_elements=["user_id", "module_id"])
@@ -256,10 +112,10 @@ def refresh_module_status(user_id: int, module: Module, status: ModuleStatus | N
                      module.published.title if module.published else module.code,
                      revision_id=module.published_revision_id)
         db.session.flush()
-        _touch_programs(user_id, module.id)
+        touch_programs(user_id, module.id)
     elif not complete and status.state == ModuleState.NOT_STARTED and started:
         status.state = ModuleState.IN_PROGRESS
-        _touch_programs(user_id, module.id)
+        touch_programs(user_id, module.id)
     db.session.flush()
     return status
 
@@ -380,7 +236,7 @@ def ensure_statuses_for_program(program_id: int) -> int:
     return len(user_ids)
 
 
-def _touch_programs(user_id: int, module_id: int) -> None:
+def touch_programs(user_id: int, module_id: int) -> None:
     """Recount the user's programs that include this module."""
     program_ids = db.session.scalars(
         sa.select(ProgramStatus.program_id)

@@ -1,0 +1,128 @@
+"""Lesson progress: views (visits), completion and time on task."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from lms.accounts.models import User
+from lms.curriculum.models import Lesson
+from lms.db import begin_writing, utcnow
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.learning import queries
+from lms.learning.models import (
+    LessonProgress,
+    ModuleState,
+)
+from lms.learning.services.records import dialect_insert, record_event
+from lms.learning.services.statuses import lock_module_status, refresh_module_status, touch_programs
+
+# A heartbeat never adds more than the real time since the previous one, and never more than this.
+HEARTBEAT_CAP_SECONDS = 60
+# A lesson view within this time of the trainee's last activity on it continues the same visit.
+VISIT_GAP = timedelta(minutes=30)
+
+
+# --- lesson progress -----------------------------------------------------------------------------------------
+
+def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
+    """Create the progress row unless it exists; True when this call created it."""
+    stmt = (
+        dialect_insert(LessonProgress)
+        .values(user_id=user.id, lesson_id=lesson.id, lesson_key=lesson.key, module_id=lesson.revision.module_id,
+                revision_id=lesson.revision_id, started_at=now, last_seen_at=now, seconds_spent=0)
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+        .returning(LessonProgress.id)
+    )
+    return db.session.execute(stmt).scalar() is not None
+
+
+def start_lesson(user: User, lesson: Lesson) -> bool:
+    """Record that the trainee opened a lesson (idempotent); True the first time."""
+    return record_lesson_view(user, lesson) == "launched"
+
+
+def record_lesson_view(user: User, lesson: Lesson) -> str | None:
+    """Record a view of a lesson; the xAPI verb written ("launched", "experienced"), or None when nothing was.
+
+    The first view records the start and a "launched" statement. A later view is a new visit, recorded
+    as "experienced", only when the trainee's last activity on the lesson (a view or a heartbeat) is
+    older than VISIT_GAP; a view within it continues the visit and writes nothing, so reading a lesson
+    again is read-only.
+    """
+    now = utcnow()
+    stale = now - VISIT_GAP
+    last_seen = queries.lesson_progress(user.id, lesson).last_seen_at
+    if last_seen is not None and last_seen >= stale:
+        return None
+    queries.forget_lesson_progress(user.id, lesson)
+    begin_writing(db.session)  # a GET: what was read above is read again under the write lock
+    created = _insert_progress(user, lesson, now)
+    if not created:
+        # Only the view that still sees the old activity opens the new visit: concurrent views record it once.
+        result = db.session.execute(
+            sa.update(LessonProgress)
+            .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id,
+                   LessonProgress.last_seen_at < stale)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+    status = lock_module_status(user.id, lesson.revision.module_id)
+    if status.state == ModuleState.NOT_STARTED:
+        status.state = ModuleState.IN_PROGRESS
+        touch_programs(user.id, status.module_id)
+    verb = "launched" if created else "experienced"
+    record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
+    db.session.flush()
+    return verb
+
+
+def complete_lesson(user: User, lesson: Lesson) -> bool:
+    """Mark a lesson complete (idempotent: a double click or concurrent requests complete it once)."""
+    if lesson.revision.is_draft:
+        raise InvalidInput(_("Bài học này chưa được xuất bản."))
+    now = utcnow()
+    _insert_progress(user, lesson, now)
+    # Lock the module status first: completions of one module by one trainee then run one after another.
+    status = lock_module_status(user.id, lesson.revision.module_id)
+    not_done = LessonProgress.completed_at.is_(None)
+    if status.since is not None:
+        not_done = not_done | (LessonProgress.completed_at < status.since)
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id, not_done)
+        .values(completed_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    record_event(user.id, "completed", "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
+    refresh_module_status(user.id, lesson.revision.module, status)
+    db.session.flush()
+    return True
+
+
+def heartbeat(user: User, lesson: Lesson) -> int:
+    """Add the time on task since the last beat, bounded by the real elapsed time and a cap; seconds added."""
+    now = utcnow()
+    progress = db.session.scalars(
+        sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    ).one_or_none()
+    if progress is None:
+        return 0
+    previous = progress.last_seen_at
+    elapsed = int((now - previous).total_seconds())
+    added = max(0, min(elapsed, HEARTBEAT_CAP_SECONDS))
+    # Only the beat that still sees the previous timestamp counts: concurrent beats cannot add twice.
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.id == progress.id, LessonProgress.last_seen_at == previous)
+        .values(seconds_spent=LessonProgress.seconds_spent + added, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(progress)
+    return added if result.rowcount == 1 else 0
