@@ -19,6 +19,20 @@ _OWN = frozenset({"id", "_row", "_roles", "_scope_unit_id", "_scope", "_account"
 _MAPPED = frozenset({"__tablename__", "__table__", "__mapper__"})
 
 
+class _Current:
+    """An attribute read from the statement's row until the account row is loaded, then from the account
+    (it may have been changed in this request)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, user, owner=None):
+        if user is None:
+            return self
+        account = user._loaded_account()
+        return getattr(user._row if account is None else account, self.name)
+
+
 class SignedInUser:
     """Who is signed in: id, name, language, session version and roles, read once per request.
 
@@ -62,29 +76,11 @@ class SignedInUser:
                 object.__setattr__(self, "_account", account)
         return self._account
 
-    def _current(self, name: str):
-        account = self._loaded_account()
-        return getattr(self._row, name) if account is None else getattr(account, name)
-
-    @property
-    def full_name(self) -> str:
-        return self._current("full_name")
-
-    @property
-    def locale(self) -> str:
-        return self._current("locale")
-
-    @property
-    def session_version(self) -> int:
-        return self._current("session_version")
-
-    @property
-    def active(self) -> bool:
-        return self._current("active")
-
-    @property
-    def unit_id(self) -> int | None:
-        return self._current("unit_id")
+    full_name: str = _Current()
+    locale: str = _Current()
+    session_version: int = _Current()
+    active: bool = _Current()
+    unit_id: int | None = _Current()
 
     @property
     def is_active(self) -> bool:

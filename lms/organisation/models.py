@@ -56,7 +56,7 @@ class TreePath(sa.types.TypeDecorator):
     digits and slashes), so PostgreSQL plans each subtree scan for its own prefix: with a bound parameter a
     prepared statement could fall back to a generic plan, blind to the prefix, that reads every unit."""
 
-    impl = sa.String
+    impl = sa.String  # the column stays VARCHAR: no schema change (tests/test_migrations.py compares types)
     cache_ok = True
 
     class Comparator(sa.types.TypeDecorator.Comparator, sa.types.Concatenable.Comparator):
