@@ -1,4 +1,5 @@
 """Declarative base with a constraint naming convention, and SQLite connection settings."""
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -6,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -106,6 +108,48 @@ def reading(session) -> Iterator[None]:
         _writer_for_one_transaction.set(once)
 
 
+@contextmanager
+def preparing(session) -> Iterator[None]:
+    """Check and prepare a long write (an import) without holding the write lock, then write afterwards.
+
+    The block runs as a reader: on SQLite its transaction is deferred, so web requests go on writing while
+    a file is read, checked and rendered; the block's transaction then ends, and the caller's next
+    statement begins the writer's transaction (IMMEDIATE on SQLite), which should only write, set-based.
+    Objects loaded in the block are expired when it ends: carry plain values out of it. When the caller's
+    transaction has already written (or holds unflushed changes), it keeps its lock and the block simply
+    runs inside it: nothing the caller did is ever rolled back here.
+    """
+    if _has_written(session):
+        yield
+        return
+    with reading(session):
+        try:
+            yield
+        finally:
+            if session().in_transaction():
+                session.rollback()
+
+
+def _has_written(session) -> bool:
+    current = session()
+    if current.new or current.dirty or current.deleted:
+        return True
+    return current.in_transaction() and bool(session.connection().info.get("lms_wrote"))
+
+
+def each_value(session, values, type_=None) -> sa.Select:
+    """A one-column SELECT of `values`, bound as ONE parameter (a JSON text on SQLite, an array on
+    PostgreSQL), so that `column.in_(each_value(...))` is one statement whatever the number of values."""
+    type_ = type_ or sa.Integer()
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return sa.select(sa.func.unnest(sa.bindparam(None, values, type_=ARRAY(type_))).column_valued("value"))
+    table = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String())).table_valued("value")
+    return sa.select(sa.cast(table.c.value, type_) if not isinstance(type_, sa.String) else table.c.value)
+
+
 def _end_reader(session) -> None:
     if session().in_transaction() and session.connection().info.get("lms_reader"):
         session.rollback()
@@ -135,16 +179,18 @@ def _begin_immediately(conn):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _refuse_writes_in_readers(conn, _cursor, statement, *_args):
-    if not conn.info.get("lms_reader"):
-        return
     head = statement.lstrip()[:7].upper()
-    if head.startswith(_WRITES) or (head.startswith("WITH") and _WRITE_IN_CTE.search(statement)):
+    if not (head.startswith(_WRITES) or (head.startswith("WITH") and _WRITE_IN_CTE.search(statement))):
+        return
+    if conn.info.get("lms_reader"):
         raise RuntimeError("A read-only request wrote without lms.db.begin_writing(): " + statement[:80])
+    conn.info["lms_wrote"] = True  # see `preparing`: a transaction that wrote keeps its lock
 
 
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _transaction_ended(conn):
+    conn.info.pop("lms_wrote", None)
     if conn.dialect.name == "sqlite":
         conn.info.pop("lms_reader", None)
     if _writer_for_one_transaction.get():  # begin_writing's writer is over: the request reads again
@@ -154,8 +200,6 @@ def _transaction_ended(conn):
 
 def str_enum(enum_cls, length: int = 20):
     """A VARCHAR column type storing an enum's values (readable in SQL), checked on both databases."""
-    import sqlalchemy as sa
-
     return sa.Enum(
         enum_cls,
         native_enum=False,

@@ -10,6 +10,9 @@ _signals = Namespace()
 # A user's held or planned titles changed. kwargs: user, actor
 titles_changed = _signals.signal("titles-changed")
 
+# Many users' titles changed at once (an import). kwargs: user_ids (list of int), actor
+users_titles_changed = _signals.signal("users-titles-changed")
+
 # A module revision was published. kwargs: module, revision, actor
 revision_published = _signals.signal("revision-published")
 

@@ -11,17 +11,21 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms import audit, signals
 from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
-from lms.accounts.names import fold
+from lms.accounts.names import fold, sort_key
+from lms.audit import AuditEntry
+from lms.db import each_value, preparing, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
@@ -198,7 +202,8 @@ def _load_by(model, column, values: set[str], options=()) -> dict:
     return found
 
 
-def _check(actor: User | None, scope: Unit | None, text: str) -> tuple[list[_Row], dict[str, User], list[Problem]]:
+def _check(actor: User | None, scope: Unit | None, text: str, on_progress=None,
+           ) -> tuple[list[_Row], dict[str, User], list[Problem]]:
     columns, raw_rows, problems = _read_rows(text)
     if any(p.line == 1 for p in problems):
         return [], {}, problems  # without the right columns, every line would be wrong the same way
@@ -210,7 +215,9 @@ def _check(actor: User | None, scope: Unit | None, text: str) -> tuple[list[_Row
                                                           selectinload(User.unit)))
     seen: dict[str, int] = {}
     rows = []
-    for line, c in cells:
+    for done, (line, c) in enumerate(cells):
+        if on_progress is not None and done % _CHUNK == 0:
+            on_progress(done, len(cells))
         count = len(problems)
         for column in REQUIRED:
             if not c[column]:
@@ -274,67 +281,123 @@ def _has_assignment(user: User, title: Title, kind: AssignmentKind, start: date)
     return any(a.title_id == title.id and a.kind == kind and a.start_date == start for a in user.title_assignments)
 
 
-def import_users(actor: User | None, data: bytes, *, scope: Unit | None = None,
-                 dry_run: bool = False) -> ImportReport:
+def import_users(actor: User | None, data: bytes, *, scope: Unit | None = None, dry_run: bool = False,
+                 on_progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Create or update the users of a CSV file, all or nothing; InvalidInput lists every bad line.
 
     An admin imports into their own scope; the command line (actor None) into `scope`, or anywhere.
+    `on_progress(done, total)` is called as the lines are checked and once more when they are written.
     """
-    if actor is not None:
-        scope = services.admin_scope(actor)
-    rows, existing, problems = _check(actor, scope, _decode(data))
-    if problems:
-        problems.sort(key=lambda p: p.line)
-        raise InvalidInput(_("Tệp có %(n)d lỗi; chưa nhập dòng nào.", n=len(problems)), problems)
-    report = ImportReport(rows=len(rows), dry_run=dry_run)
-    # Everything was checked above (the same rules as create_user and assign_title), so the rows are
-    # written in bulk: a handful of flushes, not several per person. A 5,000-line file takes seconds.
-    created, retitled = [], []
-    with db.session.no_autoflush:
-        for row in rows:
-            user, changes = existing.get(row.username), []
-            if user is None:
-                user = User(username=row.username, full_name=row.full_name, unit=row.unit, email=row.email,
-                            theory_level=row.theory_level or TheoryLevel.NONE,
-                            role_grants=[RoleGrant(role=Role.TRAINEE)], title_assignments=[])
-                db.session.add(user)
-                created.append(user)
-                report.created += 1
-            else:
-                changes = _apply_changes(user, row)
-                if changes:
-                    audit.record(actor, "user.import_update", user, fields=changes)
+    actor_id = getattr(actor, "id", None)
+    # Reading, checking and preparing take most of the time and run without the write lock (see
+    # lms.db.preparing); the writing is then a fixed number of set-based statements.
+    with preparing(db.session):
+        if actor is not None:
+            scope = services.admin_scope(actor)
+        rows, existing, problems = _check(actor, scope, _decode(data), on_progress)
+        if problems:
+            problems.sort(key=lambda p: p.line)
+            raise InvalidInput(_("Tệp có %(n)d lỗi; chưa nhập dòng nào.", n=len(problems)), problems)
+        plan = _plan(rows, existing, dry_run)
+    if not dry_run:
+        _write(plan, actor_id, actor)
+    if on_progress is not None:
+        on_progress(plan.report.rows, plan.report.rows)
+    return plan.report
+
+
+@dataclass
+class _Plan:
+    """What an import writes, as plain values (no ORM object outlives the checking transaction)."""
+
+    report: ImportReport
+    new_users: list[dict] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)  # existing users whose values change
+    audits: list[tuple[str, str, dict]] = field(default_factory=list)  # (username, action, detail)
+    titles: list[tuple[str, int, AssignmentKind, date, str]] = field(default_factory=list)
+
+
+def _plan(rows: list[_Row], existing: dict[str, User], dry_run: bool) -> _Plan:
+    plan = _Plan(ImportReport(rows=len(rows), dry_run=dry_run))
+    report = plan.report
+    for row in rows:
+        user = existing.get(row.username)
+        if user is None:
+            plan.new_users.append({
+                "username": row.username, "full_name": row.full_name, "unit_id": row.unit.id, "email": row.email,
+                "theory_level": row.theory_level or TheoryLevel.NONE, **_name_keys(row.full_name, row.username)})
+            plan.audits.append((row.username, "user.create", {"username": row.username, "source": "import"}))
+            report.created += 1
+            added = row.titles
+        else:
+            changes = _changes(user, row)
+            if changes:
+                full_name = row.full_name or user.full_name
+                plan.updates.append({
+                    "b_id": user.id, "full_name": full_name, "unit_id": row.unit.id if row.unit else user.unit_id,
+                    "email": row.email if row.email is not None else user.email,
+                    "theory_level": row.theory_level if row.theory_level is not None else user.theory_level,
+                    **_name_keys(full_name, user.username)})
+                plan.audits.append((row.username, "user.import_update", {"fields": changes}))
             added = [(t, k, d) for t, k, d in row.titles if not _has_assignment(user, t, k, d)]
-            for title, kind, start in added:
-                user.title_assignments.append(TitleAssignment(title=title, kind=kind, start_date=start))
-            if added:
-                retitled.append((user, added))
-                report.titles_added += len(added)
-            if row.username in existing:
-                changed = bool(changes or added)
-                report.updated += changed
-                report.unchanged += not changed
-    db.session.flush()
-    for user in created:
-        audit.record(actor, "user.create", user, username=user.username, source="import")
-    for user, added in retitled:
+            changed = bool(changes or added)
+            report.updated += changed
+            report.unchanged += not changed
         for title, kind, start in added:
-            audit.record(actor, "title.assign", user, title=title.code, kind=str(kind), start=str(start))
-    db.session.flush()
-    for user, _added in retitled:
-        signals.titles_changed.send(user=user, actor=actor)
+            plan.titles.append((row.username, title.id, kind, start, title.code))
+        report.titles_added += len(added)
+    return plan
+
+
+def _name_keys(full_name: str, username: str) -> dict:
+    """The search and sort keys User keeps in step with its names (the bulk INSERT bypasses the ORM)."""
+    return {"search_key": f"{fold(full_name)} {fold(username)}".strip()[:400], "sort_key": sort_key(full_name)[:500]}
+
+
+def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
+    """Write the plan in a fixed number of statements, whatever the number of lines; all in the caller's
+    transaction, so a failure anywhere leaves nothing."""
+    report, now = plan.report, utcnow()
+    users = User.__table__
+    try:
+        if plan.new_users:
+            db.session.execute(users.insert(), [{**u, "created_at": now} for u in plan.new_users])
+        if plan.updates:
+            db.session.execute(
+                users.update().where(users.c.id == sa.bindparam("b_id"))
+                .values({name: sa.bindparam(name) for name in plan.updates[0] if name != "b_id"}),
+                plan.updates)
+    except IntegrityError as clash:  # a user of the file was added meanwhile: check again, then import
+        raise InvalidInput(_("Dữ liệu người dùng vừa thay đổi trong lúc nhập; chưa nhập dòng nào. "
+                             "Hãy nhập lại tệp.")) from clash
+    wanted = {u for u, *_rest in plan.titles} | {u for u, *_rest in plan.audits}
+    ids = dict(db.session.execute(sa.select(users.c.username, users.c.id).where(
+        users.c.username.in_(each_value(db.session, sorted(wanted), sa.String())))).all()) if wanted else {}
+    if plan.new_users:
+        db.session.execute(RoleGrant.__table__.insert(), [
+            {"user_id": ids[u["username"]], "role": Role.TRAINEE.value} for u in plan.new_users])
+    if plan.titles:
+        db.session.execute(TitleAssignment.__table__.insert(), [
+            {"user_id": ids[username], "title_id": title_id, "kind": kind.value, "start_date": start}
+            for username, title_id, kind, start, _code in plan.titles])
+    entries = [{"user": username, "action": action, "detail": detail} for username, action, detail in plan.audits]
+    entries += [{"user": username, "action": "title.assign",
+                 "detail": {"title": code, "kind": str(kind), "start": str(start)}}
+                for username, _id, kind, start, code in plan.titles]
+    if entries:
+        db.session.execute(AuditEntry.__table__.insert(), [
+            {"at": now, "actor_id": actor_id, "action": e["action"], "object_type": "users",
+             "object_id": ids[e["user"]], "detail": e["detail"]} for e in entries])
+    retitled = sorted({ids[username] for username, *_rest in plan.titles})
+    if retitled:
+        signals.users_titles_changed.send(user_ids=retitled, actor=actor)
     audit.record(actor, "user.import", None, object_type="users", rows=report.rows, created=report.created,
-                 updated=report.updated, unchanged=report.unchanged, dry_run=dry_run or None)
+                 updated=report.updated, unchanged=report.unchanged)
     db.session.flush()
-    return report
 
 
-def _apply_changes(user: User, row: _Row) -> list[str]:
-    """Set the row's values that differ on an existing user; empty optional cells keep what is stored."""
-    changes = []
-    for name, value in (("full_name", row.full_name), ("unit", row.unit), ("email", row.email),
-                        ("theory_level", row.theory_level)):
-        if value is not None and getattr(user, name) != value:
-            setattr(user, name, value)
-            changes.append(name)
-    return changes
+def _changes(user: User, row: _Row) -> list[str]:
+    """The row's values that differ on an existing user; empty optional cells keep what is stored."""
+    return [name for name, value in (("full_name", row.full_name), ("unit", row.unit), ("email", row.email),
+                                     ("theory_level", row.theory_level))
+            if value is not None and getattr(user, name) != value]

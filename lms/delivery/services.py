@@ -16,7 +16,7 @@ from lms import audit, signals
 from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel, User
 from lms.curriculum.models import Module, Program, ProgramModule
-from lms.db import utcnow
+from lms.db import each_value, utcnow
 from lms.delivery.models import (
     ACTIVE_STATES,
     SEAT_STATES,
@@ -374,12 +374,24 @@ def keep_flagged(actor: User, nomination: Nomination, reason: str) -> None:
 
 def review_nominations_of(user: User, actor: User | None = None) -> list[Nomination]:
     """Re-check the user's active nominations after their titles changed; flag the ones that no longer fit."""
-    flagged = []
-    nominations = db.session.scalars(
+    return _review(db.session.scalars(
         sa.select(Nomination).where(Nomination.trainee_id == user.id, Nomination.state.in_(ACTIVE_STATES))
-    ).all()
+    ).all(), actor)
+
+
+def review_nominations_of_users(user_ids, actor: User | None = None) -> list[Nomination]:
+    """`review_nominations_of` for many users (an import): their active nominations read in one statement."""
+    return _review(db.session.scalars(
+        sa.select(Nomination).where(Nomination.trainee_id.in_(each_value(db.session, user_ids)),
+                                    Nomination.state.in_(ACTIVE_STATES))
+        .order_by(Nomination.id)
+    ).all(), actor)
+
+
+def _review(nominations: list[Nomination], actor: User | None) -> list[Nomination]:
+    flagged = []
     for nomination in nominations:
-        result = check_eligibility(user, nomination.training_class)
+        result = check_eligibility(nomination.trainee, nomination.training_class)
         if not result.ok and nomination.flagged_at is None:
             nomination.flag_reason, nomination.flagged_at = result.reason, utcnow()
             audit.record(actor, "nomination.flagged", nomination, reason=result.reason)
@@ -395,8 +407,13 @@ def _on_titles_changed(_sender=None, *, user, actor=None, **_kwargs):
     review_nominations_of(user, actor)
 
 
+def _on_users_titles_changed(_sender=None, *, user_ids, actor=None, **_kwargs):
+    review_nominations_of_users(user_ids, actor)
+
+
 def connect_signals() -> None:
     signals.titles_changed.connect(_on_titles_changed, weak=False)
+    signals.users_titles_changed.connect(_on_users_titles_changed, weak=False)
 
 
 STATE_LABELS = {

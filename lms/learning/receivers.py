@@ -33,6 +33,11 @@ def on_titles_changed(_sender=None, *, user, **_extra) -> None:
     services.ensure_program_statuses(user)
 
 
+def on_users_titles_changed(_sender=None, *, user_ids, **_extra) -> None:
+    """The same for many users at once, set-based (an import)."""
+    services.ensure_program_statuses_for(user_ids)
+
+
 def on_program_saved(_sender=None, *, program, **_extra) -> None:
     """A program's new targets bring its ProgramStatus rows to the trainees who hold or are planned for them."""
     services.ensure_statuses_for_program(program.id)
@@ -47,5 +52,6 @@ def connect() -> None:
     signals.revision_published.connect(on_revision_published)
     signals.assignment_graded.connect(on_assignment_graded)
     signals.titles_changed.connect(on_titles_changed)
+    signals.users_titles_changed.connect(on_users_titles_changed)
     signals.program_saved.connect(on_program_saved)
     _connected = True

@@ -217,15 +217,16 @@ def test_imported_titles_are_announced_to_other_domains_and_audited(ctx, org):
 
     announced = []
 
-    def receiver(_sender, user, actor):
-        announced.append((user.username, actor.username))
+    def receiver(_sender, user_ids, actor):
+        names = db.session.scalars(sa.select(User.username).where(User.id.in_(user_ids)))
+        announced.append((sorted(names), actor.username))
 
-    signals.titles_changed.connect(receiver)
+    signals.users_titles_changed.connect(receiver)
     try:
         import_users(_admin(org), GOOD.encode())
     finally:
-        signals.titles_changed.disconnect(receiver)
-    assert sorted(announced) == [("hv.ha", "admin"), ("hv.son", "admin")]
+        signals.users_titles_changed.disconnect(receiver)
+    assert announced == [(["hv.ha", "hv.son"], "admin")]  # once for the whole file
     actions = dict(db.session.execute(
         sa.select(AuditEntry.action, sa.func.count()).where(AuditEntry.actor_id == org["admin"].id)
         .group_by(AuditEntry.action)).all())

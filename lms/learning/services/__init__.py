@@ -19,6 +19,7 @@ from lms.learning.services.progress import (
 from lms.learning.services.records import add_months, record_event
 from lms.learning.services.statuses import (
     ensure_program_statuses,
+    ensure_program_statuses_for,
     ensure_statuses_for_program,
     lock_module_status,
     module_rule,
@@ -35,7 +36,8 @@ from lms.learning.services.statuses import (
 
 __all__ = [
     "HEARTBEAT_CAP_SECONDS", "VISIT_GAP", "add_months", "complete_lesson", "ensure_program_statuses",
-    "ensure_statuses_for_program", "heartbeat", "lock_module_status", "module_rule", "on_revision_published",
+    "ensure_program_statuses_for", "ensure_statuses_for_program", "heartbeat", "lock_module_status", "module_rule",
+    "on_revision_published",
     "programs_for", "record_assignment_graded", "record_event", "record_lesson_view", "record_quiz_passed",
     "refresh_lapsed", "refresh_module_status", "refresh_program_status", "save_module_rule", "start_lesson",
     "start_new_cycle",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from lms import audit
 from lms.accounts.models import AssignmentKind, TitleAssignment, User
 from lms.curriculum.models import Lesson, Module, Program, ProgramModule, program_titles
-from lms.db import utcnow
+from lms.db import each_value, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.learning.models import (
@@ -208,6 +208,83 @@ def ensure_program_statuses(user: User) -> list[ProgramStatus]:
         start_new_cycle(status)
     db.session.flush()
     return db.session.scalars(sa.select(ProgramStatus).where(ProgramStatus.user_id == user.id)).all()
+
+
+def ensure_program_statuses_for(user_ids) -> int:
+    """`ensure_program_statuses` for many users at once (an import), in a number of statements that depends
+    on the programs concerned, not on the number of users; returns how many ProgramStatus rows were added.
+
+    One INSERT ... SELECT per targeted program adds the missing rows, one UPDATE counts what the trainees had
+    already done; only rows already complete (a certificate to issue) and lapsed refreshers, both rare for
+    people an import adds titles to, go through the one-trainee path.
+    """
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    today, now = date.today(), utcnow()
+    users = each_value(db.session, user_ids)
+    current = sa.and_(
+        TitleAssignment.user_id.in_(users),
+        TitleAssignment.kind.in_([AssignmentKind.HELD, AssignmentKind.PLANNED]),
+        TitleAssignment.start_date <= today,
+        sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
+    )
+    required = (sa.select(ProgramModule.program_id, sa.func.count().label("total"),
+                          sa.func.max(ProgramModule.due_days).label("due_days"))
+                .where(ProgramModule.required).group_by(ProgramModule.program_id).subquery())
+    targeted = db.session.execute(
+        sa.select(Program.id, required.c.total, required.c.due_days)
+        .outerjoin(required, required.c.program_id == Program.id)
+        .where(Program.active, Program.id.in_(
+            sa.select(program_titles.c.program_id)
+            .join(TitleAssignment, TitleAssignment.title_id == program_titles.c.title_id).where(current)))
+        .order_by(Program.id)
+    ).all()
+    first_new = (db.session.scalar(sa.select(sa.func.max(ProgramStatus.id))) or 0) + 1
+    added = 0
+    for program_id, total, due_days in targeted:
+        due_on = today + timedelta(days=due_days) if due_days is not None else None
+        holders = (
+            sa.select(TitleAssignment.user_id).distinct()
+            .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
+            .where(program_titles.c.program_id == program_id, current,
+                   ~sa.exists().where(ProgramStatus.user_id == TitleAssignment.user_id,
+                                      ProgramStatus.program_id == program_id))
+            .subquery()
+        )
+        rows = sa.select(holders.c.user_id, sa.literal(program_id), sa.literal(ProgramState.NOT_STARTED.value),
+                         sa.literal(total or 0), sa.literal(0), sa.literal(today, sa.Date),
+                         sa.literal(due_on, sa.Date), sa.literal(1), sa.literal(now, sa.DateTime))
+        added += db.session.execute(
+            dialect_insert(ProgramStatus)
+            .from_select(["user_id", "program_id", "state", "required_total", "required_done", "started_on",
+                          "due_on", "cycle", "updated_at"], rows.where(sa.true()))
+            .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
+        ).rowcount
+    if added:
+        new = sa.and_(ProgramStatus.id >= first_new, ProgramStatus.user_id.in_(users))
+        started = (sa.exists().where(ModuleStatus.user_id == ProgramStatus.user_id,
+                                     ModuleStatus.state != ModuleState.NOT_STARTED)
+                   .where(ModuleStatus.module_id.in_(sa.select(ProgramModule.module_id)
+                                                     .where(ProgramModule.program_id == ProgramStatus.program_id))))
+        db.session.execute(
+            sa.update(ProgramStatus).where(new, ProgramStatus.state == ProgramState.NOT_STARTED)
+            .values(required_done=_done_count(ProgramStatus.program_id, ProgramStatus.user_id),
+                    state=sa.case((started, ProgramState.IN_PROGRESS.value), else_=ProgramStatus.state))
+            .execution_options(synchronize_session=False)
+        )
+        complete = db.session.execute(sa.select(ProgramStatus.user_id, ProgramStatus.program_id).where(
+            new, ProgramStatus.required_total > 0, ProgramStatus.required_done >= ProgramStatus.required_total)
+        ).all()
+        for user_id, program_id in complete:
+            refresh_program_status(user_id, program_id)
+    lapsed = db.session.scalars(sa.select(ProgramStatus).where(
+        ProgramStatus.user_id.in_(users), ProgramStatus.state == ProgramState.COMPLETED,
+        ProgramStatus.valid_until.is_not(None), ProgramStatus.valid_until < today)).all()
+    for status in lapsed:
+        start_new_cycle(status)
+    db.session.flush()
+    return added
 
 
 def ensure_statuses_for_program(program_id: int) -> int:
