@@ -1,5 +1,6 @@
 """Importing cadres from a province personnel office's CSV file: all or nothing, and idempotent."""
 import io
+import threading
 from datetime import date
 
 import pytest
@@ -9,6 +10,8 @@ from lms.accounts.importing import import_users
 from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.learning.models import ProgramStatus
+from lms.organisation.models import Title
 
 GOOD = """username,full_name,unit_code,email,theory_level,titles_held,titles_planned
 hv.ha,Lê Thị Thu Hà,QT-DANHOA,ha@quangtri.vn,trung cấp,XA-BT:01/07/2025,TU-UV:2025-09-15
@@ -231,3 +234,71 @@ def test_imported_titles_are_announced_to_other_domains_and_audited(ctx, org):
         sa.select(AuditEntry.action, sa.func.count()).where(AuditEntry.actor_id == org["admin"].id)
         .group_by(AuditEntry.action)).all())
     assert actions == {"user.create": 3, "title.assign": 4, "user.import": 1}
+
+
+def _file(prefix: str, n: int) -> bytes:
+    lines = ["username,full_name,unit_code,titles_held,titles_planned"]
+    lines += [f"{prefix}.{i},Người {prefix} {i},QT-DANHOA,XA-BT:01/07/2025,TU-UV:01/01/2026" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_import_runs_as_many_statements_for_sixty_people_as_for_three(ctx, org, make, statements):
+    module = make.learning_module()
+    titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
+    make.learning_program(titles=[titles["XA-BT"]], modules=[module])
+    make.learning_program(titles=[titles["TU-UV"]], modules=[module])
+    with statements() as few:
+        import_users(_admin(org), _file("a", 3))
+    with statements() as many:
+        report = import_users(_admin(org), _file("b", 60))
+    assert (report.created, report.titles_added) == (60, 120)
+    assert len(many) == len(few)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgramStatus)) == 2 * 63
+
+
+def test_a_failure_while_writing_leaves_nothing(app, runner, org, tmp_path):
+    from lms import signals
+
+    def broken(_sender, **_kwargs):
+        raise RuntimeError("the disk went away")
+
+    path = tmp_path / "can-bo.csv"
+    path.write_bytes(GOOD.encode())
+    signals.users_titles_changed.connect(broken)
+    try:
+        result = runner.invoke(args=["lms", "import-users", str(path)])
+    finally:
+        signals.users_titles_changed.disconnect(broken)
+    assert result.exit_code != 0
+    with app.app_context():
+        assert _counts() == (1, 0)
+
+
+def test_other_writers_go_on_while_the_file_is_checked(ctx, org):
+    other = sa.create_engine(db.engine.url)
+    wrote = []
+
+    def write():  # a web request writing meanwhile (its own thread), unwilling to wait
+        with other.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=100")
+            else:
+                conn.exec_driver_sql("SET lock_timeout = '100ms'")
+            conn.execute(sa.update(User).where(User.username == "admin").values(email="admin@quangtri.vn"))
+            conn.commit()
+        wrote.append(True)
+
+    def on_progress(done, total):
+        if done == 0 and not wrote:
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join()
+
+    db.session.commit()  # the units and titles exist before the import starts, as in a request
+    try:
+        report = import_users(_admin(org), GOOD.encode(), on_progress=on_progress)
+    finally:
+        other.dispose()
+    assert wrote == [True]
+    assert report.created == 3
+    assert db.session.scalar(sa.select(User.email).where(User.username == "admin")) == "admin@quangtri.vn"

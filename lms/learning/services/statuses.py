@@ -241,7 +241,6 @@ def ensure_program_statuses_for(user_ids) -> int:
         .order_by(Program.id)
     ).all()
     first_new = (db.session.scalar(sa.select(sa.func.max(ProgramStatus.id))) or 0) + 1
-    added = 0
     for program_id, total, due_days in targeted:
         due_on = today + timedelta(days=due_days) if due_days is not None else None
         holders = (
@@ -255,14 +254,15 @@ def ensure_program_statuses_for(user_ids) -> int:
         rows = sa.select(holders.c.user_id, sa.literal(program_id), sa.literal(ProgramState.NOT_STARTED.value),
                          sa.literal(total or 0), sa.literal(0), sa.literal(today, sa.Date),
                          sa.literal(due_on, sa.Date), sa.literal(1), sa.literal(now, sa.DateTime))
-        added += db.session.execute(
+        db.session.execute(
             dialect_insert(ProgramStatus)
             .from_select(["user_id", "program_id", "state", "required_total", "required_done", "started_on",
                           "due_on", "cycle", "updated_at"], rows.where(sa.true()))
             .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
-        ).rowcount
+        )
+    new = sa.and_(ProgramStatus.id >= first_new, ProgramStatus.user_id.in_(users))
+    added = db.session.scalar(sa.select(sa.func.count()).where(new)) if targeted else 0
     if added:
-        new = sa.and_(ProgramStatus.id >= first_new, ProgramStatus.user_id.in_(users))
         started = (sa.exists().where(ModuleStatus.user_id == ProgramStatus.user_id,
                                      ModuleStatus.state != ModuleState.NOT_STARTED)
                    .where(ModuleStatus.module_id.in_(sa.select(ProgramModule.module_id)
