@@ -7,6 +7,7 @@ rolls back on ContentErrors. A module whose files differ from its published revi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +27,14 @@ from lms.content.loader import (
 )
 from lms.curriculum import services as curriculum
 from lms.curriculum.models import Module, ModuleKind, ModuleRevision, Program
+from lms.db import each_value, preparing
 from lms.documents import services as documents
 from lms.documents.models import Document, DocumentKind, DocumentRelation, RelationKind
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.organisation import services as organisation
 from lms.organisation.models import Locality, Title, TitleLevel
+from lms.search import indexing as search
 
 FIRST_SUMMARY = "Nhập từ tệp nội dung"
 UPDATE_SUMMARY = "Cập nhật từ tệp nội dung"
@@ -68,15 +71,55 @@ def _current_localities() -> dict[str, Locality]:
     return {loc.code: loc for loc in rows}
 
 
-def import_content(root: str | Path, *, actor=None) -> ImportReport:
+def import_content(root: str | Path, *, actor=None,
+                   on_progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Check the whole tree, then write it; raises ContentErrors (nothing written by this call survives a
-    rollback) listing every problem with its file and line."""
+    rollback) listing every problem with its file and line.
+
+    Reading, checking and rendering run before the write lock is taken (lms.db.preparing); modules new to
+    the database are then written together in a fixed number of statements. `on_progress(done, total)`
+    counts modules: prepared, then written.
+    """
+    with preparing(db.session):
+        titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
+        localities = {code: loc.id for code, loc in _current_localities().items()}
+        db_documents = {code: doc.id for code, doc in _documents_by_code().items()}
+        content = load_content(root, known_titles=set(titles), known_documents=set(db_documents),
+                               known_localities=set(localities))
+        existing = set(db.session.scalars(sa.select(Module.code)))
+        fresh = _prepare_new_modules(content, existing, localities, on_progress)
     titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
-    localities = _current_localities()
-    db_documents = _documents_by_code()
-    content = load_content(root, known_titles=set(titles), known_documents=set(db_documents),
-                           known_localities=set(localities))
-    return _Importer(content, actor, titles, localities, db_documents).run()
+    report = _Importer(content, actor, titles, _current_localities(), _documents_by_code(), fresh).run()
+    if on_progress is not None:
+        on_progress(2 * len(content.modules), 2 * len(content.modules))
+    return report
+
+
+def _prepare_new_modules(content: Content, existing: set[str], locality_ids: dict[str, int],
+                         on_progress) -> dict[str, dict]:
+    """The modules the database does not have yet, checked and rendered (Markdown, search terms) as plain
+    values; their citations of documents are resolved when written (a document may be new too)."""
+    fresh = {}
+    total = len(content.modules)
+    for done, spec in enumerate(content.modules.values()):
+        if on_progress is not None and done % 50 == 0:
+            on_progress(done, 2 * total)
+        if spec.code in existing:
+            continue
+        try:
+            module = curriculum.prepare_module(
+                code=spec.code, kind=spec.kind, title=spec.title, summary_md=spec.summary_md,
+                locality_ids=[locality_ids[code] for code in spec.localities],
+                lessons=[{"key": ls.key, "title": ls.title, "body_md": ls.body_md, "minutes": ls.minutes}
+                         for ls in spec.lessons])
+        except DomainError as refused:
+            raise ContentErrors([Problem(spec.path, 1, refused.message)]) from refused
+        module["search"] = search.revision_rows(module["code"], module["title"], module["summary_html"],
+                                                module["summary_md"])
+        for lesson in module["lessons"]:
+            lesson["search"] = search.lesson_rows(lesson["title"], lesson["body_html"], lesson["body_md"])
+        fresh[spec.code] = module
+    return fresh
 
 
 def _documents_by_code() -> dict[str, Document]:
@@ -88,8 +131,8 @@ def _documents_by_code() -> dict[str, Document]:
 
 
 class _Importer:
-    def __init__(self, content: Content, actor, titles, localities, db_documents):
-        self.content, self.actor = content, actor
+    def __init__(self, content: Content, actor, titles, localities, db_documents, fresh: dict[str, dict]):
+        self.content, self.actor, self.fresh = content, actor, fresh
         self.titles: dict[str, Title] = titles
         self.localities: dict[str, Locality] = localities
         self.documents: dict[str, Document] = dict(db_documents)
@@ -98,7 +141,8 @@ class _Importer:
     def run(self) -> ImportReport:
         self._titles()
         self._documents()
-        modules = {spec.code: self._module(spec) for spec in self.content.modules.values()}
+        created = self._create_new_modules()
+        modules = {spec.code: created.get(spec.code) or self._module(spec) for spec in self.content.modules.values()}
         for spec in self.content.programs.values():
             self._program(spec, modules)
         db.session.flush()
@@ -181,6 +225,27 @@ class _Importer:
         return changed
 
     # -- modules ------------------------------------------------------------------------------------
+    def _create_new_modules(self) -> dict[str, Module]:
+        """Write the prepared new modules in one go, with their search terms; those another writer created
+        meanwhile go through `_module` like any existing module."""
+        taken = set(db.session.scalars(sa.select(Module.code).where(
+            Module.code.in_(each_value(db.session, list(self.fresh), sa.String()))))) if self.fresh else set()
+        prepared = [dict(m, document_ids=[self.documents[code].id for code in self.content.modules[c].documents])
+                    for c, m in self.fresh.items() if c not in taken]
+        written = curriculum.create_published_modules(self.actor, prepared, change_summary=FIRST_SUMMARY)
+        rows = []
+        for module in prepared:
+            ids = written[module["code"]]
+            rows += [dict(row, object_id=ids["revision_id"], module_id=ids["module_id"]) for row in module["search"]]
+            for lesson in module["lessons"]:
+                rows += [dict(row, object_id=ids["lessons"][lesson["key"]], module_id=ids["module_id"])
+                         for row in lesson["search"]]
+        search.insert_rows(db.session.connection(), rows)
+        self.report.created["modules"] += len(prepared)
+        module_ids = [ids["module_id"] for ids in written.values()]
+        return {m.code: m for m in db.session.scalars(
+            sa.select(Module).where(Module.id.in_(each_value(db.session, module_ids))))} if module_ids else {}
+
     def _module(self, spec: ModuleSpec) -> Module:
         module = db.session.scalar(sa.select(Module).where(Module.code == spec.code))
         locality_ids = [self.localities[code].id for code in spec.localities]

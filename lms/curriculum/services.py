@@ -20,9 +20,11 @@ from lms.curriculum.models import (
     Program,
     ProgramModule,
     ReviewFlag,
+    module_localities,
     program_titles,
+    revision_citations,
 )
-from lms.db import utcnow
+from lms.db import each_value, utcnow
 from lms.documents.services import ensure_author
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
@@ -31,7 +33,8 @@ from lms.text import slug
 
 __all__ = [
     "create_module", "update_module", "get_or_create_draft", "save_draft", "save_module_draft", "publish",
-    "save_program", "programs_for_user", "dismiss_flag", "open_flags", "ensure_author",
+    "save_program", "programs_for_user", "dismiss_flag", "open_flags", "ensure_author", "prepare_module",
+    "create_published_modules",
 ]
 
 
@@ -275,6 +278,91 @@ def publish(actor, draft: ModuleRevision, *, change_summary: str, requires_restu
     db.session.flush()
     signals.revision_published.send(module=module, revision=draft, actor=actor)
     return draft
+
+
+# --- many new modules at once (an import) ---------------------------------------------------------
+
+
+def prepare_module(*, code: str, kind, title: str, summary_md: str = "", locality_ids=(), document_ids=(),
+                   lessons=()) -> dict:
+    """Check a new module as create_module and save_draft do, and render its text, without touching the
+    database: what `create_published_modules` writes. Raises InvalidInput like them."""
+    code, title = _clean(code), _clean(title)
+    if not code or not title:
+        raise InvalidInput(_("Học phần cần có mã và tên."))
+    kind = _check_kind(kind, list(locality_ids))
+    rows, used = _lesson_rows(lessons), set()
+    for position, row in enumerate(rows):
+        row["key"] = row["key"] or _new_key(row["title"], used)
+        used.add(row["key"])
+        row["position"], row["body_html"] = position, render_markdown(row["body_md"])
+    summary_md = (summary_md or "").replace("\r\n", "\n")
+    return {"code": code, "kind": kind, "title": title, "summary_md": summary_md,
+            "summary_html": render_markdown(summary_md), "locality_ids": sorted(set(locality_ids)),
+            "document_ids": sorted(set(document_ids)), "lessons": rows}
+
+
+def create_published_modules(actor, prepared: list[dict], *, change_summary: str) -> dict[str, dict]:
+    """Create and publish many new modules (from `prepare_module`) in a fixed number of statements, each
+    with its first revision as create_module, save_draft and publish would leave it, and their audit entries.
+
+    No revision_published signal is sent: nothing refers to a module that did not exist (the caller indexes
+    the new text for search). Returns, by code, {"module_id", "revision_id", "lessons": {key: lesson_id}}.
+    """
+    ensure_author(actor)
+    if not prepared:
+        return {}
+    from lms.audit import AuditEntry
+
+    now, actor_id = utcnow(), getattr(actor, "id", None)
+    codes = [m["code"] for m in prepared]
+    modules, revisions, lessons = Module.__table__, ModuleRevision.__table__, Lesson.__table__
+    db.session.execute(modules.insert(), [{"code": m["code"], "kind": m["kind"].value, "created_at": now}
+                                          for m in prepared])
+    ids = dict(db.session.execute(sa.select(modules.c.code, modules.c.id).where(
+        modules.c.code.in_(each_value(db.session, codes, sa.String())))).all())
+    db.session.execute(revisions.insert(), [
+        {"module_id": ids[m["code"]], "number": 1, "title": m["title"], "summary_md": m["summary_md"],
+         "summary_html": m["summary_html"], "change_summary": change_summary, "requires_restudy": False,
+         "lock_version": 3, "author_id": actor_id, "created_at": now, "updated_at": now, "published_at": now,
+         "published_by_id": actor_id} for m in prepared])
+    revision_of = dict(db.session.execute(sa.select(revisions.c.module_id, revisions.c.id).where(
+        revisions.c.module_id.in_(each_value(db.session, list(ids.values()))))).all())
+    db.session.execute(modules.update().where(modules.c.id == sa.bindparam("b_id"))
+                       .values(published_revision_id=sa.bindparam("b_revision")),
+                       [{"b_id": module_id, "b_revision": revision_of[module_id]} for module_id in ids.values()])
+    lesson_rows = [{"revision_id": revision_of[ids[m["code"]]], "key": row["key"], "position": row["position"],
+                    "title": row["title"], "body_md": row["body_md"], "body_html": row["body_html"],
+                    "minutes": row["minutes"]} for m in prepared for row in m["lessons"]]
+    if lesson_rows:
+        db.session.execute(lessons.insert(), lesson_rows)
+    lesson_ids: dict[int, dict[str, int]] = {}
+    for lesson_id, revision_id, key in db.session.execute(
+            sa.select(lessons.c.id, lessons.c.revision_id, lessons.c.key).where(
+                lessons.c.revision_id.in_(each_value(db.session, list(revision_of.values()))))):
+        lesson_ids.setdefault(revision_id, {})[key] = lesson_id
+    citations = [{"revision_id": revision_of[ids[m["code"]]], "document_id": d}
+                 for m in prepared for d in m["document_ids"]]
+    if citations:
+        db.session.execute(revision_citations.insert(), citations)
+    places = [{"module_id": ids[m["code"]], "locality_id": loc} for m in prepared for loc in m["locality_ids"]]
+    if places:
+        db.session.execute(module_localities.insert(), places)
+    entries = []
+    for m in prepared:
+        module_id, revision_id = ids[m["code"]], revision_of[ids[m["code"]]]
+        entries += [
+            {"action": "module.create", "object_id": module_id, "detail": {"code": m["code"], "kind": str(m["kind"])}},
+            {"action": "module.save_draft", "object_id": module_id,
+             "detail": {"revision_id": revision_id, "lock_version": 2}},
+            {"action": "module.publish", "object_id": module_id,
+             "detail": {"revision_id": revision_id, "number": 1, "requires_restudy": False,
+                        "change_summary": change_summary}},
+        ]
+    db.session.execute(AuditEntry.__table__.insert(), [
+        {**entry, "at": now, "actor_id": actor_id, "object_type": "modules"} for entry in entries])
+    return {m["code"]: {"module_id": ids[m["code"]], "revision_id": revision_of[ids[m["code"]]],
+                        "lessons": lesson_ids.get(revision_of[ids[m["code"]]], {})} for m in prepared}
 
 
 # --- review flags --------------------------------------------------------------------------------

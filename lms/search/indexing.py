@@ -69,6 +69,22 @@ def _rows(kind: SearchKind, object_id: int, module_id: int | None, draft: bool,
     ]
 
 
+def revision_rows(code: str, title: str, summary_html: str, summary_md: str) -> list[dict]:
+    """A published revision's rows as `index_module` writes them, with object_id and module_id to fill in:
+    tokenised ahead of time, so that a bulk import only inserts them (see `insert_rows`)."""
+    return _rows(SearchKind.MODULE, None, None, False,
+                 [(title, TITLE), (code, TITLE), (plain_text(summary_html, summary_md), SUMMARY)])
+
+
+def lesson_rows(title: str, body_html: str, body_md: str) -> list[dict]:
+    """A published lesson's rows, like `revision_rows`."""
+    return _rows(SearchKind.LESSON, None, None, False, [(title, TITLE), (plain_text(body_html, body_md), BODY)])
+
+
+def insert_rows(conn: sa.Connection, rows: list[dict]) -> None:
+    _insert(conn, rows)
+
+
 def index_module(conn: sa.Connection, module_id: int) -> int:
     """Replace a module's rows: its published revision and its draft, with their lessons."""
     # Locking the module row first makes two transactions reindexing one module take turns, so the second

@@ -227,3 +227,57 @@ def test_content_written_in_the_application_survives_export_and_import(app, runn
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "content: no change"
     assert counts(app) == before
+
+
+def _terms(app) -> list[tuple]:
+    from lms.search.models import SearchTerm
+
+    with app.app_context():
+        return sorted(tuple(row) for row in db.session.execute(sa.select(
+            SearchTerm.kind, SearchTerm.object_id, SearchTerm.module_id, SearchTerm.draft, SearchTerm.term,
+            SearchTerm.exact, SearchTerm.weight)))
+
+
+def test_imported_modules_are_indexed_as_a_rebuild_of_the_index_would_index_them(app, runner, localities):
+    from lms.search.indexing import reindex_all
+
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    imported = _terms(app)
+    with app.app_context():
+        reindex_all(db.session)
+        db.session.commit()
+    assert imported == _terms(app)
+    assert len(imported) > 1000
+
+
+def _modules(root: Path, prefix: str, n: int) -> Path:
+    (root / "modules").mkdir(parents=True)
+    for i in range(n):
+        folder = root / "modules" / f"{prefix}-{i}"
+        folder.mkdir()
+        (folder / "_module.md").write_text(f"---\ncode: {prefix}-{i}\nkind: self_study\ntitle: Học phần {i}\n---\n"
+                                           "Giới thiệu **ngắn**.\n", encoding="utf-8")
+        for k in range(3):
+            (folder / f"0{k}-bai.md").write_text(f"---\nkey: bai-{k}\ntitle: Bài {k}\n---\nNội dung bài {k}.\n",
+                                                 encoding="utf-8")
+    return root
+
+
+def test_new_modules_are_written_in_as_many_statements_for_thirty_as_for_three(app, tmp_path, statements):
+    from lms.content.importer import import_content
+
+    few, many = _modules(tmp_path / "few", "IT", 3), _modules(tmp_path / "many", "NHIEU", 30)
+    with app.app_context():
+        with statements() as seen_few:
+            assert import_content(few).created["modules"] == 3
+        db.session.commit()
+        with statements() as seen_many:
+            assert import_content(many).created["modules"] == 30
+        db.session.commit()
+    assert len(seen_many) == len(seen_few)
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.code == "NHIEU-29"))
+        assert module.published.number == 1
+        assert [ls.key for ls in module.published.lessons] == ["bai-0", "bai-1", "bai-2"]
+        assert module.published.lessons[1].body_html == "<p>Nội dung bài 1.</p>"
+        assert module.published.summary_html == "<p>Giới thiệu <strong>ngắn</strong>.</p>"
