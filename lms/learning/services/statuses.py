@@ -221,7 +221,7 @@ def ensure_program_statuses_for(user_ids) -> int:
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return 0
-    today, now = date.today(), utcnow()
+    today = date.today()
     users = each_value(db.session, user_ids)
     current = sa.and_(
         TitleAssignment.user_id.in_(users),
@@ -229,37 +229,18 @@ def ensure_program_statuses_for(user_ids) -> int:
         TitleAssignment.start_date <= today,
         sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
     )
-    required = (sa.select(ProgramModule.program_id, sa.func.count().label("total"),
-                          sa.func.max(ProgramModule.due_days).label("due_days"))
-                .where(ProgramModule.required).group_by(ProgramModule.program_id).subquery())
     targeted = db.session.execute(
-        sa.select(Program.id, required.c.total, required.c.due_days)
-        .outerjoin(required, required.c.program_id == Program.id)
+        sa.select(Program.id)
         .where(Program.active, Program.id.in_(
             sa.select(program_titles.c.program_id)
             .join(TitleAssignment, TitleAssignment.title_id == program_titles.c.title_id).where(current)))
         .order_by(Program.id)
     ).all()
     first_new = (db.session.scalar(sa.select(sa.func.max(ProgramStatus.id))) or 0) + 1
-    for program_id, total, due_days in targeted:
-        due_on = today + timedelta(days=due_days) if due_days is not None else None
-        holders = (
-            sa.select(TitleAssignment.user_id).distinct()
-            .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
-            .where(program_titles.c.program_id == program_id, current,
-                   ~sa.exists().where(ProgramStatus.user_id == TitleAssignment.user_id,
-                                      ProgramStatus.program_id == program_id))
-            .subquery()
-        )
-        rows = sa.select(holders.c.user_id, sa.literal(program_id), sa.literal(ProgramState.NOT_STARTED.value),
-                         sa.literal(total or 0), sa.literal(0), sa.literal(today, sa.Date),
-                         sa.literal(due_on, sa.Date), sa.literal(1), sa.literal(now, sa.DateTime))
-        db.session.execute(
-            dialect_insert(ProgramStatus)
-            .from_select(["user_id", "program_id", "state", "required_total", "required_done", "started_on",
-                          "due_on", "cycle", "updated_at"], rows.where(sa.true()))
-            .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
-        )
+    for (program_id,) in targeted:
+        _insert_statuses(program_id, sa.select(TitleAssignment.user_id).distinct()
+                         .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
+                         .where(program_titles.c.program_id == program_id, current), today)
     new = sa.and_(ProgramStatus.id >= first_new, ProgramStatus.user_id.in_(users))
     added = db.session.scalar(sa.select(sa.func.count()).where(new)) if targeted else 0
     if added:
@@ -267,8 +248,10 @@ def ensure_program_statuses_for(user_ids) -> int:
                                      ModuleStatus.state != ModuleState.NOT_STARTED)
                    .where(ModuleStatus.module_id.in_(sa.select(ProgramModule.module_id)
                                                      .where(ProgramModule.program_id == ProgramStatus.program_id))))
+        # Only trainees with module records have anything to count (people new to the system have none).
+        studied = sa.exists().where(ModuleStatus.user_id == ProgramStatus.user_id)
         db.session.execute(
-            sa.update(ProgramStatus).where(new, ProgramStatus.state == ProgramState.NOT_STARTED)
+            sa.update(ProgramStatus).where(new, ProgramStatus.state == ProgramState.NOT_STARTED, studied)
             .values(required_done=_done_count(ProgramStatus.program_id, ProgramStatus.user_id),
                     state=sa.case((started, ProgramState.IN_PROGRESS.value), else_=ProgramStatus.state))
             .execution_options(synchronize_session=False)
@@ -294,23 +277,35 @@ def ensure_statuses_for_program(program_id: int) -> int:
         TitleAssignment.start_date <= today,
         sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
     )
-    user_ids = db.session.scalars(
+    missing = (
         sa.select(TitleAssignment.user_id).distinct()
         .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
         .join(Program, Program.id == program_titles.c.program_id)
         .where(program_titles.c.program_id == program_id, Program.active, current)
         .where(~sa.exists().where(ProgramStatus.user_id == TitleAssignment.user_id,
                                   ProgramStatus.program_id == program_id))
-    ).all()
-    if not user_ids:
-        return 0
+        .subquery()
+    )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(missing))
+    if count:
+        _insert_statuses(program_id, sa.select(missing.c.user_id), today)
+    return count
+
+
+def _insert_statuses(program_id: int, user_ids: sa.Select, today: date) -> None:
+    """Not-started ProgramStatus rows of a program for the users `user_ids` selects, in one INSERT ... SELECT
+    (a row made meanwhile by another transaction is left alone)."""
     total, due_on = _required_total(program_id), _due_on(program_id, today)
-    for user_id in user_ids:
-        db.session.add(ProgramStatus(user_id=user_id, program_id=program_id, state=ProgramState.NOT_STARTED,
-                                     required_total=total, required_done=0, started_on=today, due_on=due_on,
-                                     cycle=1))
-    db.session.flush()
-    return len(user_ids)
+    users = user_ids.subquery()
+    rows = sa.select(users.c[0], sa.literal(program_id), sa.literal(ProgramState.NOT_STARTED.value),
+                     sa.literal(total), sa.literal(0), sa.literal(today, sa.Date), sa.literal(due_on, sa.Date),
+                     sa.literal(1), sa.literal(utcnow(), sa.DateTime))
+    db.session.execute(
+        dialect_insert(ProgramStatus)
+        .from_select(["user_id", "program_id", "state", "required_total", "required_done", "started_on", "due_on",
+                      "cycle", "updated_at"], rows.where(sa.true()))  # WHERE: SQLite's upsert-after-SELECT rule
+        .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
+    )
 
 
 def touch_programs(user_id: int, module_id: int) -> None:
