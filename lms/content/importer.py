@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from lms import audit
 from lms.content.loader import (
@@ -88,11 +89,35 @@ def import_content(root: str | Path, *, actor=None,
                                known_localities=set(localities))
         existing = set(db.session.scalars(sa.select(Module.code)))
         fresh = _prepare_new_modules(content, existing, localities, on_progress)
+        same = _unchanged_modules(content, localities, db_documents)
     titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
-    report = _Importer(content, actor, titles, _current_localities(), _documents_by_code(), fresh).run()
+    report = _Importer(content, actor, titles, _current_localities(), _documents_by_code(), fresh, same).run()
     if on_progress is not None:
         on_progress(2 * len(content.modules), 2 * len(content.modules))
     return report
+
+
+def _unchanged_modules(content: Content, locality_ids: dict[str, int], document_ids: dict[str, int]) -> set[str]:
+    """Codes of the existing modules whose files match their published revision, kind and places: compared
+    before the write lock, so that re-importing a large unchanged tree writes (and locks) nothing for them."""
+    codes = list(content.modules)
+    modules = db.session.scalars(
+        sa.select(Module).where(Module.code.in_(each_value(db.session, codes, sa.String())))
+        .options(selectinload(Module.localities),
+                 selectinload(Module.published).selectinload(ModuleRevision.lessons),
+                 selectinload(Module.published).selectinload(ModuleRevision.documents))
+    ).all() if codes else []
+    same = set()
+    for module in modules:
+        spec = content.modules[module.code]
+        if any(code not in document_ids for code in spec.documents) or module.published is None:
+            continue
+        wanted = _snapshot_of_spec(spec, [document_ids[code] for code in spec.documents])
+        if (module.kind == ModuleKind(spec.kind) and _snapshot(module.published) == wanted
+                and sorted(loc.id for loc in module.localities)
+                == sorted(locality_ids[code] for code in spec.localities)):
+            same.add(module.code)
+    return same
 
 
 def _prepare_new_modules(content: Content, existing: set[str], locality_ids: dict[str, int],
@@ -131,8 +156,9 @@ def _documents_by_code() -> dict[str, Document]:
 
 
 class _Importer:
-    def __init__(self, content: Content, actor, titles, localities, db_documents, fresh: dict[str, dict]):
-        self.content, self.actor, self.fresh = content, actor, fresh
+    def __init__(self, content: Content, actor, titles, localities, db_documents, fresh: dict[str, dict],
+                 same: set[str]):
+        self.content, self.actor, self.fresh, self.same = content, actor, fresh, same
         self.titles: dict[str, Title] = titles
         self.localities: dict[str, Locality] = localities
         self.documents: dict[str, Document] = dict(db_documents)
@@ -141,8 +167,10 @@ class _Importer:
     def run(self) -> ImportReport:
         self._titles()
         self._documents()
-        created = self._create_new_modules()
-        modules = {spec.code: created.get(spec.code) or self._module(spec) for spec in self.content.modules.values()}
+        modules = self._create_new_modules() | self._unchanged()
+        for spec in self.content.modules.values():
+            if spec.code not in modules:
+                modules[spec.code] = self._module(spec)
         for spec in self.content.programs.values():
             self._program(spec, modules)
         db.session.flush()
@@ -225,6 +253,14 @@ class _Importer:
         return changed
 
     # -- modules ------------------------------------------------------------------------------------
+    def _unchanged(self) -> dict[str, Module]:
+        """The modules found unchanged before the lock: loaded together, nothing written."""
+        if not self.same:
+            return {}
+        self.report.unchanged["modules"] += len(self.same)
+        return {m.code: m for m in db.session.scalars(
+            sa.select(Module).where(Module.code.in_(each_value(db.session, sorted(self.same), sa.String()))))}
+
     def _create_new_modules(self) -> dict[str, Module]:
         """Write the prepared new modules in one go, with their search terms; those another writer created
         meanwhile go through `_module` like any existing module."""
