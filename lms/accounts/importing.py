@@ -377,6 +377,8 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
         db.session.execute(RoleGrant.__table__.insert(), [
             {"user_id": ids[u["username"]], "role": Role.TRAINEE.value} for u in plan.new_users])
     if plan.titles:
+        # The completion facts of everyone written are refreshed at once at the end, not row by row.
+        signals.bulk_titles_started.send(actor=actor)
         db.session.execute(TitleAssignment.__table__.insert(), [
             {"user_id": ids[username], "title_id": title_id, "kind": kind.value, "start_date": start}
             for username, title_id, kind, start, _code in plan.titles])
@@ -391,6 +393,7 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
     retitled = sorted({ids[username] for username, *_rest in plan.titles})
     if retitled:
         signals.users_titles_changed.send(user_ids=retitled, actor=actor)
+        signals.bulk_titles_finished.send(user_ids=retitled, actor=actor)
     audit.record(actor, "user.import", None, object_type="users", rows=report.rows, created=report.created,
                  updated=report.updated, unchanged=report.unchanged)
     db.session.flush()

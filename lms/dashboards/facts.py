@@ -43,3 +43,9 @@ def rebuild(connection) -> int:
     connection.execute(sa.delete(CompletionFact))
     connection.execute(sa.insert(CompletionFact).from_select(COLUMNS, _source()))
     return connection.scalar(sa.select(sa.func.count()).select_from(CompletionFact))
+
+
+def refresh_users(connection, user_ids: sa.Select) -> None:
+    """Recompute the facts of the users `user_ids` selects (after a bulk write with the triggers set aside)."""
+    connection.execute(sa.delete(CompletionFact).where(CompletionFact.user_id.in_(user_ids)))
+    connection.execute(sa.insert(CompletionFact).from_select(COLUMNS, _source(ProgramStatus.user_id.in_(user_ids))))

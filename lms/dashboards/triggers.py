@@ -54,10 +54,12 @@ def _sqlite_when(condition: str) -> str:
     return condition.replace("IS DISTINCT FROM", "IS NOT")
 
 
-def install_v1(connection) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions)."""
+def install_v1(connection, names=None) -> None:
+    """Create the triggers (and, on PostgreSQL, their functions); `names`: only those."""
     postgres = connection.dialect.name == "postgresql"
     for name, (table, event, when, steps) in TRIGGERS_V1.items():
+        if names is not None and name not in names:
+            continue
         if postgres:
             connection.exec_driver_sql(
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -77,3 +79,29 @@ def drop_v1(connection) -> None:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
         if postgres:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+# The per-row upkeep a bulk write of titles and statuses sets aside (see `suspend`).
+BULK = ("cf_title_insert", "cf_status_insert")
+
+
+def suspend(connection, names=BULK) -> None:
+    """Set these triggers aside for the rest of the transaction: a bulk write then refreshes the facts of the
+    people it wrote, set-based (`lms.dashboards.facts.refresh_users`), and `restore` puts them back before
+    commit. On SQLite the triggers are dropped and created again (DDL is transactional, and the writer holds
+    the write lock meanwhile); on PostgreSQL they are disabled (writers of the table wait for the commit,
+    readers do not). A rollback restores them either way."""
+    for name in names:
+        table = TRIGGERS_V1[name][0]
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+        else:
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+
+
+def restore(connection, names=BULK) -> None:
+    if connection.dialect.name == "postgresql":
+        for name in names:
+            connection.exec_driver_sql(f"ALTER TABLE {TRIGGERS_V1[name][0]} ENABLE TRIGGER {name}")
+    else:
+        install_v1(connection, names)

@@ -11,13 +11,14 @@ from flask_login import current_user
 from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
-from lms.dashboards import charts, exports, queries, services
+from lms.dashboards import charts, exports, queries, receivers, services
 from lms.db import reading
 from lms.extensions import db
 from lms.learning.models import ProgramState
 from lms.organisation.models import Locality, Title
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+receivers.connect()
 
 PER_PAGE = 50
 FORMATS = ("csv", "xlsx")

@@ -302,3 +302,25 @@ def test_other_writers_go_on_while_the_file_is_checked(ctx, org):
     assert wrote == [True]
     assert report.created == 3
     assert db.session.scalar(sa.select(User.email).where(User.username == "admin")) == "admin@quangtri.vn"
+
+
+def test_the_dashboards_facts_after_an_import_are_those_a_full_rebuild_gives(ctx, org, make):
+    from lms.dashboards import facts
+    from lms.dashboards.models import CompletionFact
+
+    def rows():
+        columns = [getattr(CompletionFact, name) for name in facts.COLUMNS if name != "status_id"]
+        return sorted(tuple(row) for row in db.session.execute(sa.select(*columns)))
+
+    module = make.learning_module()
+    titles = {t.code: t for t in db.session.scalars(sa.select(Title))}
+    make.learning_program(titles=[titles["XA-BT"]], modules=[module])
+    db.session.commit()
+    import_users(_admin(org), _file("c", 5))
+    imported = rows()
+    facts.rebuild(db.session.connection())
+    assert imported == rows()
+    assert len(imported) == 5
+    # The per-row upkeep is back: a title given afterwards shows at once.
+    make.user("sau.nay", unit=org["commune"], held=[titles["XA-BT"]])
+    assert len(rows()) == 6
