@@ -150,6 +150,35 @@ def each_value(session, values, type_=None) -> sa.Select:
     return sa.select(sa.cast(table.c.value, type_) if not isinstance(type_, sa.String) else table.c.value)
 
 
+def insert_many(session, table: sa.Table, rows: list[dict]) -> None:
+    """INSERT many rows (dicts with the same keys) in one executemany straight through the driver: the
+    columns' Python defaults and bind processing are applied once per column, not per row and parameter,
+    which is most of the time of a large bulk INSERT through SQLAlchemy. Table triggers fire as usual."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not (default.is_scalar or default.is_callable):
+            continue
+        defaults[column.name] = default.arg(None) if default.is_callable else default.arg
+    names = given + list(defaults)
+    columns = [[row[name] for row in rows] for name in given] + [[value] * len(rows) for value in defaults.values()]
+    for index, name in enumerate(names):
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process is not None:
+            columns[index] = [process(value) for value in columns[index]]
+    values = list(zip(*columns, strict=True))
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    connection.info["lms_wrote"] = True
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(dialect.identifier_preparer.quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})", values)
+
+
 def _end_reader(session) -> None:
     if session().in_transaction() and session.connection().info.get("lms_reader"):
         session.rollback()

@@ -25,7 +25,7 @@ from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold, sort_key
 from lms.audit import AuditEntry
-from lms.db import each_value, preparing, utcnow
+from lms.db import each_value, insert_many, preparing, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
@@ -361,7 +361,7 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
     users = User.__table__
     try:
         if plan.new_users:
-            db.session.execute(users.insert(), [{**u, "created_at": now} for u in plan.new_users])
+            insert_many(db.session, users, [{**u, "created_at": now} for u in plan.new_users])
         if plan.updates:
             db.session.execute(
                 users.update().where(users.c.id == sa.bindparam("b_id"))
@@ -374,12 +374,12 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
     ids = dict(db.session.execute(sa.select(users.c.username, users.c.id).where(
         users.c.username.in_(each_value(db.session, sorted(wanted), sa.String())))).all()) if wanted else {}
     if plan.new_users:
-        db.session.execute(RoleGrant.__table__.insert(), [
+        insert_many(db.session, RoleGrant.__table__, [
             {"user_id": ids[u["username"]], "role": Role.TRAINEE.value} for u in plan.new_users])
     if plan.titles:
         # The completion facts of everyone written are refreshed at once at the end, not row by row.
         signals.bulk_titles_started.send(actor=actor)
-        db.session.execute(TitleAssignment.__table__.insert(), [
+        insert_many(db.session, TitleAssignment.__table__, [
             {"user_id": ids[username], "title_id": title_id, "kind": kind.value, "start_date": start}
             for username, title_id, kind, start, _code in plan.titles])
     entries = [{"user": username, "action": action, "detail": detail} for username, action, detail in plan.audits]
@@ -387,7 +387,7 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
                  "detail": {"title": code, "kind": str(kind), "start": str(start)}}
                 for username, _id, kind, start, code in plan.titles]
     if entries:
-        db.session.execute(AuditEntry.__table__.insert(), [
+        insert_many(db.session, AuditEntry.__table__, [
             {"at": now, "actor_id": actor_id, "action": e["action"], "object_type": "users",
              "object_id": ids[e["user"]], "detail": e["detail"]} for e in entries])
     retitled = sorted({ids[username] for username, *_rest in plan.titles})
