@@ -22,6 +22,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _ensure_folders(app)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -36,6 +37,12 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _ensure_folders(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+
+def register_logging(app: Flask) -> None:
+    from lms import logs
+
+    logs.configure(app)
 
 
 def register_extensions(app: Flask) -> None:

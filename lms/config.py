@@ -29,6 +29,8 @@ class Config:
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
     TESTING = False
+    LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")  # or "text", for people reading a terminal
+    LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO").upper()
 
 
 class TestConfig(Config):
