@@ -21,21 +21,6 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 access_log = logging.getLogger("lms.access")
 
 
-class StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is at the time (a test's capture, a redirected stream)."""
-
-    def __init__(self):
-        super().__init__()
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value):
-        pass
-
-
 class RequestIdFilter(logging.Filter):
     """Adds the current request's id to every record (`-` outside a request)."""
 
@@ -67,7 +52,8 @@ def configure_handler(app: Flask) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "lms_handler", False)]:
         root.removeHandler(handler)
-    handler = StderrHandler()
+    # The process's own stderr (file descriptor 2), not a command's captured output stream.
+    handler = logging.StreamHandler(sys.__stderr__)
     handler.lms_handler = True
     handler.setFormatter(make_formatter(app.config["LOG_FORMAT"]))
     handler.addFilter(RequestIdFilter())

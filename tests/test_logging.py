@@ -15,12 +15,12 @@ def _access_lines(text: str) -> list[dict]:
     return [line for line in _lines(text) if line["logger"] == "lms.access"]
 
 
-def test_each_request_writes_one_access_line_with_its_id_echoed_status_and_duration(app, client, capsys, make):
+def test_each_request_writes_one_access_line_with_its_id_echoed_status_and_duration(app, client, capfd, make):
     make.user("hocvien")
-    capsys.readouterr()
+    capfd.readouterr()
     response = client.get("/sign-in", headers={"X-Request-ID": "proxy-7f3a"})
     assert response.headers["X-Request-ID"] == "proxy-7f3a"
-    [line] = _access_lines(capsys.readouterr().err)
+    [line] = _access_lines(capfd.readouterr().err)
     assert line["request_id"] == "proxy-7f3a"
     assert line["status"] == 200
     assert line["method"] == "GET"
@@ -33,13 +33,13 @@ def test_each_request_writes_one_access_line_with_its_id_echoed_status_and_durat
     assert line["time"]
 
 
-def test_a_request_without_an_id_gets_a_new_one_and_the_signed_in_user_is_named(app, client, auth, capsys, make):
+def test_a_request_without_an_id_gets_a_new_one_and_the_signed_in_user_is_named(app, client, auth, capfd, make):
     user = make.user("hocvien")
     auth.login("hocvien")
-    capsys.readouterr()
+    capfd.readouterr()
     first = client.get("/my/curriculum")
     second = client.get("/nowhere", headers={"X-Request-ID": "bad id with spaces; and <markup>"})
-    lines = _access_lines(capsys.readouterr().err)
+    lines = _access_lines(capfd.readouterr().err)
     assert [line["status"] for line in lines] == [first.status_code, 404]
     assert lines[0]["user_id"] == user.id
     ids = [first.headers["X-Request-ID"], second.headers["X-Request-ID"]]
@@ -48,15 +48,15 @@ def test_a_request_without_an_id_gets_a_new_one_and_the_signed_in_user_is_named(
     assert all(len(i) == 32 for i in ids)
 
 
-def test_a_state_changing_operation_writes_a_line_from_its_domain_logger(app, client, auth, capsys, make):
+def test_a_state_changing_operation_writes_a_line_from_its_domain_logger(app, client, auth, capfd, make):
     admin = make.admin("admin")
     auth.login("admin")
-    capsys.readouterr()
+    capfd.readouterr()
     response = client.post("/admin/users/new", data={
         "username": "hv.moi", "full_name": "Người Mới", "unit_id": admin.unit_id, "roles": ["trainee"],
         "admin_scope_id": 0, "theory_level": 0, "password": "mat-khau-moi-1"}, headers={"X-Request-ID": "op-1"})
     assert response.status_code == 302
-    [line] = [entry for entry in _lines(capsys.readouterr().err) if entry.get("action") == "user.create"]
+    [line] = [entry for entry in _lines(capfd.readouterr().err) if entry.get("action") == "user.create"]
     assert line["logger"] == "lms.accounts"
     assert line["actor_id"] == admin.id
     assert line["object_type"] == "users"
@@ -64,21 +64,21 @@ def test_a_state_changing_operation_writes_a_line_from_its_domain_logger(app, cl
     assert line["request_id"] == "op-1"
 
 
-def test_an_operation_that_is_rolled_back_writes_no_line(ctx, capsys):
+def test_an_operation_that_is_rolled_back_writes_no_line(ctx, capfd):
     from lms import audit
     from lms.extensions import db
 
-    capsys.readouterr()
+    capfd.readouterr()
     audit.record(None, "unit.create", None, object_type="units")
     db.session.flush()
     db.session.rollback()
     audit.record(None, "unit.update", None, object_type="units")
     db.session.commit()
-    actions = [entry.get("action") for entry in _lines(capsys.readouterr().err)]
+    actions = [entry.get("action") for entry in _lines(capfd.readouterr().err)]
     assert actions == ["unit.update"]
 
 
-def test_an_error_is_logged_with_its_traceback(app, capsys):
+def test_an_error_is_logged_with_its_traceback(app, capfd):
     from lms import create_app
     from lms.access import public
 
@@ -89,10 +89,10 @@ def test_an_error_is_logged_with_its_traceback(app, capsys):
     def boom():
         raise RuntimeError("the disk is on fire")
 
-    capsys.readouterr()
+    capfd.readouterr()
     response = failing.test_client().get("/boom", headers={"X-Request-ID": "err-1"})
     assert response.status_code == 500
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capfd.readouterr().err)
     [error] = [line for line in lines if line["level"] == "ERROR"]
     assert error["request_id"] == "err-1"
     assert "Traceback" in error["exc_info"]
@@ -111,24 +111,24 @@ def text_logging(app):
     logs.configure_handler(app)
 
 
-def test_text_format_for_people(app, client, capsys, text_logging):
-    capsys.readouterr()
+def test_text_format_for_people(app, client, capfd, text_logging):
+    capfd.readouterr()
     client.get("/sign-in", headers={"X-Request-ID": "human-1"})
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert "INFO lms.access [human-1] GET /sign-in 200" in err
     assert not err.lstrip().startswith("{")
 
 
-def test_the_log_level_setting_silences_lower_levels(app, capsys):
+def test_the_log_level_setting_silences_lower_levels(app, capfd):
     app.config["LOG_LEVEL"] = "WARNING"
     from lms import logs
 
     try:
         logs.configure_handler(app)
-        capsys.readouterr()
+        capfd.readouterr()
         logging.getLogger("lms.delivery").info("not shown")
         logging.getLogger("lms.delivery").warning("shown")
-        assert [line["message"] for line in _lines(capsys.readouterr().err)] == ["shown"]
+        assert [line["message"] for line in _lines(capfd.readouterr().err)] == ["shown"]
     finally:
         app.config["LOG_LEVEL"] = "INFO"
         logs.configure_handler(app)
