@@ -31,6 +31,10 @@ class Config:
     TESTING = False
     LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")  # or "text", for people reading a terminal
     LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO").upper()
+    # The job queue: Redis when set (several machines), else a SQLite file beside the database.
+    REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
+    JOBS_SQLITE = os.environ.get("LMS_JOBS_SQLITE") or None  # default: instance/jobs.sqlite3
+    JOBS_WORKERS = int(os.environ.get("LMS_JOBS_WORKERS", "2"))
 
 
 class TestConfig(Config):
