@@ -44,6 +44,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
     SERVER_NAME = None
+    REDIS_URL = None  # the job-queue tests choose their storage themselves
 
 
 def engine_options(uri: str) -> dict:
