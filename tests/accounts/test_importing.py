@@ -161,10 +161,10 @@ def _finished_page(client, consumers, response) -> str:
     assert response.status_code == 302
     job_url = response.headers["Location"]
     waiting = client.get(job_url).get_data(as_text=True)
-    assert '<meta http-equiv="refresh"' in waiting
+    assert 'data-job-running' in waiting
     consumers.wait_for(len(consumers.finished) + 1)
     page = client.get(job_url).get_data(as_text=True)
-    assert '<meta http-equiv="refresh"' not in page
+    assert 'data-job-running' not in page
     return page
 
 
