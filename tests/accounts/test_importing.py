@@ -367,3 +367,28 @@ def test_the_dashboards_facts_after_an_import_are_those_a_full_rebuild_gives(ctx
     # The per-row upkeep is back: a title given afterwards shows at once.
     make.user("sau.nay", unit=org["commune"], held=[titles["XA-BT"]])
     assert len(rows()) == 6
+
+
+def test_a_user_created_elsewhere_while_the_file_is_checked_refuses_the_whole_import(ctx, org):
+    other = sa.create_engine(db.engine.url)
+    unit_id = org["commune"].id
+    db.session.commit()
+
+    def create_elsewhere():
+        with other.begin() as conn:
+            conn.execute(sa.insert(User).values(username="hv.son", full_name="Hồ Văn Sơn", unit_id=unit_id))
+
+    def on_progress(done, total):
+        if done == 0:
+            writer = threading.Thread(target=create_elsewhere)
+            writer.start()
+            writer.join()
+
+    try:
+        with pytest.raises(InvalidInput) as refused:
+            import_users(_admin(org), GOOD.encode(), on_progress=on_progress)
+    finally:
+        other.dispose()
+    db.session.rollback()
+    assert "chưa nhập dòng nào" in refused.value.message
+    assert _counts() == (2, 0)  # the admin and the one made elsewhere; nothing of the file
