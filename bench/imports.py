@@ -7,9 +7,10 @@ and an admin), starts gunicorn on the same database (port 5160 by default) and k
 writing through real HTTP requests (the lesson page's time-on-task beat, a POST that updates their lesson
 progress) while each import runs in a child process, exactly as `flask lms import-users` and
 `flask lms content import` do (check, write, one commit). The content set (800 modules of 4 lessons, 40
-programs of 20 modules, the first 16 each aimed at one of the 16 bench titles as title-based curricula are,
-20 documents) is generated into a temporary folder; the CSV gives every user a held title, and one in three
-a planned one, so the user import also creates about 27,000 program statuses.
+programs of 20 modules, each aimed at one title as title-based curricula are: the first 16 at the 16 bench
+titles the CSV uses, the others at central-level titles nobody in it holds; 20 documents) is generated
+into a temporary folder; the CSV gives every user a held title, and one in three a planned one, so the user
+import also creates about 27,000 program statuses.
 
 Per import it prints the web writes that failed (any answer but 200, or none), the longest time the
 import held the write lock (SQLite: from its BEGIN IMMEDIATE to its COMMIT; PostgreSQL: the longest
@@ -54,11 +55,15 @@ def _front(fields: dict, body: str) -> str:
     return "---\n" + json.dumps(fields, ensure_ascii=False, indent=1) + "\n---\n" + body + "\n"
 
 
+# Titles of the central level, held by nobody in the CSV: the programs beyond the 16th are aimed at them.
+CENTRAL_TITLES = [(f"BENCH-TW-{n:02d}", f"Chức danh cấp Trung ương {n}", "central", False) for n in range(1, 25)]
+
+
 def write_titles(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "titles.yaml").write_text(json.dumps(
-        [{"code": code, "name": name, "level": level, "is_key": key} for code, name, level, key in TITLES],
-        ensure_ascii=False, indent=1), encoding="utf-8")
+        [{"code": code, "name": name, "level": level, "is_key": key}
+         for code, name, level, key in TITLES + CENTRAL_TITLES], ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def write_module(folder: Path, code: str, title: str, lessons: int, documents=()) -> None:
@@ -99,7 +104,7 @@ def generate_content(folder: Path, modules: int, seed: int = 7) -> None:
                  for i, code in enumerate(module_codes[p:p + MODULES_PER_PROGRAM])]
         (folder / "programs" / f"bimp-{n}.md").write_text(_front({
             "code": f"BIMP-P{n:02d}", "name": f"Chương trình bồi dưỡng số {n}",
-            "titles": [TITLES[n - 1][0]] if n <= len(TITLES) else [], "modules": items, "validity_months": 24,
+            "titles": [(TITLES + CENTRAL_TITLES)[(n - 1) % 40][0]], "modules": items, "validity_months": 24,
         }, f"Mô tả chương trình số {n}."), encoding="utf-8")
 
 

@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -39,9 +40,12 @@ def free_port() -> int:
 
 def start_gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    # The app logs a line per request on stderr: into a file, since a pipe nobody reads fills up and then
+    # blocks every worker.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs; closed with the process)
     process = subprocess.Popen(
         [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -50,7 +54,8 @@ def start_gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.P
                 return process
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(f"gunicorn {app} exited: {process.stderr.read().decode()[-2000:]}") from None
+                log.seek(0)
+                raise SystemExit(f"gunicorn {app} exited: {log.read().decode()[-2000:]}") from None
             time.sleep(0.2)
     stop(process)
     raise SystemExit(f"gunicorn {app} did not start on port {port}")
