@@ -24,6 +24,16 @@ def nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "")
 
 
+def clean_name(text: str | None) -> str:
+    """A name or code as typed, made safe to store and compare: NFC; without invisible format characters
+    (zero-width spaces and joiners, bidi marks and overrides, the BOM, soft hyphens: Unicode category Cf),
+    which would make two names that look alike differ or reorder what is shown around them; control
+    characters and runs of white space become one space; no space at either end."""
+    kept = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cc" else ch
+                   for ch in nfc(text) if unicodedata.category(ch) != "Cf")
+    return " ".join(kept.split())
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     if ch in _SPECIAL:

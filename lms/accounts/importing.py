@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +24,7 @@ from lms.accounts.names import fold
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
+from lms.text import clean_name
 
 # Canonical column -> the header spellings accepted for it (compared without diacritics or case).
 COLUMNS = {
@@ -153,7 +153,7 @@ def _cell(values: list[str], columns: dict[str, int], column: str) -> str:
     index = columns.get(column)
     if index is None or index >= len(values):
         return ""
-    return unicodedata.normalize("NFC", values[index]).strip()
+    return clean_name(values[index])
 
 
 def _parse_titles(text: str, kind: AssignmentKind, titles: dict[str, Title], line: int,

@@ -16,6 +16,7 @@ from lms.db import utcnow
 from lms.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
+from lms.text import clean_name
 
 
 class SignInRefused(DomainError):
@@ -195,7 +196,7 @@ def create_user(
         raise Conflict(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
     user = User(
         username=username,
-        full_name=unicodedata.normalize("NFC", full_name).strip(),
+        full_name=clean_name(full_name),
         unit=unit,
         email=email or None,
         theory_level=theory_level,
@@ -232,7 +233,7 @@ def update_user(
             _ensure_strictly_inside(actor, admin_scope_unit or unit)
     if user.id == actor.id and Role.ADMIN not in roles:
         raise InvalidInput(_("Bạn không thể tự bỏ quyền quản trị của chính mình."))
-    user.full_name = unicodedata.normalize("NFC", full_name).strip()
+    user.full_name = clean_name(full_name)
     user.unit = unit
     user.email = email or None
     user.theory_level = theory_level

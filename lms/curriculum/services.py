@@ -27,7 +27,7 @@ from lms.documents.services import ensure_author
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.markup import render_markdown
-from lms.text import slug
+from lms.text import clean_name, slug
 
 __all__ = [
     "create_module", "update_module", "get_or_create_draft", "save_draft", "save_module_draft", "publish",
@@ -65,7 +65,7 @@ def _check_kind(kind, localities) -> ModuleKind:
 def create_module(actor, *, code: str, kind, title: str, summary_md: str = "", locality_ids=()) -> Module:
     """A new module with its first draft."""
     ensure_author(actor)
-    code, title = _clean(code), _clean(title)
+    code, title = clean_name(code), clean_name(title)
     if not code or not title:
         raise InvalidInput(_("Học phần cần có mã và tên."))
     localities = _localities(locality_ids)
@@ -128,7 +128,7 @@ def get_or_create_draft(actor, module: Module) -> ModuleRevision:
 def _lesson_rows(lessons) -> list[dict]:
     rows, problems = [], []
     for i, raw in enumerate(lessons, start=1):
-        title = _clean(raw.get("title"))
+        title = clean_name(raw.get("title"))
         body = (raw.get("body_md") or "").replace("\r\n", "\n")
         minutes = raw.get("minutes")
         if not title:
@@ -168,7 +168,7 @@ def save_draft(actor, draft: ModuleRevision, *, lock_version: int, title: str, s
     ensure_author(actor)
     if not draft.is_draft:
         raise Conflict(_("Phiên bản này đã được xuất bản và không thể sửa nữa."))
-    title = _clean(title)
+    title = clean_name(title)
     if not title:
         raise InvalidInput(_("Học phần cần có tên."), [_("Học phần cần có tên.")])
     rows = _lesson_rows(lessons)
@@ -317,7 +317,7 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
     from lms.organisation.models import Title
 
     ensure_author(actor)
-    code, name = _clean(code), _clean(name)
+    code, name = clean_name(code), clean_name(name)
     problems = []
     if not code or not name:
         problems.append(_("Chương trình cần có mã và tên."))

@@ -30,6 +30,7 @@ from lms.delivery.models import (
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.organisation.models import Unit
+from lms.text import clean_name
 
 THEORY_LEVEL_NAMES = {
     TheoryLevel.NONE: _l("chưa có"),
@@ -87,7 +88,7 @@ def save_class(
     accounts.ensure_unit_in_scope(actor, unit)
     if klass is not None:
         ensure_manages_class(actor, klass)
-    code, name = _text(code).upper(), _text(name)
+    code, name = clean_name(code).upper(), clean_name(name)
     if not code or not name:
         raise InvalidInput(_("Lớp cần có mã và tên."))
     if (program is None) == (module is None):
@@ -110,7 +111,7 @@ def save_class(
         db.session.add(klass)
     klass.code, klass.name, klass.program, klass.module = code, name, program, module
     klass.mode, klass.starts_on, klass.ends_on = DeliveryMode(mode), starts_on, ends_on
-    klass.place, klass.capacity, klass.unit = _text(place), capacity, unit
+    klass.place, klass.capacity, klass.unit = clean_name(place), capacity, unit
     klass.lecturers = list(lecturers)
     db.session.flush()
     audit.record(actor, "class.save", klass, code=code, mode=str(mode), capacity=capacity)

@@ -30,6 +30,7 @@ from lms.delivery.models import (
 from lms.delivery.services import is_class_lecturer
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.text import clean_name
 
 CHECKIN_MINUTES = 15
 CHECKIN_MAX_FAILURES = 5
@@ -116,7 +117,7 @@ def save_trip(
         raise NotFound()
     if module.id not in {m.id for m in trip_modules(klass)}:
         raise InvalidInput(_("Học phần này không thuộc nội dung của lớp."))
-    topic, site = _text(topic), _text(site)
+    topic, site = clean_name(topic), clean_name(site)
     if not topic or not site:
         raise InvalidInput(_("Cần có chuyên đề và địa điểm đi thực tế."))
     if ends_on < starts_on:

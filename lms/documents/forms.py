@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.documents.models import DocumentKind, DocumentStatus, RelationKind
 from lms.forms import PageForm, SubForm, choices
+from lms.inputs import bounded_int
 
 
 def kind_labels() -> dict:
@@ -35,7 +36,7 @@ def relation_labels() -> dict:
 
 class RelationForm(SubForm):
     kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
-    target_id = SelectField(_l("Văn bản"), coerce=int, choices=[], validate_choice=False)
+    target_id = SelectField(_l("Văn bản"), coerce=bounded_int, choices=[], validate_choice=False)
 
 
 class DocumentForm(PageForm):
@@ -70,7 +71,7 @@ class DocumentForm(PageForm):
 
 class AddRelationForm(PageForm):
     kind = SelectField(_l("Văn bản này"), choices=[])
-    target_id = SelectField(_l("Văn bản đã có"), coerce=int, choices=[], validate_choice=False)
+    target_id = SelectField(_l("Văn bản đã có"), coerce=bounded_int, choices=[], validate_choice=False)
     submit = SubmitField(_l("Thêm quan hệ"))
 
     def __init__(self, *args, documents=(), **kwargs):

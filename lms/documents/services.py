@@ -11,7 +11,10 @@ from lms import audit, signals
 from lms.documents.models import Document, DocumentKind, DocumentRelation, DocumentStatus, RelationKind
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.text import fold_code  # noqa: F401  (the registry key, re-exported)
+from lms.text import (
+    clean_name,
+    fold_code,  # noqa: F401  (the registry key, re-exported)
+)
 
 # What a relation does to the status of the document it points at.
 STATUS_AFTER = {
@@ -51,7 +54,7 @@ def register_document(
 ) -> Document:
     """Add a document to the registry; its supersedes/amends/stops relations flag the modules citing the target."""
     ensure_author(actor)
-    code, number, issuer, title = _clean(code), _clean(number), _clean(issuer), _clean(title)
+    code, number, issuer, title = clean_name(code), clean_name(number), clean_name(issuer), clean_name(title)
     problems = []
     if not code:
         problems.append(_("Thiếu ký hiệu văn bản."))

@@ -3,6 +3,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.forms import PageForm, choices
+from lms.inputs import bounded_int
 from lms.organisation.models import TitleLevel
 
 
@@ -26,8 +27,9 @@ class UnitForm(PageForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Hãy nhập tên đơn vị.")), Length(max=255)])
     code = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=50)],
                        description=_l("Mã dùng khi nhập người dùng từ tệp CSV."))
-    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[DataRequired(_l("Hãy chọn đơn vị cấp trên."))])
-    locality_id = SelectField(_l("Địa bàn"), coerce=int, validators=[Optional()])
+    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=bounded_int,
+                            validators=[DataRequired(_l("Hãy chọn đơn vị cấp trên."))])
+    locality_id = SelectField(_l("Địa bàn"), coerce=bounded_int, validators=[Optional()])
     submit = SubmitField(_l("Lưu"))
 
 

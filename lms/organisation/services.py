@@ -1,7 +1,6 @@
 """Localities from the `vietnam-provinces` package, the unit tree, and job titles."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from lms import audit
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import TWO_LEVEL_SINCE, Locality, LocalityKind, Title, TitleLevel, Unit
+from lms.text import clean_name
 
 _PROVINCE_KINDS = {"tỉnh": LocalityKind.PROVINCE, "thành phố trung ương": LocalityKind.CITY}
 _COMMUNE_KINDS = {"xã": LocalityKind.COMMUNE, "phường": LocalityKind.WARD, "đặc khu": LocalityKind.SPECIAL_ZONE}
@@ -56,7 +56,7 @@ def load_localities() -> tuple[int, int]:
 
 
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "").strip()
+    return clean_name(text)
 
 
 def create_unit(

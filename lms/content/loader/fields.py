@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import yaml
 from flask_babel import gettext as _
 
-from lms.content.loader.specs import nfc
+from lms.text import clean_name
 
 if TYPE_CHECKING:
     from lms.content.loader.reader import Reader
@@ -57,7 +57,7 @@ class Fields:
         if isinstance(value, bool | list | dict):
             self._bad(key, _("phải là một chuỗi"))
             return None
-        return nfc(str(value)).strip()
+        return clean_name(str(value))
 
     def code(self, key: str, *, max_length: int = 50, upper: bool = False) -> str | None:
         """A code as the application stores it: one line, at most `max_length` characters."""
@@ -131,7 +131,7 @@ class Fields:
             if isinstance(item, bool | list | dict) or item is None:
                 self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một chuỗi", key=key))
                 continue
-            out.append(nfc(str(item)).strip())
+            out.append(clean_name(str(item)))
         return out
 
     def mappings(self, key: str) -> list[tuple[dict, int]]:
