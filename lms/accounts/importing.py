@@ -24,7 +24,7 @@ from lms.accounts.names import fold
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
-from lms.text import clean_name
+from lms.text import NotUtf8, clean_name, decode_utf8
 
 # Canonical column -> the header spellings accepted for it (compared without diacritics or case).
 COLUMNS = {
@@ -95,13 +95,9 @@ def parse_date(text: str) -> date | None:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        line = data[: bad.start].count(b"\n") + 1
-        raise InvalidInput(
-            _("Tệp không đọc được."),
-            [Problem(line, _("Tệp không phải mã UTF-8. Hãy lưu lại tệp dưới dạng \"CSV UTF-8\"."))],
-        ) from bad
+        return decode_utf8(data)
+    except NotUtf8 as bad:
+        raise InvalidInput(_("Tệp không đọc được."), [Problem(bad.line, bad.message)]) from bad
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[Problem]]:

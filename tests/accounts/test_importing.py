@@ -142,7 +142,8 @@ def test_a_title_date_overlapping_an_existing_record_is_reported(ctx, org, make)
     (b"username,full_name,unit_code,chuc vu\n", (1, "Cột không nhận ra: \"chuc vu\".")),
     (b"", (1, "Tệp trống.")),
     ("username,full_name,unit_code\nhv.ha,Lê Thu,QT\n".encode("latin-1"),
-     (2, "Tệp không phải mã UTF-8. Hãy lưu lại tệp dưới dạng \"CSV UTF-8\".")),
+     (2, "Tệp không phải mã UTF-8 (lỗi ở dòng 2). Hãy lưu lại tệp với bảng mã UTF-8: trong Excel chọn "
+         "\"CSV UTF-8\", trong Notepad chọn \"UTF-8\".")),
 ])
 def test_files_that_cannot_be_read_are_refused_with_a_reason(ctx, org, data, expected):
     with pytest.raises(InvalidInput) as refused:
