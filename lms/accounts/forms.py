@@ -15,7 +15,8 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel
-from lms.forms import PageForm, choices
+from lms.dates import TITLE_DATES
+from lms.forms import InRange, PageForm, choices
 from lms.inputs import bounded_int
 
 
@@ -110,13 +111,15 @@ class UserFilterForm(PageForm):
 class TitleAssignmentForm(PageForm):
     title_id = SelectField(_l("Chức danh"), coerce=bounded_int, validators=[DataRequired(_l("Hãy chọn chức danh."))])
     kind = SelectField(_l("Loại"), choices=assignment_kind_choices())
-    start_date = DateField(_l("Từ ngày"), validators=[DataRequired(_l("Hãy nhập ngày bắt đầu hợp lệ."))])
-    end_date = DateField(_l("Đến ngày"), validators=[Optional()])
+    start_date = DateField(_l("Từ ngày"), validators=[DataRequired(_l("Hãy nhập ngày bắt đầu hợp lệ.")),
+                                                     InRange(TITLE_DATES)])
+    end_date = DateField(_l("Đến ngày"), validators=[Optional(), InRange(TITLE_DATES)])
     submit = SubmitField(_l("Thêm chức danh"))
 
 
 class EndTitleForm(PageForm):
-    end_date = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Hãy nhập ngày kết thúc hợp lệ."))])
+    end_date = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Hãy nhập ngày kết thúc hợp lệ.")),
+                                                          InRange(TITLE_DATES)])
     submit = SubmitField(_l("Kết thúc"))
 
 

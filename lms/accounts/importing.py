@@ -21,6 +21,7 @@ from lms import audit, signals
 from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold
+from lms.dates import TITLE_DATES
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
@@ -173,6 +174,9 @@ def _parse_titles(text: str, kind: AssignmentKind, titles: dict[str, Title], lin
             problems.append(Problem(line, _("Ngày không hợp lệ cho chức danh %(code)s: \"%(value)s\" "
                                             "(viết ngày/tháng/năm hoặc năm-tháng-ngày).",
                                             code=code, value=match["date"])))
+            continue
+        if not TITLE_DATES.contains(start):
+            problems.append(Problem(line, TITLE_DATES.message(_("Ngày bắt đầu của chức danh %(code)s", code=code))))
             continue
         same = [s for t, _k, s in parsed if t is title]
         if start in same:

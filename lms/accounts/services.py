@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from lms import audit, signals
 from lms.accounts import passwords
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, SignInFailure, TitleAssignment, User
+from lms.dates import TITLE_DATES
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
@@ -268,6 +269,8 @@ def assign_title(
     """Record that the user holds, or is planned for, a title over a period."""
     if actor is not None:
         ensure_can_manage(actor, user)
+    TITLE_DATES.check(start_date, _("Ngày bắt đầu"))
+    TITLE_DATES.check(end_date, _("Ngày kết thúc"))
     if end_date is not None and end_date < start_date:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     for existing in user.title_assignments:
@@ -288,6 +291,7 @@ def assign_title(
 
 def end_title(actor: User, assignment: TitleAssignment, end_date: date) -> None:
     ensure_can_manage(actor, assignment.user)
+    TITLE_DATES.check(end_date, _("Ngày kết thúc"))
     if end_date < assignment.start_date:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     assignment.end_date = end_date

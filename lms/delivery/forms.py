@@ -15,8 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.dates import CLASS_DATES
 from lms.delivery.models import DeliveryMode, NominationState
-from lms.forms import PageForm, choices
+from lms.forms import InRange, PageForm, choices
 from lms.inputs import bounded_int
 
 MODE_LABELS = {
@@ -36,8 +37,8 @@ class ClassForm(PageForm):
     name = StringField(_l("Tên lớp"), validators=[DataRequired(), Length(max=255)])
     subject = SelectField(_l("Chương trình hoặc học phần"), validators=[DataRequired()])
     mode = SelectField(_l("Hình thức"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
-    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired()])
-    ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired()])
+    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(), InRange(CLASS_DATES)])
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
     capacity = IntegerField(_l("Sĩ số tối đa"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     unit_id = SelectField(_l("Đơn vị quản lý lớp"), coerce=bounded_int, validators=[DataRequired()])
@@ -78,9 +79,10 @@ class TripForm(PageForm):
     topic = StringField(_l("Chuyên đề"), validators=[DataRequired(), Length(max=255)])
     site = StringField(_l("Nơi đến (cơ quan, mô hình)"), validators=[DataRequired(), Length(max=255)])
     locality_id = SelectField(_l("Địa bàn"), coerce=bounded_int, validators=[Optional()])
-    starts_on = DateField(_l("Từ ngày"), validators=[DataRequired()])
-    ends_on = DateField(_l("Đến ngày"), validators=[DataRequired()])
-    deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    starts_on = DateField(_l("Từ ngày"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    ends_on = DateField(_l("Đến ngày"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(), InRange(CLASS_DATES)])
     instructions_md = TextAreaField(_l("Hướng dẫn (Markdown)"), validators=[Optional()], render_kw={"rows": 6})
     rubric = TextAreaField(
         _l("Thang đánh giá: mỗi dòng một tiêu chí — tên | trọng số | mức thấp nhất | ... | mức cao nhất"),

@@ -16,6 +16,7 @@ from lms import audit, signals
 from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel, User
 from lms.curriculum.models import Module, Program, ProgramModule
+from lms.dates import CLASS_DATES
 from lms.db import utcnow
 from lms.delivery.models import (
     ACTIVE_STATES,
@@ -93,6 +94,8 @@ def save_class(
         raise InvalidInput(_("Lớp cần có mã và tên."))
     if (program is None) == (module is None):
         raise InvalidInput(_("Chọn đúng một chương trình hoặc một học phần cho lớp."))
+    CLASS_DATES.check(starts_on, _("Ngày bắt đầu"))
+    CLASS_DATES.check(ends_on, _("Ngày kết thúc"))
     if ends_on < starts_on:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     if capacity is None or capacity < 1:

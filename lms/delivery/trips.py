@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from lms import audit, markup
 from lms.accounts.models import Role, User
 from lms.curriculum.models import Module
+from lms.dates import CLASS_DATES
 from lms.db import utcnow
 from lms.delivery.models import (
     Attendance,
@@ -120,6 +121,9 @@ def save_trip(
     topic, site = clean_name(topic), clean_name(site)
     if not topic or not site:
         raise InvalidInput(_("Cần có chuyên đề và địa điểm đi thực tế."))
+    CLASS_DATES.check(starts_on, _("Từ ngày"))
+    CLASS_DATES.check(ends_on, _("Đến ngày"))
+    CLASS_DATES.check(deadline, _("Hạn nộp bài thu hoạch"))
     if ends_on < starts_on:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     if not 0 <= pass_mark <= 100:

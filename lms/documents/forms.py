@@ -3,8 +3,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import DocumentKind, DocumentStatus, RelationKind
-from lms.forms import PageForm, SubForm, choices
+from lms.forms import InRange, PageForm, SubForm, choices
 from lms.inputs import bounded_int
 
 
@@ -46,7 +47,8 @@ class DocumentForm(PageForm):
     number = StringField(_l("Số"), validators=[DataRequired(_l("Hãy nhập số văn bản.")), Length(max=40)])
     issuer = StringField(_l("Cơ quan ban hành"), validators=[DataRequired(_l("Hãy nhập cơ quan ban hành.")),
                                                              Length(max=200)])
-    issued_on = DateField(_l("Ngày ban hành"), validators=[DataRequired(_l("Hãy nhập ngày ban hành hợp lệ."))])
+    issued_on = DateField(_l("Ngày ban hành"), validators=[DataRequired(_l("Hãy nhập ngày ban hành hợp lệ.")),
+                                                           InRange(DOCUMENT_DATES)])
     term = StringField(_l("Khóa"), validators=[Optional(), Length(max=20)])
     title = StringField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu văn bản.")),
                                                      Length(max=500)])

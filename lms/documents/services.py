@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit, signals
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import Document, DocumentKind, DocumentRelation, DocumentStatus, RelationKind
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
@@ -66,6 +67,8 @@ def register_document(
         problems.append(_("Thiếu trích yếu (tên) văn bản."))
     if issued_on is None:
         problems.append(_("Thiếu ngày ban hành."))
+    elif not DOCUMENT_DATES.contains(issued_on):
+        problems.append(DOCUMENT_DATES.message(_("Ngày ban hành")))
     try:
         kind = DocumentKind(kind)
     except ValueError:

@@ -2,7 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.forms import PageForm, choices
+from lms.dates import TITLE_DATES
+from lms.forms import InRange, PageForm, choices
 from lms.inputs import bounded_int
 from lms.organisation.models import TitleLevel
 
@@ -39,6 +40,6 @@ class TitleForm(PageForm):
     level = SelectField(_l("Cấp"), choices=title_level_choices())
     group = StringField(_l("Nhóm"), validators=[Optional(), Length(max=100)])
     is_key = BooleanField(_l("Chức danh lãnh đạo chủ chốt"))
-    valid_from = DateField(_l("Có hiệu lực từ ngày"), validators=[Optional()])
-    valid_to = DateField(_l("Hết hiệu lực từ ngày"), validators=[Optional()])
+    valid_from = DateField(_l("Có hiệu lực từ ngày"), validators=[Optional(), InRange(TITLE_DATES)])
+    valid_to = DateField(_l("Hết hiệu lực từ ngày"), validators=[Optional(), InRange(TITLE_DATES)])
     submit = SubmitField(_l("Lưu"))

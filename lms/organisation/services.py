@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit
+from lms.dates import TITLE_DATES
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import TWO_LEVEL_SINCE, Locality, LocalityKind, Title, TitleLevel, Unit
@@ -139,6 +140,8 @@ def save_title(
     code, name = _normalise(code).upper(), _normalise(name)
     if not code or not name:
         raise InvalidInput(_("Chức danh cần có mã và tên."))
+    TITLE_DATES.check(valid_from, _("Có hiệu lực từ ngày"))
+    TITLE_DATES.check(valid_to, _("Hết hiệu lực từ ngày"))
     if valid_from and valid_to and valid_to < valid_from:
         raise InvalidInput(_("Ngày hết hiệu lực phải sau ngày có hiệu lực."))
     clash = db.session.scalar(sa.select(Title.id).where(Title.code == code))

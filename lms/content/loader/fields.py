@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import yaml
 from flask_babel import gettext as _
 
+from lms.dates import DateRange
 from lms.text import clean_name
 
 if TYPE_CHECKING:
@@ -81,18 +82,21 @@ class Fields:
             return None
         return value
 
-    def date(self, key: str) -> date | None:
+    def date(self, key: str, date_range: DateRange | None = None) -> date | None:
         value = self.data.get(key)
         if value is None:
             self._missing(key)
             return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
+                return None
+        if date_range is not None and not date_range.contains(value):
+            self._bad(key, date_range.message(key))
             return None
+        return value
 
     def integer(self, key: str, *, required: bool = True, minimum: int | None = None) -> int | None:
         value = self.data.get(key)

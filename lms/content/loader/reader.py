@@ -29,6 +29,7 @@ from lms.content.loader.specs import (
     normalise_body,
 )
 from lms.curriculum.models import ModuleKind
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import DocumentKind, RelationKind
 from lms.organisation.models import TitleLevel
 from lms.text import NotUtf8, decode_utf8
@@ -159,7 +160,7 @@ class Reader:
             kind = f.choice("kind", [k.value for k in DocumentKind])
             number = f.text("number")
             issuer = f.text("issuer")
-            issued_on = f.date("issued_on")
+            issued_on = f.date("issued_on", DOCUMENT_DATES)
             title = f.text("title")
             term = f.text("term", required=False)
             relations = []
