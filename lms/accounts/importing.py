@@ -227,16 +227,17 @@ def _check(actor: User | None, scope: Unit | None, text: str) -> tuple[list[_Row
                 seen[username] = line
         if len(c["full_name"]) > 200:
             problems.append(Problem(line, _("Họ và tên dài quá 200 ký tự.")))
+        # A scoped admin learns nothing of other trees: a unit or a user outside the scope reads the same
+        # whether it exists elsewhere or not at all.
         unit = units.get(c["unit_code"])
-        if c["unit_code"] and unit is None:
-            problems.append(Problem(line, _("Mã đơn vị không có trong hệ thống: %(code)s.", code=c["unit_code"])))
-        elif unit is not None and scope is not None and not scope.contains(unit):
-            problems.append(Problem(line, _("Đơn vị %(code)s nằm ngoài phạm vi quản lý của bạn.",
-                                            code=c["unit_code"])))
+        if c["unit_code"] and (unit is None or (scope is not None and not scope.contains(unit))):
+            problems.append(Problem(line, _("Mã đơn vị %(code)s không có trong phạm vi quản lý của bạn.",
+                                            code=c["unit_code"]) if scope is not None else
+                                    _("Mã đơn vị không có trong hệ thống: %(code)s.", code=c["unit_code"])))
         user = existing.get(username)
         if user is not None and scope is not None and not scope.contains(user.unit):
-            problems.append(Problem(line, _("Người dùng %(u)s thuộc đơn vị ngoài phạm vi quản lý của bạn.",
-                                            u=username)))
+            problems.append(Problem(line, _("Tên đăng nhập %(u)s không có trong phạm vi quản lý của bạn; "
+                                            "hãy chọn tên đăng nhập khác.", u=username)))
         email = c["email"] or None
         if email and (len(email) > 255 or not _EMAIL.match(email)):
             problems.append(Problem(line, _("Địa chỉ thư điện tử không hợp lệ: %(email)s.", email=email)))

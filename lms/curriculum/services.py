@@ -309,12 +309,16 @@ def open_flags(module_ids=None) -> sa.Select:
 # --- programs ------------------------------------------------------------------------------------
 
 
-def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=(),
+def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=None,
                  items=(), required_theory_level: int = 0, hours: int | None = None,
                  validity_months: int | None = None, active: bool | None = None) -> Program:
-    """Create or update a program: its target titles and its ordered (module, required, due_days) items."""
+    """Create or update a program: its target titles and its ordered (module, required, due_days) items.
+
+    `title_ids` None keeps the target titles as they are; changing them is for those who may change titles
+    (lms.organisation.services.can_edit_titles), as they decide who is eligible in every tree."""
     from lms.accounts.models import TheoryLevel
     from lms.organisation.models import Title
+    from lms.organisation.services import ensure_can_edit_titles
 
     ensure_author(actor)
     code, name = clean_name(code), clean_name(name)
@@ -336,7 +340,10 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
         seen.add(module.id)
         if due_days is not None and int(due_days) < 0:
             problems.append(_("Hạn hoàn thành của học phần %(code)s không được âm.", code=module.code))
-    title_ids = {int(t) for t in title_ids or ()}
+    current = {t.id for t in program.titles} if program is not None else set()
+    title_ids = current if title_ids is None else {int(t) for t in title_ids}
+    if title_ids != current:
+        ensure_can_edit_titles(actor)
     titles = db.session.scalars(sa.select(Title).where(Title.id.in_(title_ids))).all() if title_ids else []
     if len(titles) != len(title_ids):
         problems.append(_("Có chức danh không tồn tại."))

@@ -240,10 +240,24 @@ def quotas_for(trainee: User, klass: TrainingClass) -> list[tuple[PlanQuota, int
     return counted
 
 
+PLAN_YEARS = range(2000, 2101)
+
+
+def plan_quotas(actor: User, unit: Unit | None, year: int) -> dict[int, int]:
+    """The quotas of a unit's plan for a year, by program id; NotAllowed for a unit outside the actor's scope
+    (whether it exists or not)."""
+    accounts.ensure_unit_in_scope(actor, unit)
+    if year not in PLAN_YEARS:
+        return {}
+    return dict(db.session.execute(
+        sa.select(PlanQuota.program_id, PlanQuota.quota).join(TrainingPlan)
+        .where(TrainingPlan.unit_id == unit.id, TrainingPlan.year == year)).all())
+
+
 def save_plan(actor: User, unit: Unit, year: int, quotas: dict[Program, int], note: str = "") -> TrainingPlan:
     """Create or update a unit's plan for a year: the quota per program (0 removes nothing, it plans none)."""
     accounts.ensure_unit_in_scope(actor, unit)
-    if not 2000 <= year <= 2100:
+    if year not in PLAN_YEARS:
         raise InvalidInput(_("Năm kế hoạch không hợp lệ."))
     if any(q is None or q < 0 for q in quotas.values()):
         raise InvalidInput(_("Chỉ tiêu phải là số không âm."))

@@ -111,14 +111,22 @@ def update_unit(actor, unit: Unit, *, name: str, locality: Locality | None, code
     audit.record(actor, "unit.update", unit, name=name)
 
 
+def national_root_id() -> int | None:
+    """The national root: the first top-level unit (made from the command line). Another top-level tree
+    (a province installed on its own, a test tree) is not national."""
+    return db.session.scalar(sa.select(sa.func.min(Unit.id)).where(Unit.parent_id.is_(None)))
+
+
 def can_edit_titles(actor) -> bool:
-    """Titles are shared by every unit: only an admin of a whole tree (a root unit) edits them."""
+    """Titles, and the titles a program targets, are reference data shared by every tree: changing them
+    changes who is eligible everywhere, so only an admin whose scope is the national root changes them."""
     scope = actor.admin_scope if actor is not None and actor.has_role("admin") else None
-    return scope is not None and scope.parent_id is None
+    return scope is not None and scope.parent_id is None and scope.id == national_root_id()
 
 
 def ensure_can_edit_titles(actor) -> None:
-    if not can_edit_titles(actor):
+    """NotAllowed unless the actor may change titles (None, the command line, may)."""
+    if actor is not None and not can_edit_titles(actor):
         raise NotAllowed(_("Chỉ cán bộ quản lý toàn hệ thống mới được sửa danh mục chức danh."))
 
 
@@ -135,8 +143,7 @@ def save_title(
     valid_to: date | None = None,
 ) -> Title:
     """Create or update a job title (actor None: the command line)."""
-    if actor is not None:
-        ensure_can_edit_titles(actor)
+    ensure_can_edit_titles(actor)
     code, name = _normalise(code).upper(), _normalise(name)
     if not code or not name:
         raise InvalidInput(_("Chức danh cần có mã và tên."))

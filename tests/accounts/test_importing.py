@@ -103,8 +103,8 @@ hv.x9,Hai Ngày,QT,,,XA-BT:01/07/2025;XA-BT:01/08/2025,
         import_users(_admin(org), text.encode())
     reasons = {p.line: p.message for p in refused.value.problems}
     assert reasons == {
-        3: "Mã đơn vị không có trong hệ thống: QT-KHONGCO.",
-        4: "Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.",
+        3: "Mã đơn vị QT-KHONGCO không có trong phạm vi quản lý của bạn.",
+        4: "Mã đơn vị HUE không có trong phạm vi quản lý của bạn.",  # it exists, in another tree: not said
         5: "Mã chức danh không có trong hệ thống: KHONG-CO.",
         6: "Ngày không hợp lệ cho chức danh XA-BT: \"31/02/2025\" (viết ngày/tháng/năm hoặc năm-tháng-ngày).",
         7: "Tên đăng nhập hv.ok trùng với dòng 2.",
@@ -125,7 +125,7 @@ def test_a_user_of_another_province_cannot_be_overwritten(ctx, org, make):
     with pytest.raises(InvalidInput) as refused:
         import_users(_admin(org), text.encode())
     assert [(p.line, p.message) for p in refused.value.problems] == [
-        (2, "Người dùng hue.dung thuộc đơn vị ngoài phạm vi quản lý của bạn.")]
+        (2, "Tên đăng nhập hue.dung không có trong phạm vi quản lý của bạn; hãy chọn tên đăng nhập khác.")]
 
 
 def test_a_title_date_overlapping_an_existing_record_is_reported(ctx, org, make):
@@ -170,7 +170,7 @@ def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, 
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>5</td><td>Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.</td>" in page
+    assert "<td>5</td><td>Mã đơn vị HUE không có trong phạm vi quản lý của bạn.</td>" in page
     assert "chưa nhập dòng nào" in page
     with app.app_context():
         assert _counts() == (1, 0)
@@ -191,7 +191,7 @@ def test_command_line_import_within_a_unit_scope(app, runner, org, tmp_path):
     path.write_bytes(("\ufeff" + GOOD).encode())
     result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT-DANHOA"])
     assert result.exit_code == 1
-    assert "line 4: Đơn vị QT nằm ngoài phạm vi quản lý của bạn." in result.output
+    assert "line 4: Mã đơn vị QT không có trong phạm vi quản lý của bạn." in result.output
     result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT"])
     assert result.exit_code == 0, result.output
     assert "imported 3 rows: 3 created, 0 updated, 0 unchanged, 4 titles added" in result.output

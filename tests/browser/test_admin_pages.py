@@ -66,7 +66,7 @@ def test_units_titles_and_import_pages_are_accessible(page, make):
     }])
     page.get_by_role("button", name="Nhập").click()
     page.wait_for_load_state()
-    assert page.get_by_role("cell", name="Mã đơn vị không có trong hệ thống: KHONGCO.").is_visible()
+    assert page.get_by_role("cell", name="Mã đơn vị KHONGCO không có trong phạm vi quản lý của bạn.").is_visible()
     assert_accessible(page)
 
 

@@ -10,10 +10,6 @@ from lms.accounts import services as accounts
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
 from lms.delivery import forms, queries, services
-from lms.delivery.models import (
-    PlanQuota,
-    TrainingPlan,
-)
 from lms.delivery.views import _flash_refusal, _me, bp
 from lms.errors import DomainError
 from lms.extensions import db
@@ -67,11 +63,8 @@ def edit_plan():
                 flash(_("Đã lưu kế hoạch năm %(year)d.", year=form.year.data), "success")
                 return redirect(url_for("delivery.plans", year=form.year.data))
     elif form.unit_id.data and form.year.data:
-        existing = db.session.execute(
-            sa.select(PlanQuota.program_id, PlanQuota.quota).join(TrainingPlan)
-            .where(TrainingPlan.unit_id == form.unit_id.data, TrainingPlan.year == form.year.data)
-        ).all()
-        values = {pid: str(q) for pid, q in existing}
+        quotas = services.plan_quotas(_me(), db.session.get(Unit, form.unit_id.data), form.year.data)
+        values = {pid: str(q) for pid, q in quotas.items()}
     for problem in problems:
         flash(problem, "danger")
     return render_template("delivery/plan_form.html", form=form, programs=programs, values=values)
