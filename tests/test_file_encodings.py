@@ -79,13 +79,17 @@ def test_a_utf8_gift_file_with_a_byte_order_mark_is_read(app, runner, make, tmp_
         assert db.session.scalars(sa.select(QuizQuestion)).one().text.startswith("Đảng Cộng sản")
 
 
-def test_the_user_import_says_the_same_on_the_web_and_the_command_line(app, client, auth, make, runner, tmp_path):
+def test_the_user_import_says_the_same_on_the_web_and_the_command_line(app, client, auth, make, runner, tmp_path,
+                                                                      consumers):
     unit = make.unit("Tỉnh ủy", code="QT")
     make.admin("qt.admin", scope=unit)
     data = windows_1258("username,full_name,unit_code\nhv.ha,Lê Thị Thu Hà,QT\n")
     auth.login("qt.admin")
-    page = client.post("/admin/users/import", data={"file": (io.BytesIO(data), "can-bo.csv")},
-                       content_type="multipart/form-data").get_data(as_text=True)
+    started = client.post("/admin/users/import", data={"file": (io.BytesIO(data), "can-bo.csv")},
+                          content_type="multipart/form-data")
+    consumers.start()
+    consumers.wait_for(1)
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
     assert MESSAGE.search(page).group(1) == "2"
     path = tmp_path / "can-bo.csv"
     path.write_bytes(data)
