@@ -28,6 +28,17 @@ class Config:
     ARGON2_PARALLELISM = 1
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
+    # Shared counters (rate limits) for several app processes; unset: kept in each process's memory.
+    REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
+    # Refused tries allowed per client address, in the syntax "N per minute; M per hour" (lms.throttling).
+    SIGN_IN_RATE_LIMIT = os.environ.get("LMS_SIGN_IN_RATE_LIMIT", "10 per minute; 50 per hour")
+    CODE_RATE_LIMIT = os.environ.get("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "lms"
+    # If Redis is unreachable, count in memory meanwhile rather than refuse every sign-in.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TESTING = False
 
 

@@ -87,6 +87,11 @@ def register_errorhandlers(app: Flask) -> None:
             lambda: _("Tệp tải lên vượt quá giới hạn %(mb)d MB. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.",
                       mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
         ),
+        429: (
+            lambda: _("Quá nhiều lần thử"),
+            lambda: _("Đã có quá nhiều lần thử không thành công từ địa chỉ mạng của bạn. "
+                      "Vui lòng đợi vài phút rồi thử lại."),
+        ),
         500: (lambda: _("Lỗi hệ thống"), lambda: _("Đã có lỗi xảy ra. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.")),
     }
 

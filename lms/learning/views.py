@@ -21,6 +21,7 @@ from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+from lms.throttling import guessing_limit
 
 bp = Blueprint("learning", __name__)
 certificates_bp = Blueprint("certificates", __name__)
@@ -295,6 +296,7 @@ def show(certificate_id: int):
 
 @certificates_bp.route("/verify/<code>")
 @public
+@guessing_limit("CODE_RATE_LIMIT", methods=("GET",))
 def verify(code: str):
     certificate = db.session.scalars(sa.select(Certificate).where(Certificate.code == code)).one_or_none()
     status = 200 if certificate else 404
