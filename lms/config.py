@@ -28,8 +28,6 @@ class Config:
     ARGON2_PARALLELISM = 1
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
-    # Shared counters (rate limits) for several app processes; unset: kept in each process's memory.
-    REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
     # Refused tries allowed per client address, in the syntax "N per minute; M per hour" (lms.throttling).
     SIGN_IN_RATE_LIMIT = os.environ.get("LMS_SIGN_IN_RATE_LIMIT", "10 per minute; 50 per hour")
     CODE_RATE_LIMIT = os.environ.get("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour")
@@ -40,6 +38,13 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TESTING = False
+    LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")  # or "text", for people reading a terminal
+    LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO").upper()
+    # The job queue and the guessing limits' counters (lms.throttling): Redis when set (several machines),
+    # else a SQLite file beside the database and each process's memory.
+    REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
+    JOBS_SQLITE = os.environ.get("LMS_JOBS_SQLITE") or None  # default: instance/jobs.sqlite3
+    JOBS_WORKERS = int(os.environ.get("LMS_JOBS_WORKERS", "2"))
 
 
 class TestConfig(Config):
@@ -49,6 +54,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
     SERVER_NAME = None
+    REDIS_URL = None  # the job-queue tests choose their storage themselves
 
 
 def engine_options(uri: str) -> dict:

@@ -1,9 +1,9 @@
 """Per-address limits on guessing secrets: passwords at sign-in, check-in codes, certificate codes.
 
 Only refused tries count, per client address; the per-account lockout stays as it was. Counts are kept in
-memory by default and in Redis when REDIS_URL is set.
+memory by default and in Redis when REDIS_URL is set (the tests' Redis: LMS_TEST_REDIS_URL).
 """
-import os
+import secrets
 
 import pytest
 import redis
@@ -13,9 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.delivery.models import NominationState
 from lms.extensions import db
 from lms.throttling import limiter
+from tests.jobs.fixtures import REDIS_URL
 
 ATTACKER, OFFICE, ELSEWHERE = "203.0.113.5", "198.51.100.7", "192.0.2.44"
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 TOO_MANY = "Quá nhiều lần thử"
 
 
@@ -145,18 +145,22 @@ def test_refused_password_changes_count_too(client, auth, make, three_tries):
 
 @pytest.fixture
 def redis_app(app):
-    """A second app process configured with REDIS_URL; the shared limiter goes back to memory afterwards."""
+    """A second app process configured with REDIS_URL; the shared limiter goes back to memory afterwards.
+
+    Its clients use addresses of this run only, and every key they made is removed at the end."""
     from lms import create_app
 
+    addresses = [f"198.18.{secrets.randbelow(256)}.{n}" for n in (1, 2)]
     store = redis.Redis.from_url(REDIS_URL)
-    store.flushdb()
     other = create_app({**app.config, "REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": None,
                         "SIGN_IN_RATE_LIMIT": "3 per minute"})
     other.test_client_class = app.test_client_class
     try:
-        yield other, store
+        yield other, store, addresses
     finally:
-        store.flushdb()
+        made = [key for address in addresses for key in store.scan_iter(f"*{address}*")]
+        if made:
+            store.delete(*made)
         store.close()
         limiter.init_app(app)
 
@@ -164,15 +168,15 @@ def redis_app(app):
 def test_with_redis_the_counts_are_shared_by_every_worker(redis_app, make):
     from lms import create_app
 
-    other, store = redis_app
+    other, store, (attacker, office) = redis_app
     assert other.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
     make.user("hocvien")
     client = other.test_client()
     for _ in range(3):
-        assert sign_in(client, ATTACKER, "hocvien", "doan-mo-1").status_code == 200
-    assert any(b"lms" in key for key in store.scan_iter())  # the counts are in Redis
+        assert sign_in(client, attacker, "hocvien", "doan-mo-1").status_code == 200
+    assert list(store.scan_iter(f"*{attacker}*"))  # the counts are in Redis
     # Another worker starting now (its own connection, nothing in its memory) refuses the same address.
     restarted = create_app({**other.config, "RATELIMIT_STORAGE_URI": None})
     restarted.test_client_class = other.test_client_class
-    assert sign_in(restarted.test_client(), ATTACKER, "hocvien").status_code == 429
-    assert sign_in(restarted.test_client(), OFFICE, "hocvien").status_code == 302
+    assert sign_in(restarted.test_client(), attacker, "hocvien").status_code == 429
+    assert sign_in(restarted.test_client(), office, "hocvien").status_code == 302

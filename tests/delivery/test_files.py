@@ -6,7 +6,7 @@ import io
 import os
 import sqlite3
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -255,3 +255,23 @@ def _submission_id(app):
 def _file_id(app):
     with app.app_context():
         return db.session.scalar(sa.select(SubmissionFile.id))
+
+
+def test_the_hourly_job_runs_the_sweep_and_records_what_it_removed(app, uploads, sqlite_storage, consumers):
+    from huey.consumer import Scheduler
+
+    from lms.jobs import queue
+    from lms.jobs.models import Job
+
+    with app.app_context():
+        orphan = files.folder() / ("e" * 40)
+    orphan.write_bytes(b"1234567")
+    _age(orphan, 2)
+    consumers.start()
+    # Minute 45 of an hour: what a consumer's scheduler enqueues then.
+    Scheduler(queue.huey, stop_flag=None, interval=1, periodic=True).enqueue_periodic_tasks(datetime(2026, 3, 9, 3, 45))
+    assert consumers.wait_for(1) == [("files.sweep", "complete")]
+    assert not orphan.exists()
+    with app.app_context():
+        job = db.session.scalars(sa.select(Job).where(Job.kind == "files.sweep")).one()
+        assert job.result == {"files": 1, "partial": 0, "bytes": 7, "dry_run": False}

@@ -1,8 +1,8 @@
 """One open quiz attempt per trainee and quiz (a partial unique index); open attempts get option tokens.
 
 Revision ID: 42012f5430a1
-Revises: 1f1efa5be02f
-Create Date: 2026-12-01 10:10:00
+Revises: b50dedd24da2
+Create Date: 2026-12-01 10:55:00
 
 """
 import secrets
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '42012f5430a1'
-down_revision = '1f1efa5be02f'
+down_revision = 'b50dedd24da2'
 branch_labels = None
 depends_on = None
 
