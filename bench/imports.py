@@ -177,12 +177,12 @@ class Writer(threading.Thread):
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.opener.addheaders = [("User-Agent", USER_AGENT)]
-        page = self.opener.open(f"{base}/sign-in", timeout=30).read().decode()
+        page = self.opener.open(f"{base}/sign-in", timeout=120).read().decode()
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
-        self.opener.open(f"{base}/sign-in", data=body, timeout=30).read()
+        self.opener.open(f"{base}/sign-in", data=body, timeout=120).read()
         self.lesson_url = self._lesson_url()
-        page = self.opener.open(self.base + self.lesson_url, timeout=30).read().decode()  # records the view
+        page = self.opener.open(self.base + self.lesson_url, timeout=120).read().decode()  # records the view
         self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         self.beat_url = self.base + re.search(r'data-heartbeat-url="([^"]+)"', page).group(1)
         self.counting = threading.Event()
@@ -192,9 +192,9 @@ class Writer(threading.Thread):
         self.errors: list[str] = []
 
     def _lesson_url(self) -> str:
-        page = self.opener.open(f"{self.base}/my/curriculum", timeout=30).read().decode()
+        page = self.opener.open(f"{self.base}/my/curriculum", timeout=120).read().decode()
         module = re.search(r'href="(/modules/\d+)"', page).group(1)
-        page = self.opener.open(self.base + module, timeout=30).read().decode()
+        page = self.opener.open(self.base + module, timeout=120).read().decode()
         return re.search(r'href="(/lessons/\d+)"', page).group(1)
 
     def beat(self) -> bool:
@@ -338,7 +338,8 @@ def main(argv=None) -> int:
         finally:
             stop(server)
     print(f"database: {dialect}; {args.writers} web writers (gunicorn, {args.workers} sync workers), "
-          f"{args.pause * 1000:.0f} ms between one writer's requests")
+          f"{args.pause * 1000:.0f} ms between one writer's requests; load average now "
+          f"{os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
     print(f"{'import':<28} {'wall s':>7} {'lock s':>7} {'RSS MiB':>8} {'writes ok':>10} {'failed':>7} "
           f"{'slowest s':>10}")
     met = True
