@@ -25,6 +25,7 @@ errorlog = "-"
 loglevel = "info"
 forwarded_allow_ips = setting("LMS_FORWARDED_ALLOW_IPS")
 proc_name = "lms"
+control_socket_disable = True  # no gunicornc: systemd (or make run) starts and stops the service
 
 
 def post_fork(_server, _worker):
