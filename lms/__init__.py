@@ -29,6 +29,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    register_logging(app)  # first: the start-up checks below report through it
     check_configuration(app)
     register_extensions(app)
     register_blueprints(app)
@@ -79,6 +80,12 @@ def _choose_secret_key(app: Flask) -> None:
         raise ConfigurationError(f"{problem}: refusing to start. {settings.how_to_set_secret_key(instance)}")
 
 
+def register_logging(app: Flask) -> None:
+    from lms import logs
+
+    logs.configure(app)
+
+
 def register_extensions(app: Flask) -> None:
     from lms import i18n
     from lms.catalogs import catalogue_dirs
@@ -100,6 +107,9 @@ def register_extensions(app: Flask) -> None:
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
+    from lms.jobs import queue
+
+    queue.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -112,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.documents.views import bp as documents_bp
     from lms.health import bp as health_bp
     from lms.home import bp as home_bp
+    from lms.jobs.views import bp as jobs_bp
     from lms.learning.views import bp as learning_bp
     from lms.learning.views import certificates_bp
     from lms.organisation.views import bp as organisation_bp
@@ -119,7 +130,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
-                      dashboards_bp, health_bp):
+                      dashboards_bp, jobs_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

@@ -66,14 +66,22 @@ SETTINGS: tuple[Setting, ...] = (
             "how many reverse proxies stand in front of the app (nginx alone: `1`); their X-Forwarded-For, "
             "-Proto and -Host headers are trusted", "PROXY_HOPS", _whole_number),
     Setting("LMS_REDIS_URL", None,
-            "Redis shared by the app servers, e.g. `redis://127.0.0.1:6379/0`; unset: nothing is shared",
-            "REDIS_URL"),
+            "Redis for the job queue when several machines share the work, e.g. `redis://127.0.0.1:6379/0`; "
+            "unset: the queue is a SQLite file", "REDIS_URL"),
+    Setting("LMS_JOBS_SQLITE", None, "the job queue's SQLite file when `LMS_REDIS_URL` is unset; unset: "
+            "`<instance>/jobs.sqlite3`", "JOBS_SQLITE"),
+    Setting("LMS_JOBS_WORKERS", "2", "threads of `lms jobs worker` running tasks", "JOBS_WORKERS", _whole_number),
+    Setting("LMS_LOG_FORMAT", "json", "`json`: one JSON object per line on stderr (request id, user, endpoint, "
+            "status, duration; operations; errors with traceback); `text` for people", "LOG_FORMAT"),
+    Setting("LMS_LOG_LEVEL", "INFO", "lowest level written: `DEBUG`, `INFO`, `WARNING`, `ERROR`", "LOG_LEVEL",
+            str.upper),
     Setting("LMS_BIND", "127.0.0.1:5000",
             "where gunicorn listens (`deploy/gunicorn.conf.py`); `make run PORT=8080` serves on 127.0.0.1:8080"),
     Setting("LMS_WORKERS", None, "gunicorn worker processes; unset: 2 × CPU cores + 1"),
     Setting("LMS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
             "addresses of the proxies whose X-Forwarded-Proto gunicorn believes"),
     Setting("LMS_TEST_DATABASE_URL", None, "tests: the database the suite runs on; unset: a temporary SQLite file"),
+    Setting("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0", "tests: the Redis database the job-queue tests use"),
     Setting("LMS_REQUIRE_BROWSER", None, "tests: `1` fails the browser tests instead of skipping them without "
             "Chromium (CI)"),
     Setting("LMS_CHROMIUM", "/usr/bin/chromium", "tests: the Chromium the browser tests drive"),
@@ -219,6 +227,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
     SERVER_NAME = None
+    REDIS_URL = None  # the job-queue tests choose their storage themselves
 
 
 def engine_options(uri: str) -> dict:
