@@ -66,8 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
             "how many reverse proxies stand in front of the app (nginx alone: `1`); their X-Forwarded-For, "
             "-Proto and -Host headers are trusted", "PROXY_HOPS", _whole_number),
     Setting("LMS_REDIS_URL", None,
-            "Redis for the job queue when several machines share the work, e.g. `redis://127.0.0.1:6379/0`; "
-            "unset: the queue is a SQLite file", "REDIS_URL"),
+            "Redis for the job queue and for the sign-in and code-guessing counters when several machines share "
+            "the work, e.g. `redis://127.0.0.1:6379/0`; unset: the queue is a SQLite file, each process counts in "
+            "memory", "REDIS_URL"),
     Setting("LMS_JOBS_SQLITE", None, "the job queue's SQLite file when `LMS_REDIS_URL` is unset; unset: "
             "`<instance>/jobs.sqlite3`", "JOBS_SQLITE"),
     Setting("LMS_JOBS_WORKERS", "2", "threads of `lms jobs worker` running tasks", "JOBS_WORKERS", _whole_number),
@@ -75,6 +76,10 @@ SETTINGS: tuple[Setting, ...] = (
             "status, duration; operations; errors with traceback); `text` for people", "LOG_FORMAT"),
     Setting("LMS_LOG_LEVEL", "INFO", "lowest level written: `DEBUG`, `INFO`, `WARNING`, `ERROR`", "LOG_LEVEL",
             str.upper),
+    Setting("LMS_SIGN_IN_RATE_LIMIT", "10 per minute; 50 per hour",
+            "refused sign-ins and password changes allowed per client address", "SIGN_IN_RATE_LIMIT"),
+    Setting("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour",
+            "refused check-in codes and certificate codes allowed per client address", "CODE_RATE_LIMIT"),
     Setting("LMS_BIND", "127.0.0.1:5000",
             "where gunicorn listens (`deploy/gunicorn.conf.py`); `make run PORT=8080` serves on 127.0.0.1:8080"),
     Setting("LMS_WORKERS", None, "gunicorn worker processes; unset: 2 × CPU cores + 1"),
@@ -217,6 +222,13 @@ class Config:
     ARGON2_PARALLELISM = 1
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
+    # Guessing limits (lms.throttling); how many tries: LMS_SIGN_IN_RATE_LIMIT and LMS_CODE_RATE_LIMIT.
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "lms"
+    # If Redis is unreachable, count in memory meanwhile rather than refuse every sign-in.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TESTING = False
 
 
