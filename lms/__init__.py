@@ -29,6 +29,9 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    from lms import inputs
+
+    inputs.install(app)  # before any route is added: the bounded <int:...> converter
     register_logging(app)  # first: the start-up checks below report through it
     check_configuration(app)
     register_extensions(app)
