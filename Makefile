@@ -24,6 +24,7 @@ db: install translations
 	$(FLASK) lms demo
 	$(FLASK) lms content import content/
 	$(FLASK) lms search reindex
+	$(FLASK) lms assets
 
 run: db
 	$(FLASK) run --host 127.0.0.1 --port 5000

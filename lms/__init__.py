@@ -23,6 +23,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.from_object(config)
     _ensure_folders(app)
     register_extensions(app)
+    register_static_files(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -42,7 +43,7 @@ def register_extensions(app: Flask) -> None:
     from lms import i18n
     from lms.catalogs import catalogue_dirs
     from lms.config import engine_options
-    from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from lms.extensions import babel, bootstrap, compress, csrf, db, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
@@ -56,9 +57,16 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=";".join(str(d) for d in catalogue_dirs()),
     )
     bootstrap.init_app(app)
+    compress.init_app(app)
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
+
+
+def register_static_files(app: Flask) -> None:
+    from lms import assets
+
+    assets.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,6 +18,11 @@ class Config:
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
+    # Pages are compressed as they leave Flask (static files are compressed once, by lms.assets); streamed
+    # downloads pass untouched so that they keep streaming.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/html", "text/plain", "application/json", "image/svg+xml"]
+    COMPRESS_STREAMS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("LMS_SECURE_COOKIES", "0") == "1"
