@@ -14,7 +14,9 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("LMS_UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("LMS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Timestamps are stored in UTC and shown in this zone (lms.formats).
+    TIMEZONE = os.environ.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None

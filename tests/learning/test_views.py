@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.audit import AuditEntry
 from lms.curriculum.models import Lesson, Module, Program
 from lms.extensions import db
+from lms.formats import local_date
 from lms.learning import services
 from lms.learning.models import Certificate, LessonProgress, ModuleStatus, Quiz, QuizQuestion
 
@@ -102,8 +103,9 @@ def test_public_verification_shows_only_name_program_date_and_unit(app, client, 
     certificate = complete_all(app, trainee, module)
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "Chứng nhận hợp lệ." in page
-    for shown in ("Trần Thị Bình", "Bồi dưỡng Chủ tịch UBND xã", "UBND xã Tân Lập",
-                  certificate.issued_at.strftime("%d/%m/%Y")):
+    with app.app_context():
+        issued = local_date(certificate.issued_at)  # in Vietnam time
+    for shown in ("Trần Thị Bình", "Bồi dưỡng Chủ tịch UBND xã", "UBND xã Tân Lập", issued):
         assert shown in page
     assert "hocvien" not in page
     assert "Hạn" not in page
