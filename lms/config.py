@@ -102,6 +102,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LMS_REQUIRE_BROWSER", None, "tests: `1` fails the browser tests instead of skipping them without "
             "Chromium (CI)"),
     Setting("LMS_CHROMIUM", "/usr/bin/chromium", "tests: the Chromium the browser tests drive"),
+    Setting("LMS_SCREENSHOT_DIR", None, "tests: where the browser tests save the 360 px screenshots of every table "
+            "page; unset: a temporary folder"),
 )
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
