@@ -3,14 +3,15 @@
     python -m bench.phone [--port 5170] [--database FILE] [--fresh]
 
 Builds a SQLite database the way `make db` does (migrations, localities, demo people, content/, search
-index; skipped when FILE already holds the demo), serves it with gunicorn (`wsgi:app`, 2 sync workers, as
-in production), then drives Debian's Chromium through Playwright at a phone's size (360 x 740, touch) on a
-3G-like link emulated by the DevTools protocol (Network.emulateNetworkConditions: 1.6 Mbit/s down,
-0.75 Mbit/s up, 150 ms round trip; browser cache on). The visit: the sign-in page on a cold cache, sign
-in as `hocvien`, "my curriculum", its first module, then the curriculum's first four lessons in a row
-(by the "next lesson" link, or to the next module's first lesson). For each page it prints the bytes
-received (headers included, as Chromium counts them), the requests that went over the network, those
-answered from the browser's cache, and the time to the load event.
+index; skipped when FILE already holds the demo), serves it as `make run` does (gunicorn with
+deploy/gunicorn.conf.py, here with 2 sync workers), then drives Debian's Chromium through Playwright at a
+phone's size (360 x 740, touch) on a 3G-like link emulated by the DevTools protocol
+(Network.emulateNetworkConditions: 1.6 Mbit/s down, 0.75 Mbit/s up, 150 ms round trip; browser cache on).
+The visit: the sign-in page on a cold cache, sign in as `hocvien`, "my curriculum", its first module, then
+the curriculum's first four lessons in a row (by the "next lesson" link, or to the next module's first
+lesson). For each page it prints the bytes received (headers included, as Chromium counts them), the
+requests that went over the network, those answered from the browser's cache, and the time to the load
+event.
 
 Targets: the first page of the visit <= 120 KB; a repeat lesson page (the 2nd to 4th) <= 12 KB and
 loaded in <= 700 ms. The exit status is 1 when one is missed.
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +30,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.throughput import start_gunicorn, stop
+from bench.throughput import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -43,7 +46,26 @@ REPEAT_LESSON_MS = 700
 PASSWORD = "demo12345"  # the demo accounts' password (README)
 
 
-def prepare_database(path: Path, fresh: bool) -> str:
+def serve(port: int, workers: int, env: dict) -> subprocess.Popen:
+    """The Procfile's web process (what `make run` starts), on our port."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    env = {**env, "LMS_BIND": f"127.0.0.1:{port}", "LMS_WORKERS": str(workers)}
+    process = subprocess.Popen([gunicorn, "--config", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit(f"gunicorn did not start on port {port}")
+
+
+def prepare_database(path: Path, fresh: bool, env: dict) -> str:
     """The `make db` steps on a SQLite file of our own."""
     url = f"sqlite:///{path}"
     if fresh and path.exists():
@@ -51,7 +73,7 @@ def prepare_database(path: Path, fresh: bool) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     if path.exists():
         return url
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**env, "DATABASE_URL": url}
     flask = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi"]
     for args in (["db", "upgrade"], ["lms", "localities"], ["lms", "demo"], ["lms", "content", "import", "content/"],
                  ["lms", "search", "reindex"], ["lms", "assets"]):
@@ -204,9 +226,10 @@ def main(argv=None) -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     print(f"commit {commit}; database {args.database}")
-    url = prepare_database(args.database, args.fresh)
-    env = {**os.environ, "DATABASE_URL": url}
-    server = start_gunicorn("wsgi:app", args.port, env, args.workers)
+    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)}
+    url = prepare_database(args.database, args.fresh, env)
+    env["DATABASE_URL"] = url
+    server = serve(args.port, args.workers, env)
     try:
         print(f"gunicorn: {args.workers} sync workers on port {args.port}; link: {DOWN_BITS / 1e6:g} Mbit/s down, "
               f"{UP_BITS / 1e6:g} up, {RTT_MS} ms round trip; viewport 360 x 740; cache on")
