@@ -35,6 +35,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_logging(app)  # first: the start-up checks below report through it
     check_configuration(app)
     register_extensions(app)
+    register_static_files(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -93,9 +94,10 @@ def register_extensions(app: Flask) -> None:
     from lms import i18n, throttling
     from lms.catalogs import catalogue_dirs
     from lms.config import engine_options
-    from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from lms.extensions import babel, bootstrap, compress, csrf, db, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]  # Flask-Babel converts in the same zone
     db.init_app(app)
     import lms.models  # noqa: F401  (every table on one metadata)
 
@@ -108,12 +110,19 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     throttling.init_app(app)
+    compress.init_app(app)
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
     from lms.jobs import queue
 
     queue.init_app(app)
+
+
+def register_static_files(app: Flask) -> None:
+    from lms import assets
+
+    assets.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -151,8 +160,9 @@ def register_commands(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from lms import i18n, markup, web
+    from lms import formats, i18n, markup, web
 
     web.register_hooks(app)
     i18n.register(app)
+    formats.register(app)
     markup.register(app)

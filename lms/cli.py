@@ -52,6 +52,16 @@ def backup_command(target: str):
     click.echo(f"backup: {target} ({report['pages']} pages, {report['tables']} tables, integrity ok)")
 
 
+@lms_cli.command("assets")
+def assets_command():
+    """Build the fingerprinted, compressed static files (the app also does it at start) and drop older builds."""
+    from lms.assets import prune_builds
+
+    folder = current_app.extensions["lms.assets"]
+    removed = prune_builds(folder.parent, keep=folder)
+    click.echo(f"assets: {folder} ({len(removed)} older builds removed)")
+
+
 @lms_cli.command("settings")
 def settings_command():
     """Print the table of settings (environment variables) for README.md."""
