@@ -6,10 +6,11 @@ import os
 from flask import Flask
 
 from lms.config import ROOT, Config
+from lms.transaction import TransactionalFlask
 
 
 def create_app(config: type | dict | None = None) -> Flask:
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -24,6 +25,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _ensure_folders(app)
     register_extensions(app)
     register_blueprints(app)
+    register_signals(app)
     register_errorhandlers(app)
     register_commands(app)
     register_web_hooks(app)
@@ -79,6 +81,19 @@ def register_blueprints(app: Flask) -> None:
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
                       dashboards_bp):
         app.register_blueprint(blueprint)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect every domain's receivers, once per process (each connect is idempotent)."""
+    from lms import transaction
+    from lms.delivery import services as delivery
+    from lms.learning import receivers as learning
+    from lms.search import indexing
+
+    transaction.init_app(app)
+    learning.connect()
+    delivery.connect_signals()
+    indexing.connect()
 
 
 def register_errorhandlers(app: Flask) -> None:
