@@ -19,9 +19,10 @@ A view therefore reads::
         return redirect(url_for("things.show", thing_id=thing.id))
     return render_template("things/form.html", form=form)
 
-Views never call commit() or rollback(); services flush; the command line commits for itself. A GET
-writes only what it exists to record, through lms.db.begin_writing; `finish_writing` commits that early
-so the rest of the page reads without holding the write lock.
+Views never call commit() or rollback(); services flush; the command line and the background jobs
+(lms.jobs) commit for themselves, outside any request. A GET writes only what it exists to record,
+through lms.db.begin_writing; `finish_writing` commits that early so the rest of the page reads without
+holding the write lock.
 """
 from __future__ import annotations
 
@@ -78,11 +79,6 @@ def on_refusal(respond: str | Callable[[DomainError], Any], *, field=None,
     g.lms_refusal = Refusal(respond, field, message, quiet, keep_writes, catch)
 
 
-def discard_writes() -> None:
-    """End this request by rolling back what it wrote (a dry run shows what would change, then keeps nothing)."""
-    g.lms_discard = True
-
-
 def finish_writing() -> None:
     """Commit what a GET recorded through lms.db.begin_writing, if anything: the rest of it reads again."""
     if transactions.writing_for_one_transaction() and db.session().in_transaction():
@@ -93,13 +89,11 @@ class TransactionalFlask(Flask):
     """Runs each view in one transaction: commit on return, roll back on any exception."""
 
     def dispatch_request(self):
-        g.pop("lms_refusal", None)
+        for name in ("lms_refusal", "lms_flashed"):  # g outlives a request when a caller holds the app context
+            g.pop(name, None)
         try:
             response = super().dispatch_request()
-            if g.pop("lms_discard", False):
-                db.session.rollback()
-            else:
-                _commit()
+            _commit()
             return response
         except DomainError as refused:
             refusal = g.pop("lms_refusal", None)

@@ -21,12 +21,14 @@ from lms.accounts.forms import (
     UserForm,
 )
 from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
+from lms.accounts.tasks import IMPORT_KIND, import_users_task
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
-from lms.transaction import discard_writes, on_refusal
+from lms.transaction import on_refusal
 
 bp = Blueprint("accounts", __name__)
 FORM_REFUSALS = (InvalidInput, Conflict)
@@ -236,17 +238,9 @@ def end_title(user_id: int, assignment_id: int):
 @roles_required(Role.ADMIN)
 def import_users():
     form = ImportForm()
-
-    def page(refused=None, report=None):
-        problems = refused.problems if refused is not None else None
-        status = 400 if problems or form.errors else 200
-        return render_template("accounts/users/import.html", form=form, report=report, problems=problems,
-                               columns=importing.COLUMNS), status
-
-    if not form.validate_on_submit():
-        return page()
-    on_refusal(page, catch=(InvalidInput,))
-    report = importing.import_users(current_user, form.file.data.read(), dry_run=form.dry_run.data)
-    if report.dry_run:
-        discard_writes()
-    return page(report=report)
+    if form.validate_on_submit():
+        job = start_job(current_user, IMPORT_KIND, import_users_task, payload=form.file.data.read(),
+                        params={"dry_run": form.dry_run.data})
+        return redirect(url_for("jobs.show", job_id=job.id))
+    status = 400 if form.errors else 200
+    return render_template("accounts/users/import.html", form=form, columns=importing.COLUMNS), status
