@@ -48,7 +48,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms import i18n
+    from lms import i18n, throttling
     from lms.catalogs import catalogue_dirs
     from lms.config import engine_options
     from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=";".join(str(d) for d in catalogue_dirs()),
     )
     bootstrap.init_app(app)
+    throttling.init_app(app)
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)

@@ -77,8 +77,9 @@ class Upload:
     data: bytes
 
 
-# Files replaced in a transaction are deleted once it commits; files written in a transaction that rolls
-# back are deleted then, so a refused or failed request leaves neither rows nor stray files behind.
+# Files replaced in a transaction are deleted once it commits. Files written in a transaction that ends any
+# other way (rolled back, its COMMIT failed on a full disk, the session closed) are deleted when it ends, so a
+# refused or failed request leaves neither rows nor stray files behind.
 @event.listens_for(Session, "after_commit")
 def _delete_replaced_files(session):
     session.info.pop("delivery_new_files", None)
@@ -86,12 +87,12 @@ def _delete_replaced_files(session):
         files.remove(name)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _delete_new_files_on_rollback(session, previous_transaction):
-    if previous_transaction.parent is not None:
+@event.listens_for(Session, "after_transaction_end")
+def _delete_new_files_unless_committed(session, transaction):
+    if transaction.parent is not None:
         return
     session.info.pop("delivery_delete_files", None)
-    for name in session.info.pop("delivery_new_files", []):
+    for name in session.info.pop("delivery_new_files", []):  # after_commit took them if it committed
         files.remove(name)
 
 
