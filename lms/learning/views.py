@@ -21,6 +21,7 @@ from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+from lms.text import decode_utf8
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
 
@@ -222,6 +223,7 @@ def manage_module(module_id: int):
             "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")})
         flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
+
     def page(refused: InvalidInput | None = None):
         shown = quizzes.quiz_for(module.id) if refused else quiz  # a refused import created no quiz
         form = settings
@@ -243,8 +245,8 @@ def manage_module(module_id: int):
         return redirect(url_for("learning.manage_module", module_id=module.id))
     if action == "gift" and gift_form.validate_on_submit():
         upload = gift_form.gift_file.data
-        source = upload.read().decode("utf-8-sig", errors="replace") if upload else (gift_form.gift_text.data or "")
         on_refusal(page, catch=(InvalidInput,))
+        source = decode_utf8(upload.read()) if upload else (gift_form.gift_text.data or "")
         added = quizzes.import_gift(current_user, quiz or quizzes.get_or_create_quiz(current_user, module), source)
         flash(_("Đã nhập %(n)d câu hỏi.", n=added), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
