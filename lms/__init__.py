@@ -9,6 +9,7 @@ from flask import Flask
 
 from lms import config as settings
 from lms.config import ROOT, Config, ConfigurationError
+from lms.transaction import TransactionalFlask
 
 log = logging.getLogger("lms.config")
 
@@ -16,7 +17,7 @@ log = logging.getLogger("lms.config")
 def create_app(config: type | dict | None = None) -> Flask:
     """The application, configured from the environment (SETTINGS in lms/config.py) and then from `config`."""
     values = settings.read_settings()
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -37,6 +38,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_extensions(app)
     register_static_files(app)
     register_blueprints(app)
+    register_signals(app)
     register_errorhandlers(app)
     register_commands(app)
     register_web_hooks(app)
@@ -145,6 +147,19 @@ def register_blueprints(app: Flask) -> None:
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
                       dashboards_bp, jobs_bp, health_bp):
         app.register_blueprint(blueprint)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect every domain's receivers, once per process (each connect is idempotent)."""
+    from lms import transaction
+    from lms.delivery import services as delivery
+    from lms.learning import receivers as learning
+    from lms.search import indexing
+
+    transaction.init_app(app)
+    learning.connect()
+    delivery.connect_signals()
+    indexing.connect()
 
 
 def register_errorhandlers(app: Flask) -> None:
