@@ -22,6 +22,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _ensure_folders(app)
+    from lms import inputs
+
+    inputs.install(app)  # before any route is added: the bounded <int:...> converter
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)

@@ -31,6 +31,7 @@ from lms.delivery.services import is_class_lecturer
 from lms.delivery.trips import ensure_lecturer_of, is_participant
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.text import clean_name
 
 MAX_FILES = 10
 
@@ -258,7 +259,7 @@ def publish_exemplary(actor: User, submission: Submission, title: str) -> Exempl
         raise Conflict(_("Chỉ bài đã chấm mới được chọn làm báo cáo điển hình."))
     if submission.exemplary_consent_at is None:
         raise Conflict(_("Học viên chưa đồng ý cho công bố bài này làm báo cáo điển hình."))
-    title = _text(title) or submission.trip.topic
+    title = clean_name(title) or submission.trip.topic
     report = db.session.scalar(sa.select(ExemplaryReport).where(ExemplaryReport.submission_id == submission.id))
     if report is None:
         report = ExemplaryReport(submission=submission, module_id=submission.trip.module_id)

@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.learning import gift
 from lms.learning.models import QuestionKind, Quiz, QuizAttempt, QuizChoice, QuizQuestion
 from lms.learning.services import complete_lesson, record_event, record_quiz_passed
+from lms.text import clean_name
 
 # Answers that arrive this long after the deadline still count (network latency on slow intranets).
 GRACE_SECONDS = 30
@@ -58,7 +59,7 @@ def save_quiz_settings(actor: User | None, quiz: Quiz, *, title: str, pass_perce
     ensure_author(actor)
     if not 0 < pass_percent <= 100:
         raise InvalidInput(_("Điểm đạt phải từ 1 đến 100%."))
-    quiz.title, quiz.pass_percent = title.strip(), pass_percent
+    quiz.title, quiz.pass_percent = clean_name(title), pass_percent
     quiz.max_attempts, quiz.time_limit_minutes = max_attempts or None, time_limit_minutes or None
     quiz.ends_lesson_key = ends_lesson_key or None
     audit.record(actor, "quiz.settings", quiz, pass_percent=pass_percent, max_attempts=max_attempts,

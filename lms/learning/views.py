@@ -21,6 +21,7 @@ from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+from lms.text import decode_utf8
 from lms.throttling import guessing_limit
 
 bp = Blueprint("learning", __name__)
@@ -248,8 +249,8 @@ def manage_module(module_id: int):
             return redirect(url_for("learning.manage_module", module_id=module.id))
     if action == "gift" and gift_form.validate_on_submit():
         upload = gift_form.gift_file.data
-        source = upload.read().decode("utf-8-sig", errors="replace") if upload else (gift_form.gift_text.data or "")
         try:
+            source = decode_utf8(upload.read()) if upload else (gift_form.gift_text.data or "")
             quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
             added = quizzes.import_gift(current_user, quiz, source)
         except InvalidInput as bad:
