@@ -14,6 +14,8 @@ PUBLIC_ALLOW_LIST = {
     "accounts.sign_in",
     "accounts.set_language",
     "certificates.verify",
+    "health.healthz",  # probes of load balancers and monitoring: they answer without signing in
+    "health.readyz",
 }
 ROLES = ("trainee", "lecturer", "admin")
 
