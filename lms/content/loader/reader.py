@@ -14,6 +14,7 @@ from lms.content.loader.specs import (
     MODULE_FILE,
     MODULES_DIR,
     PROGRAMS_DIR,
+    QUIZ_FILE,
     THEORY_LEVELS,
     TITLES_FILE,
     Content,
@@ -26,10 +27,12 @@ from lms.content.loader.specs import (
     ProgramSpec,
     RelationSpec,
     TitleSpec,
+    nfc,
     normalise_body,
 )
 from lms.curriculum.models import ModuleKind
 from lms.documents.models import DocumentKind, RelationKind
+from lms.learning import gift
 from lms.organisation.models import TitleLevel
 
 
@@ -152,6 +155,9 @@ class Reader:
             issued_on = f.date("issued_on")
             title = f.text("title")
             term = f.text("term", required=False)
+            source = f.text("source", required=False)
+            if source and ("\n" in source or len(source) > 500):
+                self.error(f.path, f.line_of("source"), _("trường 'source' phải nằm trên một dòng, tối đa 500 ký tự"))
             relations = []
             for rel, line in f.mappings("relations"):
                 rf = Fields(self, f.path, rel, None, 0, line)
@@ -160,7 +166,7 @@ class Reader:
                 rf.no_extra({"kind", "target"})
                 if rkind and target:
                     relations.append(RelationSpec(rkind, target, line))
-            f.no_extra({"code", "kind", "number", "issuer", "issued_on", "title", "term", "relations"})
+            f.no_extra({"code", "kind", "number", "issuer", "issued_on", "title", "term", "source", "relations"})
             if not (code and kind and number and issuer and issued_on and title):
                 continue
             if code in content.documents:
@@ -169,7 +175,8 @@ class Reader:
                                                         code=code, path=first.path))
                 continue
             content.documents[code] = DocumentSpec(code, kind, number, issuer, issued_on, title, term,
-                                                   body or None, relations, f.path, f.line_of("code"))
+                                                   body or None, relations, f.path, f.line_of("code"),
+                                                   source=source)
 
     def modules(self, content: Content) -> None:
         base = self.root / MODULES_DIR
@@ -202,6 +209,7 @@ class Reader:
             if len(self.problems) > before:
                 self.broken_modules.update({folder.name, code or folder.name})
             lessons = self.lessons(folder)
+            quiz = self.quiz(folder)
             if not (code and kind and title):
                 continue
             if code in content.modules:
@@ -210,7 +218,22 @@ class Reader:
                              code=code, path=content.modules[code].path))
                 continue
             content.modules[code] = ModuleSpec(code, kind, title, body, localities, documents, lessons, f.path,
-                                               dict(f.lines))
+                                               dict(f.lines), quiz)
+
+    def quiz(self, folder: Path) -> str | None:
+        """The module's question bank (quiz.gift), checked question by question; None when there is none."""
+        file = folder / QUIZ_FILE
+        if not file.exists():
+            return None
+        try:
+            source = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as bad:
+            self.error(self.rel(file), 1, _("tệp không phải UTF-8 (%(reason)s)", reason=bad.reason))
+            return None
+        _questions, problems = gift.parse(source)
+        for problem in problems:
+            self.error(self.rel(file), problem.line, problem.message)
+        return None if problems else nfc(source)
 
     def lessons(self, folder: Path) -> list[LessonSpec]:
         lessons: list[LessonSpec] = []
