@@ -94,8 +94,9 @@ def register_commands(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from lms import i18n, markup, web
+    from lms import grading, i18n, markup, web
 
     web.register_hooks(app)
     i18n.register(app)
     markup.register(app)
+    grading.register(app)

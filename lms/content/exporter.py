@@ -22,6 +22,7 @@ from lms.content.loader import (
 from lms.curriculum.models import Module, ModuleRevision, Program, ProgramModule
 from lms.documents.models import Document, DocumentRelation
 from lms.extensions import db
+from lms.grading import DEFAULT_SCALE
 from lms.learning import gift
 from lms.learning.models import Quiz, QuizQuestion
 from lms.text import slug
@@ -133,6 +134,8 @@ def export_content(root: str | Path) -> Counter:
             front["hours"] = program.hours
         if program.validity_months is not None:
             front["validity_months"] = program.validity_months
+        if program.grade_scale != DEFAULT_SCALE:
+            front["grade_scale"] = str(program.grade_scale)
         items = []
         for item in program.items:
             entry = {"module": item.module.code}

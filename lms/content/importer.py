@@ -254,7 +254,7 @@ class _Importer:
         items = [(modules[item.module], item.required, item.due_days) for item in spec.items]
         wanted = (spec.name, spec.description, sorted(spec.titles),
                   [(item.module, item.required, item.due_days) for item in spec.items],
-                  spec.required_theory_level, spec.hours, spec.validity_months)
+                  spec.required_theory_level, spec.hours, spec.validity_months, spec.grade_scale)
         if program is not None and _program_snapshot(program) == wanted:
             self.report.unchanged["programs"] += 1
             return
@@ -263,7 +263,7 @@ class _Importer:
                 self.actor, program, code=spec.code, name=spec.name, description=spec.description,
                 title_ids=[self.titles[code].id for code in spec.titles], items=items,
                 required_theory_level=spec.required_theory_level, hours=spec.hours,
-                validity_months=spec.validity_months)
+                validity_months=spec.validity_months, grade_scale=spec.grade_scale)
         except DomainError as refused:
             self._fail(spec.path, 1, refused)
         if program is None:
@@ -291,4 +291,4 @@ def _bank(questions) -> list[tuple]:
 def _program_snapshot(program: Program) -> tuple:
     return (program.name, normalise_body(program.description), sorted(t.code for t in program.titles),
             [(item.module.code, item.required, item.due_days) for item in program.items],
-            program.required_theory_level, program.hours, program.validity_months)
+            program.required_theory_level, program.hours, program.validity_months, str(program.grade_scale))

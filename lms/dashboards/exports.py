@@ -23,14 +23,14 @@ DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 @dataclass(frozen=True)
 class Column:
     header: str  # Vietnamese (or the reader's language) heading
-    kind: str = "text"  # text | int | percent | date | datetime
+    kind: str = "text"  # text | int | percent | grade (a score on a grading scale) | date | datetime
     width: int = 14
 
 
 def _csv_value(value, kind: str):
     if value is None:
         return ""
-    if kind == "percent":
+    if kind in ("percent", "grade"):
         return f"{value:.1f}"
     if kind == "date" and isinstance(value, date):
         return value.isoformat()
@@ -80,6 +80,9 @@ def xlsx_stream(columns: list[Column], rows: Iterable[tuple], sheet_title: str) 
             if column.kind == "percent":
                 cell.value = value / 100.0
                 cell.number_format = "0.0%"
+            elif column.kind == "grade":
+                cell.value = float(value)
+                cell.number_format = "0.0"
             elif column.kind == "date":
                 cell.number_format = DATE_FORMAT
             elif column.kind == "datetime":

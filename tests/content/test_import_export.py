@@ -223,10 +223,11 @@ def test_content_written_in_the_application_survives_export_and_import(app, runn
     module = make.module("Chuyên đề thôn 1", documents=[new], lessons=[
         {"title": "Bài không có chữ", "body_md": "", "minutes": 0},
         {"title": "Bài có chữ", "body_md": "Nội dung *một dòng*.", "minutes": None}])
-    make.program("CT thôn", titles=[title], modules=[(module, False, 0)])
+    make.program("CT thôn", titles=[title], modules=[(module, False, 0)], grade_scale="100")
     before = counts(app)
     out = tmp_path / "out"
     assert run(runner, "export", out).exit_code == 0
+    assert "grade_scale: '100'" in (out / "programs" / "ct-thon.md").read_text(encoding="utf-8")
     assert (out / "modules" / "chuyen-de-thon-1" / "_module.md").exists()
     result = run(runner, "import", out)
     assert result.exit_code == 0, result.output

@@ -32,6 +32,7 @@ from lms.content.loader.specs import (
 )
 from lms.curriculum.models import ModuleKind
 from lms.documents.models import DocumentKind, RelationKind
+from lms.grading import DEFAULT_SCALE, GradeScale
 from lms.learning import gift
 from lms.organisation.models import TitleLevel
 
@@ -275,6 +276,7 @@ class Reader:
             level = f.choice("required_theory_level", list(THEORY_LEVELS), required=False)
             hours = f.integer("hours", required=False, minimum=0)
             validity = f.integer("validity_months", required=False, minimum=0)
+            scale = f.choice("grade_scale", [str(g) for g in GradeScale], required=False)
             items = []
             for item, line in f.mappings("modules"):
                 itf = Fields(self, f.path, item, None, 0, line)
@@ -286,7 +288,8 @@ class Reader:
                     items.append(ProgramItemSpec(module, required, due, line))
             if "modules" in f.data and not items and not f.data.get("modules"):
                 self.error(f.path, f.line_of("modules"), _("chương trình phải có ít nhất một học phần"))
-            f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "modules"})
+            f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "grade_scale",
+                        "modules"})
             if not (code and name and titles):
                 continue
             if code in content.programs:
@@ -295,7 +298,8 @@ class Reader:
                              code=code, path=content.programs[code].path))
                 continue
             content.programs[code] = ProgramSpec(code, name, titles, items, body, THEORY_LEVELS.get(level or "none", 0),
-                                                 hours, validity, f.path, dict(f.lines))
+                                                 hours, validity, f.path, dict(f.lines),
+                                                 scale or str(DEFAULT_SCALE))
 
     # -- references between files ----------------------------------------------------------------
     def cross_check(self, content: Content, known_titles, known_documents, known_localities) -> None:

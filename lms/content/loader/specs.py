@@ -115,6 +115,7 @@ class ProgramSpec:
     validity_months: int | None = None
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+    grade_scale: str = "10"  # "10" (one decimal) or "100"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from lms.delivery.models import (
 from lms.delivery.views import _me, _trip_or_404, bp
 from lms.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.grading import format_grade
 
 # --- reports -------------------------------------------------------------------------------------
 
@@ -103,8 +104,10 @@ def grade(submission_id: int):
         flash(refused.message, "danger")
     else:
         db.session.commit()
+        scale = submission.trip.training_class.grade_scale
         flash(_("Đã trả bài để học viên sửa.") if submission.status == SubmissionStatus.RETURNED
-              else _("Đã chấm: %(score)s điểm.", score=submission.score), "success")
+              else _("Đã chấm: %(score)s/%(max)s điểm.", score=format_grade(submission.score, scale),
+                     max=scale.maximum), "success")
     return redirect(url_for("delivery.submission_page", submission_id=submission_id))
 
 
