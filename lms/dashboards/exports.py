@@ -4,6 +4,9 @@ CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese diacritics; rows are
 XLSX: openpyxl's write-only workbook keeps each sheet in a temporary file on disk while rows are added,
 the finished workbook is written to another temporary file, and the response streams that file in
 chunks: memory stays flat however long the list.
+
+Every text cell passes through `neutralise` and XLSX text cells are typed as strings, so a name such as
+`=HYPERLINK(...)` (a user's name, a unit's, a program's) is shown as text, never run as a formula.
 """
 from __future__ import annotations
 
@@ -18,6 +21,17 @@ BOM = "\ufeff"
 CHUNK = 64 * 1024
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would read as a formula, with a leading apostrophe; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,14 +50,14 @@ def _csv_value(value, kind: str):
         return value.isoformat()
     if kind == "datetime" and isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return value
+    return neutralise(value)
 
 
 def csv_stream(columns: list[Column], rows: Iterable[tuple], batch: int = 500) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow([c.header for c in columns])
+    writer.writerow([neutralise(c.header) for c in columns])
     for count, row in enumerate(rows, start=1):
         writer.writerow([_csv_value(v, c.kind) for v, c in zip(row, columns, strict=True)])
         if count % batch == 0:
@@ -66,13 +80,16 @@ def xlsx_stream(columns: list[Column], rows: Iterable[tuple], sheet_title: str) 
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = _text_cell(sheet, column.header)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     for row in rows:
         cells = []
         for value, column in zip(row, columns, strict=True):
+            if isinstance(value, str):
+                cells.append(_text_cell(sheet, value))
+                continue
             if value is None or column.kind in ("text", "int"):
                 cells.append(value)
                 continue
@@ -94,6 +111,15 @@ def xlsx_stream(columns: list[Column], rows: Iterable[tuple], sheet_title: str) 
         out.seek(0)
         while chunk := out.read(CHUNK):
             yield chunk
+
+
+def _text_cell(sheet, text: str):
+    """A string cell: openpyxl would otherwise store text starting with "=" as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=neutralise(text))
+    cell.data_type = "s"
+    return cell
 
 
 def _letter(index: int) -> str:
