@@ -22,6 +22,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _ensure_folders(app)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -36,6 +37,12 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _ensure_folders(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+
+
+def register_logging(app: Flask) -> None:
+    from lms import logs
+
+    logs.configure(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -59,6 +66,9 @@ def register_extensions(app: Flask) -> None:
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
+    from lms.jobs import queue
+
+    queue.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -70,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.delivery.views import bp as delivery_bp
     from lms.documents.views import bp as documents_bp
     from lms.home import bp as home_bp
+    from lms.jobs.views import bp as jobs_bp
     from lms.learning.views import bp as learning_bp
     from lms.learning.views import certificates_bp
     from lms.organisation.views import bp as organisation_bp
@@ -77,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
-                      dashboards_bp):
+                      dashboards_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -29,6 +29,12 @@ class Config:
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
     TESTING = False
+    LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")  # or "text", for people reading a terminal
+    LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO").upper()
+    # The job queue: Redis when set (several machines), else a SQLite file beside the database.
+    REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
+    JOBS_SQLITE = os.environ.get("LMS_JOBS_SQLITE") or None  # default: instance/jobs.sqlite3
+    JOBS_WORKERS = int(os.environ.get("LMS_JOBS_WORKERS", "2"))
 
 
 class TestConfig(Config):
@@ -38,6 +44,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
     SERVER_NAME = None
+    REDIS_URL = None  # the job-queue tests choose their storage themselves
 
 
 def engine_options(uri: str) -> dict:

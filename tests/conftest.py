@@ -21,6 +21,8 @@ from lms.caching import clear_all as clear_caches
 from lms.config import TestConfig
 from lms.extensions import db
 
+pytest_plugins = ("tests.jobs.fixtures",)  # the job queue and its consumers
+
 FOREIGN_REFERENCE = re.compile(
     r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']\s*(?:https?:)?//(?!localhost[:/"']|127\.0\.0\.1[:/"'])""",
     re.IGNORECASE,
@@ -75,7 +77,9 @@ def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     _empty_schema(url)
     upload_dir = tmp_path_factory.mktemp("uploads")
-    app = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(upload_dir)})
+    jobs_file = tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"
+    app = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(upload_dir),
+                      "JOBS_SQLITE": str(jobs_file)})
     app.test_client_class = PageCheckingClient
     with app.app_context():
         from flask_migrate import upgrade

@@ -78,6 +78,13 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
+def purge_sign_in_failures(keep: timedelta = timedelta(days=1)) -> int:
+    """Delete failed sign-ins older than `keep` (at least the lockout window); returns how many."""
+    window = timedelta(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
+    cutoff = utcnow() - max(keep, window)
+    return db.session.execute(sa.delete(SignInFailure).where(SignInFailure.failed_at < cutoff)).rowcount
+
+
 def end_other_sessions(user: User) -> None:
     """Invalidate every session cookie issued to this user so far."""
     user.session_version = (user.session_version or 0) + 1

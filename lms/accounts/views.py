@@ -21,8 +21,10 @@ from lms.accounts.forms import (
     UserForm,
 )
 from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
+from lms.accounts.tasks import IMPORT_KIND, import_users_task
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
@@ -253,19 +255,10 @@ def end_title(user_id: int, assignment_id: int):
 @roles_required(Role.ADMIN)
 def import_users():
     form = ImportForm()
-    report = problems = None
     if form.validate_on_submit():
-        try:
-            report = importing.import_users(current_user, form.file.data.read(), dry_run=form.dry_run.data)
-        except InvalidInput as bad:
-            db.session.rollback()
-            flash(bad.message, "danger")
-            problems = bad.problems
-        else:
-            if report.dry_run:
-                db.session.rollback()
-            else:
-                db.session.commit()
-    status = 400 if problems or form.errors else 200
-    return render_template("accounts/users/import.html", form=form, report=report, problems=problems,
-                           columns=importing.COLUMNS), status
+        job = start_job(current_user, IMPORT_KIND, import_users_task, payload=form.file.data.read(),
+                        params={"dry_run": form.dry_run.data})
+        db.session.commit()
+        return redirect(url_for("jobs.show", job_id=job.id))
+    status = 400 if form.errors else 200
+    return render_template("accounts/users/import.html", form=form, columns=importing.COLUMNS), status

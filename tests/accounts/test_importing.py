@@ -1,5 +1,6 @@
 """Importing cadres from a province personnel office's CSV file: all or nothing, and idempotent."""
 import io
+import re
 from datetime import date
 
 import pytest
@@ -150,39 +151,81 @@ def test_files_that_cannot_be_read_are_refused_with_a_reason(ctx, org, data, exp
     assert (refused.value.problems[0].line, refused.value.problems[0].message) == expected
 
 
-def test_the_import_page_shows_the_report(app, client, auth, org):
+def _upload(client, text: str, **fields):
+    return client.post("/admin/users/import", data={"file": (io.BytesIO(text.encode()), "can-bo.csv"), **fields},
+                       content_type="multipart/form-data")
+
+
+def _finished_page(client, consumers, response) -> str:
+    """The job page the import sent us to, once a consumer has run the import."""
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    waiting = client.get(job_url).get_data(as_text=True)
+    assert 'data-job-running' in waiting
+    consumers.wait_for(len(consumers.finished) + 1)
+    page = client.get(job_url).get_data(as_text=True)
+    assert 'data-job-running' not in page
+    return page
+
+
+def test_the_import_page_runs_the_import_as_a_job_and_shows_its_report(app, client, auth, org, consumers):
     auth.login("admin")
-    response = client.post("/admin/users/import", data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv")},
-                           content_type="multipart/form-data")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    response = _upload(client, GOOD)
+    assert re.fullmatch(r"/jobs/\d+", response.headers["Location"])
+    with app.app_context():
+        assert _counts() == (1, 0)  # nothing written inside the request
+    consumers.start()
+    page = _finished_page(client, consumers, response)
+    assert "Đã xong" in page
     assert "Tạo mới: 3" in page
-    response = client.post("/admin/users/import", data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv")},
-                           content_type="multipart/form-data")
-    assert "Không thay đổi: 3" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _counts() == (4, 4)
+    assert "Không thay đổi: 3" in _finished_page(client, consumers, _upload(client, GOOD))
 
 
-def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, org):
+def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, org, consumers):
     auth.login("admin")
-    bad = GOOD + "hv.hue,Người Huế,HUE,,,,\n"
-    response = client.post("/admin/users/import", data={"file": (io.BytesIO(bad.encode()), "can-bo.csv")},
-                           content_type="multipart/form-data")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    consumers.start()
+    page = _finished_page(client, consumers, _upload(client, GOOD + "hv.hue,Người Huế,HUE,,,,\n"))
+    assert "Không thực hiện được" in page
     assert "<td>5</td><td>Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.</td>" in page
     assert "chưa nhập dòng nào" in page
     with app.app_context():
         assert _counts() == (1, 0)
 
 
-def test_check_only_writes_nothing(app, client, auth, org):
+def test_check_only_writes_nothing(app, client, auth, org, consumers):
     auth.login("admin")
-    response = client.post("/admin/users/import",
-                           data={"file": (io.BytesIO(GOOD.encode()), "can-bo.csv"), "dry_run": "y"},
-                           content_type="multipart/form-data")
-    assert "Tạo mới: 3" in response.get_data(as_text=True)
+    consumers.start()
+    page = _finished_page(client, consumers, _upload(client, GOOD, dry_run="y"))
+    assert "Tạo mới: 3" in page
+    assert "Kết quả kiểm tra (chưa nhập)" in page
     with app.app_context():
         assert _counts() == (1, 0)
+
+
+def test_only_the_admin_who_started_an_import_follows_it(app, client, auth, org, make, consumers):
+    make.admin("admin2", scope=org["root"])
+    auth.login("admin")
+    job_url = _upload(client, GOOD).headers["Location"]
+    auth.logout()
+    auth.login("admin2")
+    assert client.get(job_url).status_code == 404
+    auth.logout()
+    assert client.get(job_url).status_code == 302  # to the sign-in page
+
+
+def test_a_failed_commit_of_the_request_sends_no_import(app, client, auth, org, consumers):
+    from lms.jobs.queue import huey
+
+    auth.login("admin")
+    with app.app_context():
+        before = huey.pending_count()
+    csrf_missing = client.post("/admin/users/import", data={"file": (io.BytesIO(GOOD.encode()), "a.csv")},
+                               content_type="multipart/form-data", csrf=False)
+    assert csrf_missing.status_code == 400
+    with app.app_context():
+        assert huey.pending_count() == before
 
 
 def test_command_line_import_within_a_unit_scope(app, runner, org, tmp_path):

@@ -1,0 +1,1 @@
+"""Background and periodic jobs on a Huey queue, and the record of each job a person started."""
