@@ -1,7 +1,7 @@
 """Documents record where their text is published (source).
 
 Revision ID: 5c0e7d1a9b21
-Revises: 1f1efa5be02f
+Revises: b50dedd24da2
 Create Date: 2026-12-01 10:50:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5c0e7d1a9b21'
-down_revision = '1f1efa5be02f'
+down_revision = 'b50dedd24da2'
 branch_labels = None
 depends_on = None
 
