@@ -22,6 +22,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _ensure_folders(app)
+    from lms import inputs
+
+    inputs.install(app)  # before any route is added: the bounded <int:...> converter
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -46,7 +49,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms import i18n
+    from lms import i18n, throttling
     from lms.catalogs import catalogue_dirs
     from lms.config import engine_options
     from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -63,6 +66,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=";".join(str(d) for d in catalogue_dirs()),
     )
     bootstrap.init_app(app)
+    throttling.init_app(app)
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)

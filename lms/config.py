@@ -28,10 +28,20 @@ class Config:
     ARGON2_PARALLELISM = 1
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
+    # Refused tries allowed per client address, in the syntax "N per minute; M per hour" (lms.throttling).
+    SIGN_IN_RATE_LIMIT = os.environ.get("LMS_SIGN_IN_RATE_LIMIT", "10 per minute; 50 per hour")
+    CODE_RATE_LIMIT = os.environ.get("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "lms"
+    # If Redis is unreachable, count in memory meanwhile rather than refuse every sign-in.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TESTING = False
     LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")  # or "text", for people reading a terminal
     LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO").upper()
-    # The job queue: Redis when set (several machines), else a SQLite file beside the database.
+    # The job queue and the guessing limits' counters (lms.throttling): Redis when set (several machines),
+    # else a SQLite file beside the database and each process's memory.
     REDIS_URL = os.environ.get("LMS_REDIS_URL") or None
     JOBS_SQLITE = os.environ.get("LMS_JOBS_SQLITE") or None  # default: instance/jobs.sqlite3
     JOBS_WORKERS = int(os.environ.get("LMS_JOBS_WORKERS", "2"))

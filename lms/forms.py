@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from lms.catalogs import WTFORMS_VI
+from lms.dates import DateRange
 
 _wtforms_vi: Translations | None = None
 
@@ -48,3 +49,15 @@ class SubForm(wtforms.Form):
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class InRange:
+    """A date field's validator: the date lies in `date_range` (lms.dates), with the same message the
+    services give."""
+
+    def __init__(self, date_range: DateRange):
+        self.date_range = date_range
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.date_range.contains(field.data):
+            raise wtforms.validators.StopValidation(self.date_range.message(field.label.text))

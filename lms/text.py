@@ -13,6 +13,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from flask_babel import gettext as _
+
+from lms.errors import InvalidInput
+
 MAX_TOKEN = 64
 # A token is a run of letters and digits (in folded Vietnamese text: ASCII).
 TOKEN = re.compile(r"[^\W_]+")
@@ -22,6 +26,16 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 def nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "")
+
+
+def clean_name(text: str | None) -> str:
+    """A name or code as typed, made safe to store and compare: NFC; without invisible format characters
+    (zero-width spaces and joiners, bidi marks and overrides, the BOM, soft hyphens: Unicode category Cf),
+    which would make two names that look alike differ or reorder what is shown around them; control
+    characters and runs of white space become one space; no space at either end."""
+    kept = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cc" else ch
+                   for ch in nfc(text) if unicodedata.category(ch) != "Cf")
+    return " ".join(kept.split())
 
 
 @lru_cache(maxsize=4096)
@@ -58,3 +72,26 @@ def fold_code(code: str | None) -> str:
 def slug(text: str | None, *, fallback: str = "x", limit: int | None = None) -> str:
     """ASCII letters and digits joined by hyphens, for file names and URLs: "Bài 1: Đảng" -> "bai-1-dang"."""
     return _NOT_SLUG.sub("-", fold(text)).strip("-")[:limit].strip("-") or fallback
+
+
+class NotUtf8(InvalidInput):
+    """A file that is not UTF-8 text; `line` is where the first undecodable byte (or a NUL) is."""
+
+    def __init__(self, line: int):
+        super().__init__(_("Tệp không phải mã UTF-8 (lỗi ở dòng %(line)d). Hãy lưu lại tệp với bảng mã UTF-8: "
+                           "trong Excel chọn \"CSV UTF-8\", trong Notepad chọn \"UTF-8\".", line=line))
+        self.line = line
+
+
+def decode_utf8(data: bytes) -> str:
+    """The text of a file that every import reads (CSV, GIFT, content): UTF-8, a leading BOM dropped.
+
+    Anything else is refused with NotUtf8, never guessed: a Windows-1258 or UTF-16 file decoded leniently
+    would store replacement characters, or NUL bytes (ASCII text in UTF-16 decodes as UTF-8 with NULs)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as bad:
+        raise NotUtf8(data[: bad.start].count(b"\n") + 1) from bad
+    if "\x00" in text:
+        raise NotUtf8(text[: text.index("\x00")].count("\n") + 1)
+    return text

@@ -1,6 +1,11 @@
 """Cross-cutting web behaviour: security headers, caching, and friendly error pages."""
 from __future__ import annotations
 
+import errno
+import sqlite3
+
+import psycopg
+import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -87,6 +92,11 @@ def register_errorhandlers(app: Flask) -> None:
             lambda: _("Tệp tải lên vượt quá giới hạn %(mb)d MB. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.",
                       mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
         ),
+        429: (
+            lambda: _("Quá nhiều lần thử"),
+            lambda: _("Đã có quá nhiều lần thử không thành công từ địa chỉ mạng của bạn. "
+                      "Vui lòng đợi vài phút rồi thử lại."),
+        ),
         500: (lambda: _("Lỗi hệ thống"), lambda: _("Đã có lỗi xảy ra. Dữ liệu đã lưu trước đó vẫn được giữ nguyên.")),
     }
 
@@ -107,6 +117,19 @@ def register_errorhandlers(app: Flask) -> None:
         return _error_page(400, _("Phiên làm việc đã hết hạn"),
                            _("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Vui lòng tải lại trang và thử lại."))
 
+    def _storage_full(error: Exception):
+        if not storage_full(error):
+            raise error  # any other failure: logged and answered as before (500)
+        db.session.rollback()  # the files this request wrote go with its transaction
+        current_app.logger.error("storage full, request refused: %s %s: %s", request.method, request.path, error)
+        return _error_page(507, _("Máy chủ hết dung lượng lưu trữ"),
+                           _("Máy chủ hết dung lượng lưu trữ nên chưa lưu được thay đổi này. Không có gì được lưu "
+                             "dở dang; dữ liệu đã lưu trước đó vẫn được giữ nguyên. Vui lòng thử lại sau hoặc báo "
+                             "cho quản trị hệ thống."))
+
+    for failure in (OSError, sqlite3.Error, psycopg.Error, sa.exc.DBAPIError):
+        app.register_error_handler(failure, _storage_full)
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         db.session.rollback()
@@ -114,3 +137,15 @@ def register_errorhandlers(app: Flask) -> None:
         return _error_page(status, _("Không thực hiện được"), error.message or pages.get(status, pages[400])[1]())
 
 
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def storage_full(error: BaseException) -> bool:
+    """Whether the file system or either database failed for want of space."""
+    cause = getattr(error, "orig", None) or error
+    if isinstance(cause, OSError):
+        return cause.errno in DISK_FULL_ERRNOS
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                or "database or disk is full" in str(cause))
+    return isinstance(cause, psycopg.errors.DiskFull)

@@ -20,6 +20,7 @@ from lms import create_app
 from lms.caching import clear_all as clear_caches
 from lms.config import TestConfig
 from lms.extensions import db
+from lms.throttling import limiter
 
 pytest_plugins = ("tests.jobs.fixtures",)  # the job queue and its consumers
 
@@ -105,6 +106,7 @@ def _empty_tables(request):
         db.session.remove()
         _delete_all_rows(db.engine)
     clear_caches()  # row ids come round again once the tables are empty
+    limiter.reset()  # every test starts with no refused tries counted against 127.0.0.1
 
 
 def _delete_all_rows(engine) -> None:

@@ -15,7 +15,9 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel
-from lms.forms import PageForm, choices
+from lms.dates import TITLE_DATES
+from lms.forms import InRange, PageForm, choices
+from lms.inputs import bounded_int
 
 
 def _password_length() -> Length:
@@ -78,12 +80,12 @@ class UserForm(PageForm):
                            render_kw={"autocomplete": "off", "autocapitalize": "none"})
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Hãy nhập họ và tên.")), Length(max=200)])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
-    unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
+    unit_id = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
     roles = MultiCheckboxField(_l("Vai trò"), choices=role_choices(),
                                validators=[DataRequired(_l("Hãy chọn ít nhất một vai trò."))])
-    admin_scope_id = SelectField(_l("Phạm vi quản trị (khi là cán bộ quản lý đào tạo)"), coerce=int,
+    admin_scope_id = SelectField(_l("Phạm vi quản trị (khi là cán bộ quản lý đào tạo)"), coerce=bounded_int,
                                  validators=[Optional()])
-    theory_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=int, choices=theory_level_choices())
+    theory_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=bounded_int, choices=theory_level_choices())
     password = PasswordField(_l("Mật khẩu ban đầu"),
                              validators=[DataRequired(_l("Hãy đặt mật khẩu ban đầu.")), _password_length()],
                              render_kw={"autocomplete": "new-password"})
@@ -102,20 +104,22 @@ class UserFilterForm(PageForm):
         csrf = False
 
     q = StringField(_l("Tìm theo tên hoặc tên đăng nhập"), validators=[Optional(), Length(max=100)])
-    unit = SelectField(_l("Đơn vị"), coerce=int, validators=[Optional()])
+    unit = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[Optional()])
     submit = SubmitField(_l("Lọc"))
 
 
 class TitleAssignmentForm(PageForm):
-    title_id = SelectField(_l("Chức danh"), coerce=int, validators=[DataRequired(_l("Hãy chọn chức danh."))])
+    title_id = SelectField(_l("Chức danh"), coerce=bounded_int, validators=[DataRequired(_l("Hãy chọn chức danh."))])
     kind = SelectField(_l("Loại"), choices=assignment_kind_choices())
-    start_date = DateField(_l("Từ ngày"), validators=[DataRequired(_l("Hãy nhập ngày bắt đầu hợp lệ."))])
-    end_date = DateField(_l("Đến ngày"), validators=[Optional()])
+    start_date = DateField(_l("Từ ngày"), validators=[DataRequired(_l("Hãy nhập ngày bắt đầu hợp lệ.")),
+                                                     InRange(TITLE_DATES)])
+    end_date = DateField(_l("Đến ngày"), validators=[Optional(), InRange(TITLE_DATES)])
     submit = SubmitField(_l("Thêm chức danh"))
 
 
 class EndTitleForm(PageForm):
-    end_date = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Hãy nhập ngày kết thúc hợp lệ."))])
+    end_date = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Hãy nhập ngày kết thúc hợp lệ.")),
+                                                          InRange(TITLE_DATES)])
     submit = SubmitField(_l("Kết thúc"))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,9 +21,11 @@ from lms import audit, signals
 from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold
+from lms.dates import TITLE_DATES
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
+from lms.text import NotUtf8, clean_name, decode_utf8
 
 # Canonical column -> the header spellings accepted for it (compared without diacritics or case).
 COLUMNS = {
@@ -95,13 +96,9 @@ def parse_date(text: str) -> date | None:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        line = data[: bad.start].count(b"\n") + 1
-        raise InvalidInput(
-            _("Tệp không đọc được."),
-            [Problem(line, _("Tệp không phải mã UTF-8. Hãy lưu lại tệp dưới dạng \"CSV UTF-8\"."))],
-        ) from bad
+        return decode_utf8(data)
+    except NotUtf8 as bad:
+        raise InvalidInput(_("Tệp không đọc được."), [Problem(bad.line, bad.message)]) from bad
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[Problem]]:
@@ -153,7 +150,7 @@ def _cell(values: list[str], columns: dict[str, int], column: str) -> str:
     index = columns.get(column)
     if index is None or index >= len(values):
         return ""
-    return unicodedata.normalize("NFC", values[index]).strip()
+    return clean_name(values[index])
 
 
 def _parse_titles(text: str, kind: AssignmentKind, titles: dict[str, Title], line: int,
@@ -177,6 +174,9 @@ def _parse_titles(text: str, kind: AssignmentKind, titles: dict[str, Title], lin
             problems.append(Problem(line, _("Ngày không hợp lệ cho chức danh %(code)s: \"%(value)s\" "
                                             "(viết ngày/tháng/năm hoặc năm-tháng-ngày).",
                                             code=code, value=match["date"])))
+            continue
+        if not TITLE_DATES.contains(start):
+            problems.append(Problem(line, TITLE_DATES.message(_("Ngày bắt đầu của chức danh %(code)s", code=code))))
             continue
         same = [s for t, _k, s in parsed if t is title]
         if start in same:
@@ -227,16 +227,17 @@ def _check(actor: User | None, scope: Unit | None, text: str) -> tuple[list[_Row
                 seen[username] = line
         if len(c["full_name"]) > 200:
             problems.append(Problem(line, _("Họ và tên dài quá 200 ký tự.")))
+        # A scoped admin learns nothing of other trees: a unit or a user outside the scope reads the same
+        # whether it exists elsewhere or not at all.
         unit = units.get(c["unit_code"])
-        if c["unit_code"] and unit is None:
-            problems.append(Problem(line, _("Mã đơn vị không có trong hệ thống: %(code)s.", code=c["unit_code"])))
-        elif unit is not None and scope is not None and not scope.contains(unit):
-            problems.append(Problem(line, _("Đơn vị %(code)s nằm ngoài phạm vi quản lý của bạn.",
-                                            code=c["unit_code"])))
+        if c["unit_code"] and (unit is None or (scope is not None and not scope.contains(unit))):
+            problems.append(Problem(line, _("Mã đơn vị %(code)s không có trong phạm vi quản lý của bạn.",
+                                            code=c["unit_code"]) if scope is not None else
+                                    _("Mã đơn vị không có trong hệ thống: %(code)s.", code=c["unit_code"])))
         user = existing.get(username)
         if user is not None and scope is not None and not scope.contains(user.unit):
-            problems.append(Problem(line, _("Người dùng %(u)s thuộc đơn vị ngoài phạm vi quản lý của bạn.",
-                                            u=username)))
+            problems.append(Problem(line, _("Tên đăng nhập %(u)s không có trong phạm vi quản lý của bạn; "
+                                            "hãy chọn tên đăng nhập khác.", u=username)))
         email = c["email"] or None
         if email and (len(email) > 255 or not _EMAIL.match(email)):
             problems.append(Problem(line, _("Địa chỉ thư điện tử không hợp lệ: %(email)s.", email=email)))

@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from lms import audit, signals
 from lms.accounts import passwords
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, SignInFailure, TitleAssignment, User
+from lms.dates import TITLE_DATES
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import Title, Unit
+from lms.text import clean_name
 
 
 class SignInRefused(DomainError):
@@ -202,7 +204,7 @@ def create_user(
         raise Conflict(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
     user = User(
         username=username,
-        full_name=unicodedata.normalize("NFC", full_name).strip(),
+        full_name=clean_name(full_name),
         unit=unit,
         email=email or None,
         theory_level=theory_level,
@@ -239,7 +241,7 @@ def update_user(
             _ensure_strictly_inside(actor, admin_scope_unit or unit)
     if user.id == actor.id and Role.ADMIN not in roles:
         raise InvalidInput(_("Bạn không thể tự bỏ quyền quản trị của chính mình."))
-    user.full_name = unicodedata.normalize("NFC", full_name).strip()
+    user.full_name = clean_name(full_name)
     user.unit = unit
     user.email = email or None
     user.theory_level = theory_level
@@ -274,6 +276,8 @@ def assign_title(
     """Record that the user holds, or is planned for, a title over a period."""
     if actor is not None:
         ensure_can_manage(actor, user)
+    TITLE_DATES.check(start_date, _("Ngày bắt đầu"))
+    TITLE_DATES.check(end_date, _("Ngày kết thúc"))
     if end_date is not None and end_date < start_date:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     for existing in user.title_assignments:
@@ -294,6 +298,7 @@ def assign_title(
 
 def end_title(actor: User, assignment: TitleAssignment, end_date: date) -> None:
     ensure_can_manage(actor, assignment.user)
+    TITLE_DATES.check(end_date, _("Ngày kết thúc"))
     if end_date < assignment.start_date:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     assignment.end_date = end_date

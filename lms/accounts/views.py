@@ -28,6 +28,7 @@ from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
+from lms.throttling import guessing_limit
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
@@ -35,6 +36,7 @@ admin_bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@guessing_limit("SIGN_IN_RATE_LIMIT")
 def sign_in():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("home.index")))
@@ -65,6 +67,7 @@ def sign_out():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@guessing_limit("SIGN_IN_RATE_LIMIT")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -25,6 +25,7 @@ from lms.errors import Conflict, DomainError, InvalidInput
 from lms.extensions import db
 from lms.markup import render_markdown
 from lms.organisation.models import Locality, Title
+from lms.organisation.services import can_edit_titles
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 AUTHORS = (Role.LECTURER, Role.ADMIN)
@@ -222,6 +223,9 @@ def _program_form(program: Program | None = None) -> ProgramForm:
     names = queries.module_titles([m.id for m in modules])
     pairs = [(m.id, f"{m.code} — {names.get(m.id, '')}") for m in modules]
     form = ProgramForm(titles=titles, modules=pairs)
+    if not can_edit_titles(current_user):  # shared reference data: shown, changed by national admins only
+        form.title_ids.render_kw = {"disabled": True}
+        form.title_ids.data = [t.id for t in program.titles] if program is not None else []
     if request.method == "GET" and program is not None:
         form.code.data, form.name.data, form.description.data = program.code, program.name, program.description
         form.title_ids.data = [t.id for t in program.titles]
@@ -245,7 +249,8 @@ def _save_program(program: Program | None):
         try:
             program = services.save_program(
                 current_user, program, code=form.code.data, name=form.name.data,
-                description=form.description.data or "", title_ids=form.title_ids.data or (),
+                description=form.description.data or "",
+                title_ids=(form.title_ids.data or ()) if can_edit_titles(current_user) else None,
                 items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
                 required_theory_level=form.required_theory_level.data, hours=form.hours.data,
                 validity_months=form.validity_months.data, active=form.active.data,

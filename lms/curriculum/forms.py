@@ -19,6 +19,7 @@ from lms.accounts.models import TheoryLevel
 from lms.curriculum.models import ModuleKind
 from lms.forms import PageForm, SubForm, choices
 from lms.grading import GradeScale
+from lms.inputs import bounded_int
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,7 +52,7 @@ class NewModuleForm(PageForm):
     title = StringField(_l("Tên học phần"), validators=[DataRequired(_l("Hãy nhập tên học phần.")),
                                                          Length(max=255)])
     summary_md = TextAreaField(_l("Giới thiệu (Markdown)"), render_kw={"rows": 4})
-    locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=int,
+    locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=bounded_int,
                                        choices=[], validate_choice=False, render_kw={"size": 8})
     submit = SubmitField(_l("Tạo học phần"))
 
@@ -63,7 +64,7 @@ class NewModuleForm(PageForm):
 
 class ModuleSettingsForm(PageForm):
     kind = SelectField(_l("Loại học phần"), choices=[])
-    locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=int,
+    locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=bounded_int,
                                        choices=[], validate_choice=False, render_kw={"size": 8})
     submit = SubmitField(_l("Lưu thiết lập"))
 
@@ -88,7 +89,7 @@ class DraftForm(PageForm):
                                                          Length(max=255)])
     summary_md = TextAreaField(_l("Giới thiệu (Markdown)"), render_kw={"rows": 4})
     lessons = FieldList(FormField(LessonForm), min_entries=0)
-    document_ids = SelectMultipleField(_l("Văn bản được trích dẫn"), coerce=int, choices=[],
+    document_ids = SelectMultipleField(_l("Văn bản được trích dẫn"), coerce=bounded_int, choices=[],
                                        validate_choice=False, render_kw={"size": 8})
     save = SubmitField(_l("Lưu bản nháp"))
     preview = SubmitField(_l("Xem trước"))
@@ -120,7 +121,7 @@ class DismissFlagForm(PageForm):
 
 
 class ProgramItemForm(SubForm):
-    module_id = SelectField(_l("Học phần"), coerce=int, choices=[], validate_choice=False)
+    module_id = SelectField(_l("Học phần"), coerce=bounded_int, choices=[], validate_choice=False)
     required = BooleanField(_l("Bắt buộc"), default=True)
     due_days = IntegerField(_l("Hạn (số ngày)"), validators=[Optional(), NumberRange(0, 3650)])
     position = IntegerField(_l("Thứ tự"), validators=[Optional()])
@@ -133,8 +134,8 @@ class ProgramForm(PageForm):
     name = StringField(_l("Tên chương trình"), validators=[DataRequired(_l("Hãy nhập tên chương trình.")),
                                                             Length(max=255)])
     description = TextAreaField(_l("Mô tả"), render_kw={"rows": 3})
-    title_ids = MultiCheckboxField(_l("Chức danh áp dụng"), coerce=int, choices=[], validate_choice=False)
-    required_theory_level = SelectField(_l("Trình độ lý luận chính trị tối thiểu"), coerce=int, choices=[])
+    title_ids = MultiCheckboxField(_l("Chức danh áp dụng"), coerce=bounded_int, choices=[], validate_choice=False)
+    required_theory_level = SelectField(_l("Trình độ lý luận chính trị tối thiểu"), coerce=bounded_int, choices=[])
     hours = IntegerField(_l("Số giờ"), validators=[Optional(), NumberRange(0, 10000)])
     validity_months = IntegerField(_l("Thời hạn hiệu lực (tháng)"), validators=[Optional(), NumberRange(0, 600)])
     grade_scale = SelectField(_l("Thang điểm"), default=str(GradeScale.TEN), choices=choices([

@@ -28,7 +28,7 @@ from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.grading import DEFAULT_SCALE, GradeScale
 from lms.markup import render_markdown
-from lms.text import slug
+from lms.text import clean_name, slug
 
 __all__ = [
     "create_module", "update_module", "get_or_create_draft", "save_draft", "save_module_draft", "publish",
@@ -66,7 +66,7 @@ def _check_kind(kind, localities) -> ModuleKind:
 def create_module(actor, *, code: str, kind, title: str, summary_md: str = "", locality_ids=()) -> Module:
     """A new module with its first draft."""
     ensure_author(actor)
-    code, title = _clean(code), _clean(title)
+    code, title = clean_name(code), clean_name(title)
     if not code or not title:
         raise InvalidInput(_("Học phần cần có mã và tên."))
     localities = _localities(locality_ids)
@@ -129,7 +129,7 @@ def get_or_create_draft(actor, module: Module) -> ModuleRevision:
 def _lesson_rows(lessons) -> list[dict]:
     rows, problems = [], []
     for i, raw in enumerate(lessons, start=1):
-        title = _clean(raw.get("title"))
+        title = clean_name(raw.get("title"))
         body = (raw.get("body_md") or "").replace("\r\n", "\n")
         minutes = raw.get("minutes")
         if not title:
@@ -169,7 +169,7 @@ def save_draft(actor, draft: ModuleRevision, *, lock_version: int, title: str, s
     ensure_author(actor)
     if not draft.is_draft:
         raise Conflict(_("Phiên bản này đã được xuất bản và không thể sửa nữa."))
-    title = _clean(title)
+    title = clean_name(title)
     if not title:
         raise InvalidInput(_("Học phần cần có tên."), [_("Học phần cần có tên.")])
     rows = _lesson_rows(lessons)
@@ -310,16 +310,20 @@ def open_flags(module_ids=None) -> sa.Select:
 # --- programs ------------------------------------------------------------------------------------
 
 
-def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=(),
+def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=None,
                  items=(), required_theory_level: int = 0, hours: int | None = None,
                  validity_months: int | None = None, active: bool | None = None,
                  grade_scale: GradeScale | str | None = None) -> Program:
-    """Create or update a program: its target titles and its ordered (module, required, due_days) items."""
+    """Create or update a program: its target titles and its ordered (module, required, due_days) items.
+
+    `title_ids` None keeps the target titles as they are; changing them is for those who may change titles
+    (lms.organisation.services.can_edit_titles), as they decide who is eligible in every tree."""
     from lms.accounts.models import TheoryLevel
     from lms.organisation.models import Title
+    from lms.organisation.services import ensure_can_edit_titles
 
     ensure_author(actor)
-    code, name = _clean(code), _clean(name)
+    code, name = clean_name(code), clean_name(name)
     problems = []
     if not code or not name:
         problems.append(_("Chương trình cần có mã và tên."))
@@ -342,7 +346,10 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
         seen.add(module.id)
         if due_days is not None and int(due_days) < 0:
             problems.append(_("Hạn hoàn thành của học phần %(code)s không được âm.", code=module.code))
-    title_ids = {int(t) for t in title_ids or ()}
+    current = {t.id for t in program.titles} if program is not None else set()
+    title_ids = current if title_ids is None else {int(t) for t in title_ids}
+    if title_ids != current:
+        ensure_can_edit_titles(actor)
     titles = db.session.scalars(sa.select(Title).where(Title.id.in_(title_ids))).all() if title_ids else []
     if len(titles) != len(title_ids):
         problems.append(_("Có chức danh không tồn tại."))

@@ -14,15 +14,12 @@ from lms.dashboards import queries
 from lms.dashboards.queries import Filters
 from lms.errors import NotAllowed
 from lms.extensions import db
+from lms.inputs import YEAR_MAX, YEAR_MIN, int_or_none
 from lms.organisation.models import Locality, Unit
 
 
 def _int(args: Mapping, name: str) -> int | None:
-    value = args.get(name)
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return int_or_none(args.get(name))
 
 
 def read_filters(actor: User, args: Mapping, today: date | None = None) -> Filters:
@@ -40,7 +37,7 @@ def read_filters(actor: User, args: Mapping, today: date | None = None) -> Filte
     elif unit_id == scope.id:
         unit = scope
     year = _int(args, "year")
-    if year is not None and not 1990 <= year <= 2200:
+    if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
         year = None
     return Filters(
         scope_path=scope.path,

@@ -15,6 +15,7 @@ from lms.curriculum.models import Program
 from lms.dashboards import charts, exports, queries, services
 from lms.db import reading
 from lms.extensions import db
+from lms.inputs import requested_year
 from lms.learning.models import ProgramState
 from lms.organisation.models import Locality, Title
 
@@ -193,8 +194,7 @@ def _plan_rows(year: int) -> list[tuple]:
 
 
 def _plan_year() -> int:
-    year = request.args.get("year", type=int)
-    return year if year and 1990 <= year <= 2200 else date.today().year
+    return requested_year()
 
 
 @bp.route("/plan")

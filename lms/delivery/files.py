@@ -1,18 +1,30 @@
 """Attachments: the type is recognised from the content (magic bytes), never from the name; files are
 written under UPLOAD_FOLDER with random names, completely, before any row points at them.
+
+A file is written under a staging name (`<name>.part`), made durable, then renamed: a failed write (a full
+disk) removes what it wrote, and lms.delivery.reports removes the files of a transaction that does not
+commit. What a killed process leaves behind (a staging file, or a finished file whose row never committed)
+is found by `sweep_orphan_files`, run periodically and by `flask lms files sweep`.
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import re
 import secrets
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+
+from lms.delivery.models import SubmissionFile
+from lms.extensions import db
 
 ODT = "application/vnd.oasis.opendocument.text"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -84,19 +96,78 @@ def path_of(stored_name: str) -> Path:
     return folder() / stored_name
 
 
+STAGING_SUFFIX = ".part"
+# The names this module gives files: 40 hex digits, with the staging suffix while being written.
+STORED_NAME = re.compile(r"^[0-9a-f]{40}(?:\.part)?$")
+
+
 def store(data: bytes) -> str:
-    """Write the bytes under a new random name (via a temporary file, then an atomic rename)."""
+    """Write the bytes under a new random name: into a staging file, flushed to disk, then renamed.
+
+    On any failure (a full disk, a killed request) nothing of this file stays behind.
+    """
     name = secrets.token_hex(20)
     target = path_of(name)
-    temporary = target.with_name(name + ".part")
-    with open(temporary, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, target)
+    staging = target.with_name(name + STAGING_SUFFIX)
+    try:
+        with open(staging, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(staging, target)
+    except BaseException:
+        _unlink(staging)
+        _unlink(target)
+        raise
     return name
 
 
-def remove(stored_name: str) -> None:
+def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        path_of(stored_name).unlink()
+        path.unlink()
+
+
+def remove(stored_name: str) -> None:
+    _unlink(path_of(stored_name))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep removed (or, in a dry run, would remove): files, of which staging files, and bytes."""
+
+    files: int
+    partial: int
+    bytes: int
+    dry_run: bool
+
+
+SWEEP_BATCH = 500
+
+
+def sweep_orphan_files(older_than: timedelta = timedelta(hours=1), dry_run: bool = False) -> Sweep:
+    """Remove stored files that no row names and that are older than `older_than`: staging files of writes
+    that never finished and finished files whose transaction never committed (a killed process).
+
+    Younger files are left alone: their request may still be about to commit. Only names this module gives
+    are considered; anything else in the folder is not ours to delete.
+    """
+    cutoff = time.time() - older_than.total_seconds()
+    candidates: dict[str, tuple[Path, int]] = {}
+    with os.scandir(folder()) as entries:
+        for entry in entries:
+            if not STORED_NAME.match(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            stat = entry.stat(follow_symlinks=False)
+            if stat.st_mtime < cutoff:
+                candidates[entry.name] = (Path(entry.path), stat.st_size)
+    finished = [name for name in candidates if not name.endswith(STAGING_SUFFIX)]
+    named = set()
+    for start in range(0, len(finished), SWEEP_BATCH):
+        named.update(db.session.scalars(sa.select(SubmissionFile.stored_name)
+                                        .where(SubmissionFile.stored_name.in_(finished[start:start + SWEEP_BATCH]))))
+    orphans = {name: found for name, found in candidates.items() if name not in named}
+    if not dry_run:
+        for path, _size in orphans.values():
+            _unlink(path)
+    return Sweep(files=len(orphans), partial=sum(name.endswith(STAGING_SUFFIX) for name in orphans),
+                 bytes=sum(size for _path, size in orphans.values()), dry_run=dry_run)

@@ -15,8 +15,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.dates import CLASS_DATES
 from lms.delivery.models import DeliveryMode, NominationState
-from lms.forms import PageForm, choices
+from lms.forms import InRange, PageForm, choices
+from lms.inputs import bounded_int
 
 MODE_LABELS = {
     DeliveryMode.CONCENTRATED: _l("Tập trung"),
@@ -35,17 +37,17 @@ class ClassForm(PageForm):
     name = StringField(_l("Tên lớp"), validators=[DataRequired(), Length(max=255)])
     subject = SelectField(_l("Chương trình hoặc học phần"), validators=[DataRequired()])
     mode = SelectField(_l("Hình thức"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
-    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired()])
-    ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired()])
+    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(), InRange(CLASS_DATES)])
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
     capacity = IntegerField(_l("Sĩ số tối đa"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
-    unit_id = SelectField(_l("Đơn vị quản lý lớp"), coerce=int, validators=[DataRequired()])
-    lecturer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=int, choices=[])
+    unit_id = SelectField(_l("Đơn vị quản lý lớp"), coerce=bounded_int, validators=[DataRequired()])
+    lecturer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=bounded_int, choices=[])
     submit = SubmitField(_l("Lưu lớp"))
 
 
 class NominationForm(PageForm):
-    trainee_id = SelectField(_l("Học viên được cử"), coerce=int, validators=[DataRequired()])
+    trainee_id = SelectField(_l("Học viên được cử"), coerce=bounded_int, validators=[DataRequired()])
     over_quota_reason = TextAreaField(_l("Lý do cử vượt chỉ tiêu (nếu vượt)"),
                                       validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Cử đi học"))
@@ -66,20 +68,21 @@ class KeepFlaggedForm(PageForm):
 
 
 class PlanForm(PageForm):
-    unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired()])
+    unit_id = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[DataRequired()])
     year = IntegerField(_l("Năm"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Lưu kế hoạch"))
 
 
 class TripForm(PageForm):
-    module_id = SelectField(_l("Học phần"), coerce=int, validators=[DataRequired()])
+    module_id = SelectField(_l("Học phần"), coerce=bounded_int, validators=[DataRequired()])
     topic = StringField(_l("Chuyên đề"), validators=[DataRequired(), Length(max=255)])
     site = StringField(_l("Nơi đến (cơ quan, mô hình)"), validators=[DataRequired(), Length(max=255)])
-    locality_id = SelectField(_l("Địa bàn"), coerce=int, validators=[Optional()])
-    starts_on = DateField(_l("Từ ngày"), validators=[DataRequired()])
-    ends_on = DateField(_l("Đến ngày"), validators=[DataRequired()])
-    deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    locality_id = SelectField(_l("Địa bàn"), coerce=bounded_int, validators=[Optional()])
+    starts_on = DateField(_l("Từ ngày"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    ends_on = DateField(_l("Đến ngày"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(), InRange(CLASS_DATES)])
     instructions_md = TextAreaField(_l("Hướng dẫn (Markdown)"), validators=[Optional()], render_kw={"rows": 6})
     rubric = TextAreaField(
         _l("Thang đánh giá: mỗi dòng một tiêu chí — tên | trọng số | mức thấp nhất | ... | mức cao nhất"),
@@ -90,7 +93,7 @@ class TripForm(PageForm):
 
 
 class AttendanceForm(PageForm):
-    present = MultiCheckboxField(_l("Học viên có mặt"), coerce=int, choices=[])
+    present = MultiCheckboxField(_l("Học viên có mặt"), coerce=bounded_int, choices=[])
     submit = SubmitField(_l("Lưu điểm danh"))
 
 
@@ -108,7 +111,7 @@ class SubmissionForm(PageForm):
     body_md = TextAreaField(_l("Nội dung bài thu hoạch (Markdown)"), validators=[Optional()],
                             render_kw={"rows": 12})
     attachments = MultipleFileField(_l("Đính kèm tệp (PDF, DOCX, ODT, JPEG, PNG)"))
-    remove_file_ids = MultiCheckboxField(_l("Bỏ tệp đã đính kèm"), coerce=int, choices=[])
+    remove_file_ids = MultiCheckboxField(_l("Bỏ tệp đã đính kèm"), coerce=bounded_int, choices=[])
     consent = BooleanField(_l("Tôi đồng ý để giảng viên công bố bài này làm báo cáo điển hình"))
     save_draft = SubmitField(_l("Lưu nháp"))
     submit_report = SubmitField(_l("Nộp bài"))

@@ -31,6 +31,7 @@ from lms.delivery.services import is_class_lecturer
 from lms.delivery.trips import ensure_lecturer_of, is_participant
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.text import clean_name
 
 MAX_FILES = 10
 
@@ -77,8 +78,9 @@ class Upload:
     data: bytes
 
 
-# Files replaced in a transaction are deleted once it commits; files written in a transaction that rolls
-# back are deleted then, so a refused or failed request leaves neither rows nor stray files behind.
+# Files replaced in a transaction are deleted once it commits. Files written in a transaction that ends any
+# other way (rolled back, its COMMIT failed on a full disk, the session closed) are deleted when it ends, so a
+# refused or failed request leaves neither rows nor stray files behind.
 @event.listens_for(Session, "after_commit")
 def _delete_replaced_files(session):
     session.info.pop("delivery_new_files", None)
@@ -86,12 +88,12 @@ def _delete_replaced_files(session):
         files.remove(name)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _delete_new_files_on_rollback(session, previous_transaction):
-    if previous_transaction.parent is not None:
+@event.listens_for(Session, "after_transaction_end")
+def _delete_new_files_unless_committed(session, transaction):
+    if transaction.parent is not None:
         return
     session.info.pop("delivery_delete_files", None)
-    for name in session.info.pop("delivery_new_files", []):
+    for name in session.info.pop("delivery_new_files", []):  # after_commit took them if it committed
         files.remove(name)
 
 
@@ -257,7 +259,7 @@ def publish_exemplary(actor: User, submission: Submission, title: str) -> Exempl
         raise Conflict(_("Chỉ bài đã chấm mới được chọn làm báo cáo điển hình."))
     if submission.exemplary_consent_at is None:
         raise Conflict(_("Học viên chưa đồng ý cho công bố bài này làm báo cáo điển hình."))
-    title = _text(title) or submission.trip.topic
+    title = clean_name(title) or submission.trip.topic
     report = db.session.scalar(sa.select(ExemplaryReport).where(ExemplaryReport.submission_id == submission.id))
     if report is None:
         report = ExemplaryReport(submission=submission, module_id=submission.trip.module_id)

@@ -16,6 +16,7 @@ from lms import audit, signals
 from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, Role, TheoryLevel, User
 from lms.curriculum.models import Module, Program, ProgramModule
+from lms.dates import CLASS_DATES
 from lms.db import utcnow
 from lms.delivery.models import (
     ACTIVE_STATES,
@@ -30,6 +31,7 @@ from lms.delivery.models import (
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.organisation.models import Unit
+from lms.text import clean_name
 
 THEORY_LEVEL_NAMES = {
     TheoryLevel.NONE: _l("chưa có"),
@@ -87,11 +89,13 @@ def save_class(
     accounts.ensure_unit_in_scope(actor, unit)
     if klass is not None:
         ensure_manages_class(actor, klass)
-    code, name = _text(code).upper(), _text(name)
+    code, name = clean_name(code).upper(), clean_name(name)
     if not code or not name:
         raise InvalidInput(_("Lớp cần có mã và tên."))
     if (program is None) == (module is None):
         raise InvalidInput(_("Chọn đúng một chương trình hoặc một học phần cho lớp."))
+    CLASS_DATES.check(starts_on, _("Ngày bắt đầu"))
+    CLASS_DATES.check(ends_on, _("Ngày kết thúc"))
     if ends_on < starts_on:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     if capacity is None or capacity < 1:
@@ -110,7 +114,7 @@ def save_class(
         db.session.add(klass)
     klass.code, klass.name, klass.program, klass.module = code, name, program, module
     klass.mode, klass.starts_on, klass.ends_on = DeliveryMode(mode), starts_on, ends_on
-    klass.place, klass.capacity, klass.unit = _text(place), capacity, unit
+    klass.place, klass.capacity, klass.unit = clean_name(place), capacity, unit
     klass.lecturers = list(lecturers)
     db.session.flush()
     audit.record(actor, "class.save", klass, code=code, mode=str(mode), capacity=capacity)
@@ -236,10 +240,24 @@ def quotas_for(trainee: User, klass: TrainingClass) -> list[tuple[PlanQuota, int
     return counted
 
 
+PLAN_YEARS = range(2000, 2101)
+
+
+def plan_quotas(actor: User, unit: Unit | None, year: int) -> dict[int, int]:
+    """The quotas of a unit's plan for a year, by program id; NotAllowed for a unit outside the actor's scope
+    (whether it exists or not)."""
+    accounts.ensure_unit_in_scope(actor, unit)
+    if year not in PLAN_YEARS:
+        return {}
+    return dict(db.session.execute(
+        sa.select(PlanQuota.program_id, PlanQuota.quota).join(TrainingPlan)
+        .where(TrainingPlan.unit_id == unit.id, TrainingPlan.year == year)).all())
+
+
 def save_plan(actor: User, unit: Unit, year: int, quotas: dict[Program, int], note: str = "") -> TrainingPlan:
     """Create or update a unit's plan for a year: the quota per program (0 removes nothing, it plans none)."""
     accounts.ensure_unit_in_scope(actor, unit)
-    if not 2000 <= year <= 2100:
+    if year not in PLAN_YEARS:
         raise InvalidInput(_("Năm kế hoạch không hợp lệ."))
     if any(q is None or q < 0 for q in quotas.values()):
         raise InvalidInput(_("Chỉ tiêu phải là số không âm."))

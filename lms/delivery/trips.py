@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from lms import audit, markup
 from lms.accounts.models import Role, User
 from lms.curriculum.models import Module
+from lms.dates import CLASS_DATES
 from lms.db import utcnow
 from lms.delivery.models import (
     Attendance,
@@ -30,6 +31,7 @@ from lms.delivery.models import (
 from lms.delivery.services import is_class_lecturer
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.text import clean_name
 
 CHECKIN_MINUTES = 15
 CHECKIN_MAX_FAILURES = 5
@@ -116,9 +118,12 @@ def save_trip(
         raise NotFound()
     if module.id not in {m.id for m in trip_modules(klass)}:
         raise InvalidInput(_("Học phần này không thuộc nội dung của lớp."))
-    topic, site = _text(topic), _text(site)
+    topic, site = clean_name(topic), clean_name(site)
     if not topic or not site:
         raise InvalidInput(_("Cần có chuyên đề và địa điểm đi thực tế."))
+    CLASS_DATES.check(starts_on, _("Từ ngày"))
+    CLASS_DATES.check(ends_on, _("Đến ngày"))
+    CLASS_DATES.check(deadline, _("Hạn nộp bài thu hoạch"))
     if ends_on < starts_on:
         raise InvalidInput(_("Ngày kết thúc phải sau ngày bắt đầu."))
     if not 0 <= pass_mark <= 100:

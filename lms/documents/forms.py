@@ -3,8 +3,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import DocumentKind, DocumentStatus, RelationKind
-from lms.forms import PageForm, SubForm, choices
+from lms.forms import InRange, PageForm, SubForm, choices
+from lms.inputs import bounded_int
 
 
 def kind_labels() -> dict:
@@ -35,7 +37,7 @@ def relation_labels() -> dict:
 
 class RelationForm(SubForm):
     kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
-    target_id = SelectField(_l("Văn bản"), coerce=int, choices=[], validate_choice=False)
+    target_id = SelectField(_l("Văn bản"), coerce=bounded_int, choices=[], validate_choice=False)
 
 
 class DocumentForm(PageForm):
@@ -45,7 +47,8 @@ class DocumentForm(PageForm):
     number = StringField(_l("Số"), validators=[DataRequired(_l("Hãy nhập số văn bản.")), Length(max=40)])
     issuer = StringField(_l("Cơ quan ban hành"), validators=[DataRequired(_l("Hãy nhập cơ quan ban hành.")),
                                                              Length(max=200)])
-    issued_on = DateField(_l("Ngày ban hành"), validators=[DataRequired(_l("Hãy nhập ngày ban hành hợp lệ."))])
+    issued_on = DateField(_l("Ngày ban hành"), validators=[DataRequired(_l("Hãy nhập ngày ban hành hợp lệ.")),
+                                                           InRange(DOCUMENT_DATES)])
     term = StringField(_l("Khóa"), validators=[Optional(), Length(max=20)])
     title = StringField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu văn bản.")),
                                                      Length(max=500)])
@@ -72,7 +75,7 @@ class DocumentForm(PageForm):
 
 class AddRelationForm(PageForm):
     kind = SelectField(_l("Văn bản này"), choices=[])
-    target_id = SelectField(_l("Văn bản đã có"), coerce=int, choices=[], validate_choice=False)
+    target_id = SelectField(_l("Văn bản đã có"), coerce=bounded_int, choices=[], validate_choice=False)
     submit = SubmitField(_l("Thêm quan hệ"))
 
     def __init__(self, *args, documents=(), **kwargs):

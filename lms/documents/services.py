@@ -8,10 +8,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit, signals
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import Document, DocumentKind, DocumentRelation, DocumentStatus, RelationKind
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
-from lms.text import fold_code  # noqa: F401  (the registry key, re-exported)
+from lms.text import (
+    clean_name,
+    fold_code,  # noqa: F401  (the registry key, re-exported)
+)
 
 # What a relation does to the status of the document it points at.
 STATUS_AFTER = {
@@ -52,7 +56,7 @@ def register_document(
 ) -> Document:
     """Add a document to the registry; its supersedes/amends/stops relations flag the modules citing the target."""
     ensure_author(actor)
-    code, number, issuer, title = _clean(code), _clean(number), _clean(issuer), _clean(title)
+    code, number, issuer, title = clean_name(code), clean_name(number), clean_name(issuer), clean_name(title)
     problems = []
     if not code:
         problems.append(_("Thiếu ký hiệu văn bản."))
@@ -64,6 +68,8 @@ def register_document(
         problems.append(_("Thiếu trích yếu (tên) văn bản."))
     if issued_on is None:
         problems.append(_("Thiếu ngày ban hành."))
+    elif not DOCUMENT_DATES.contains(issued_on):
+        problems.append(DOCUMENT_DATES.message(_("Ngày ban hành")))
     try:
         kind = DocumentKind(kind)
     except ValueError:

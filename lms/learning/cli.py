@@ -69,9 +69,11 @@ def import_gift_command(module_code: str, path: str):
     module = db.session.scalar(sa.select(Module).where(Module.code == module_code))
     if module is None:
         raise click.ClickException(f"no module with code {module_code}")
-    with open(path, encoding="utf-8-sig") as f:
-        source = f.read()
+    from lms.text import decode_utf8
+
     try:
+        with open(path, "rb") as f:
+            source = decode_utf8(f.read())
         added = quizzes.import_gift(None, quizzes.get_or_create_quiz(None, module), source)
     except InvalidInput as bad:
         db.session.rollback()

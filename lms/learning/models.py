@@ -178,12 +178,15 @@ class QuizChoice(db.Model):
 
 
 class QuizAttempt(db.Model):
-    """One attempt; `layout` keeps the question and answer order drawn for it."""
+    """One attempt; `layout` keeps the question and answer order drawn for it and the tokens its form shows."""
 
     __tablename__ = "quiz_attempts"
     __table_args__ = (
         sa.UniqueConstraint("quiz_id", "user_id", "number"),
         sa.Index("ix_quiz_attempts_user", "user_id", "quiz_id"),
+        # At most one attempt not yet submitted per trainee and quiz, whatever requests arrive together.
+        sa.Index("ix_quiz_attempts_one_open", "quiz_id", "user_id", unique=True,
+                 sqlite_where=sa.text("submitted_at IS NULL"), postgresql_where=sa.text("submitted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +196,8 @@ class QuizAttempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
-    layout: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"q": id, "c": [choice ids]}]
+    # [{"q": question id, "c": [choice ids], "t": [the token the form shows for each choice]}]
+    layout: Mapped[list] = mapped_column(sa.JSON, default=list)
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     score_percent: Mapped[float | None]
     passed: Mapped[bool | None]

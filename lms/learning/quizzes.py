@@ -1,8 +1,13 @@
-"""Quizzes: authoring (settings, GIFT import), attempts with a per-attempt shuffled layout, grading."""
+"""Quizzes: authoring (settings, GIFT import), attempts with a per-attempt shuffled layout, grading.
+
+An attempt's form never shows database ids: each option is named by a random token drawn for that attempt
+and kept in its layout, so neither the order of the bank nor the values of another attempt tell the answer.
+"""
 from __future__ import annotations
 
 import random
 import re
+import secrets
 import unicodedata
 from datetime import timedelta
 
@@ -19,6 +24,7 @@ from lms.extensions import db
 from lms.learning import gift
 from lms.learning.models import QuestionKind, Quiz, QuizAttempt, QuizChoice, QuizQuestion
 from lms.learning.services import complete_lesson, record_event, record_quiz_passed
+from lms.text import clean_name
 
 # Answers that arrive this long after the deadline still count (network latency on slow intranets).
 GRACE_SECONDS = 30
@@ -53,7 +59,7 @@ def save_quiz_settings(actor: User | None, quiz: Quiz, *, title: str, pass_perce
     ensure_author(actor)
     if not 0 < pass_percent <= 100:
         raise InvalidInput(_("Điểm đạt phải từ 1 đến 100%."))
-    quiz.title, quiz.pass_percent = title.strip(), pass_percent
+    quiz.title, quiz.pass_percent = clean_name(title), pass_percent
     quiz.max_attempts, quiz.time_limit_minutes = max_attempts or None, time_limit_minutes or None
     quiz.ends_lesson_key = ends_lesson_key or None
     audit.record(actor, "quiz.settings", quiz, pass_percent=pass_percent, max_attempts=max_attempts,
@@ -106,7 +112,11 @@ def open_attempt(user: User, quiz: Quiz) -> QuizAttempt | None:
 
 
 def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
-    """Continue the open attempt or start a new one within the limit, with its own shuffled layout."""
+    """Continue the open attempt or start a new one within the limit, with its own shuffled layout.
+
+    One open attempt per trainee and quiz is a database constraint: when a simultaneous request (a double
+    click, a second tab) opened one first, that attempt is the one continued.
+    """
     if not quiz.questions:
         raise InvalidInput(_("Bài kiểm tra chưa có câu hỏi."))
     current = open_attempt(user, quiz)
@@ -117,6 +127,27 @@ def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
     if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
         raise Conflict(_("Bạn đã dùng hết %(n)d lượt làm bài.", n=quiz.max_attempts))
     now = utcnow()
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, user_id=user.id, number=attempts[-1].number + 1 if attempts else 1, started_at=now,
+        layout=_draw_layout(quiz), answers={},
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError as clash:  # a concurrent request opened an attempt (or used this number) first
+        current = open_attempt(user, quiz)
+        if current is not None:
+            return current
+        raise Conflict(_("Lượt làm bài vừa được mở ở một cửa sổ khác; vui lòng tải lại trang.")) from clash
+    record_event(user.id, "launched", "quiz", quiz.id, quiz.title)
+    db.session.flush()
+    return attempt
+
+
+def _draw_layout(quiz: Quiz) -> list[dict]:
+    """The questions in a random order, each with its choices (shuffled where order means nothing) and the
+    attempt's own token for each choice: [{"q": question id, "c": [choice ids], "t": [tokens]}]."""
     questions = list(quiz.questions)
     _random.shuffle(questions)
     layout = []
@@ -124,19 +155,51 @@ def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
         choice_ids = [c.id for c in question.choices]
         if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             _random.shuffle(choice_ids)
-        layout.append({"q": question.id, "c": choice_ids})
-    attempt = QuizAttempt(
-        quiz_id=quiz.id, user_id=user.id, number=len(attempts) + 1, started_at=now, layout=layout, answers={},
-        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError as clash:  # a concurrent request started the same attempt number
-        raise Conflict(_("Lượt làm bài vừa được mở ở một cửa sổ khác; vui lòng tải lại trang.")) from clash
-    record_event(user.id, "launched", "quiz", quiz.id, quiz.title)
-    db.session.flush()
-    return attempt
+        tokens = _unique_tokens(len(choice_ids))
+        layout.append({"q": question.id, "c": choice_ids, "t": tokens})
+    return layout
+
+
+def _unique_tokens(count: int) -> list[str]:
+    tokens: list[str] = []
+    while len(tokens) < count:
+        token = secrets.token_urlsafe(9)
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def _drawn_questions(attempt: QuizAttempt):
+    """(layout item, question, its choices by id) for each question of the attempt still in the quiz."""
+    questions = {q.id: q for q in attempt.quiz.questions}
+    for item in attempt.layout:
+        question = questions.get(item["q"])
+        if question is not None:
+            yield item, question, {c.id: c for c in question.choices}
+
+
+def attempt_form(attempt: QuizAttempt) -> list[tuple[QuizQuestion, list[tuple[str, QuizChoice]]]]:
+    """Each question of an open attempt in its drawn order, with its choices as (token, choice) pairs."""
+    return [(question, [(token, by_id[cid]) for cid, token in zip(item["c"], item["t"], strict=True)
+                        if cid in by_id])
+            for item, question, by_id in _drawn_questions(attempt)]
+
+
+def answers_from_form(attempt: QuizAttempt, form) -> dict:
+    """The answers posted for an attempt (`form` maps "q<question id>" to a list of values), as choice ids.
+
+    Values are this attempt's tokens; anything else (a database id, another attempt's token) counts as no answer.
+    """
+    kinds = {q.id: q.kind for q in attempt.quiz.questions}
+    answers: dict[str, object] = {}
+    for item in attempt.layout:
+        values = form.getlist(f"q{item['q']}")
+        if kinds.get(item["q"]) == QuestionKind.SHORT:
+            answers[str(item["q"])] = values[0] if values else ""
+            continue
+        by_token = dict(zip(item["t"], item["c"], strict=True))
+        answers[str(item["q"])] = [by_token[v] for v in dict.fromkeys(values) if v in by_token]
+    return answers
 
 
 def _close_expired(attempts: list[QuizAttempt]) -> None:
@@ -228,13 +291,8 @@ def answers_revealed(attempt: QuizAttempt) -> bool:
 
 def review(attempt: QuizAttempt) -> list[dict]:
     """Each question of a graded attempt in its shuffled order with the answer given, the right ones and feedback."""
-    questions = {q.id: q for q in attempt.quiz.questions}
     rows = []
-    for item in attempt.layout:
-        question = questions.get(item["q"])
-        if question is None:
-            continue
-        by_id = {c.id: c for c in question.choices}
+    for item, question, by_id in _drawn_questions(attempt):
         answer = (attempt.answers or {}).get(str(question.id))
         chosen = [by_id[i] for i in (answer or []) if i in by_id] if question.kind != QuestionKind.SHORT else []
         rows.append({

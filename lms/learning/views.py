@@ -22,6 +22,8 @@ from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, receivers, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+from lms.text import decode_utf8
+from lms.throttling import guessing_limit
 
 bp = Blueprint("learning", __name__)
 certificates_bp = Blueprint("certificates", __name__)
@@ -182,26 +184,13 @@ def attempt(attempt_id: int):
     if attempt.submitted_at is not None:
         return redirect(url_for("learning.result", attempt_id=attempt.id))
     if request.method == "POST":
-        answers = {}
-        for item in attempt.layout:
-            key = f"q{item['q']}"
-            values = request.form.getlist(key)
-            answers[str(item["q"])] = values[0] if values and _is_short(attempt, item["q"]) else [
-                int(v) for v in values if v.isdigit()]
-        attempt = quizzes.submit_attempt(current_user, attempt, answers)
+        attempt = quizzes.submit_attempt(current_user, attempt, quizzes.answers_from_form(attempt, request.form))
         db.session.commit()
         if attempt.late:
             flash(_("Bài làm nộp sau khi hết giờ nên các câu trả lời không được tính."), "warning")
         return redirect(url_for("learning.result", attempt_id=attempt.id))
-    questions = {q.id: q for q in attempt.quiz.questions}
-    items = [(questions[i["q"]], [c for cid in i["c"] for c in questions[i["q"]].choices if c.id == cid])
-             for i in attempt.layout if i["q"] in questions]
-    return render_template("learning/attempt.html", attempt=attempt, items=items, QuestionKind=QuestionKind)
-
-
-def _is_short(attempt: QuizAttempt, question_id: int) -> bool:
-    question = db.session.get(QuizQuestion, question_id)
-    return question is not None and question.kind == QuestionKind.SHORT
+    return render_template("learning/attempt.html", attempt=attempt, items=quizzes.attempt_form(attempt),
+                           QuestionKind=QuestionKind)
 
 
 @bp.route("/learning/attempts/<int:attempt_id>/result")
@@ -263,8 +252,8 @@ def manage_module(module_id: int):
             return redirect(url_for("learning.manage_module", module_id=module.id))
     if action == "gift" and gift_form.validate_on_submit():
         upload = gift_form.gift_file.data
-        source = upload.read().decode("utf-8-sig", errors="replace") if upload else (gift_form.gift_text.data or "")
         try:
+            source = decode_utf8(upload.read()) if upload else (gift_form.gift_text.data or "")
             quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
             added = quizzes.import_gift(current_user, quiz, source)
         except InvalidInput as bad:
@@ -311,6 +300,7 @@ def show(certificate_id: int):
 
 @certificates_bp.route("/verify/<code>")
 @public
+@guessing_limit("CODE_RATE_LIMIT", methods=("GET",))
 def verify(code: str):
     certificate = db.session.scalars(sa.select(Certificate).where(Certificate.code == code)).one_or_none()
     status = 200 if certificate else 404

@@ -2,7 +2,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.forms import PageForm, choices
+from lms.dates import TITLE_DATES
+from lms.forms import InRange, PageForm, choices
+from lms.inputs import bounded_int
 from lms.organisation.models import TitleLevel
 
 
@@ -26,8 +28,9 @@ class UnitForm(PageForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Hãy nhập tên đơn vị.")), Length(max=255)])
     code = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=50)],
                        description=_l("Mã dùng khi nhập người dùng từ tệp CSV."))
-    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[DataRequired(_l("Hãy chọn đơn vị cấp trên."))])
-    locality_id = SelectField(_l("Địa bàn"), coerce=int, validators=[Optional()])
+    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=bounded_int,
+                            validators=[DataRequired(_l("Hãy chọn đơn vị cấp trên."))])
+    locality_id = SelectField(_l("Địa bàn"), coerce=bounded_int, validators=[Optional()])
     submit = SubmitField(_l("Lưu"))
 
 
@@ -37,6 +40,6 @@ class TitleForm(PageForm):
     level = SelectField(_l("Cấp"), choices=title_level_choices())
     group = StringField(_l("Nhóm"), validators=[Optional(), Length(max=100)])
     is_key = BooleanField(_l("Chức danh lãnh đạo chủ chốt"))
-    valid_from = DateField(_l("Có hiệu lực từ ngày"), validators=[Optional()])
-    valid_to = DateField(_l("Hết hiệu lực từ ngày"), validators=[Optional()])
+    valid_from = DateField(_l("Có hiệu lực từ ngày"), validators=[Optional(), InRange(TITLE_DATES)])
+    valid_to = DateField(_l("Hết hiệu lực từ ngày"), validators=[Optional(), InRange(TITLE_DATES)])
     submit = SubmitField(_l("Lưu"))

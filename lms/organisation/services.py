@@ -1,16 +1,17 @@
 """Localities from the `vietnam-provinces` package, the unit tree, and job titles."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit
+from lms.dates import TITLE_DATES
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.organisation.models import TWO_LEVEL_SINCE, Locality, LocalityKind, Title, TitleLevel, Unit
+from lms.text import clean_name
 
 _PROVINCE_KINDS = {"tỉnh": LocalityKind.PROVINCE, "thành phố trung ương": LocalityKind.CITY}
 _COMMUNE_KINDS = {"xã": LocalityKind.COMMUNE, "phường": LocalityKind.WARD, "đặc khu": LocalityKind.SPECIAL_ZONE}
@@ -56,7 +57,7 @@ def load_localities() -> tuple[int, int]:
 
 
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "").strip()
+    return clean_name(text)
 
 
 def create_unit(
@@ -110,14 +111,22 @@ def update_unit(actor, unit: Unit, *, name: str, locality: Locality | None, code
     audit.record(actor, "unit.update", unit, name=name)
 
 
+def national_root_id() -> int | None:
+    """The national root: the first top-level unit (made from the command line). Another top-level tree
+    (a province installed on its own, a test tree) is not national."""
+    return db.session.scalar(sa.select(sa.func.min(Unit.id)).where(Unit.parent_id.is_(None)))
+
+
 def can_edit_titles(actor) -> bool:
-    """Titles are shared by every unit: only an admin of a whole tree (a root unit) edits them."""
+    """Titles, and the titles a program targets, are reference data shared by every tree: changing them
+    changes who is eligible everywhere, so only an admin whose scope is the national root changes them."""
     scope = actor.admin_scope if actor is not None and actor.has_role("admin") else None
-    return scope is not None and scope.parent_id is None
+    return scope is not None and scope.parent_id is None and scope.id == national_root_id()
 
 
 def ensure_can_edit_titles(actor) -> None:
-    if not can_edit_titles(actor):
+    """NotAllowed unless the actor may change titles (None, the command line, may)."""
+    if actor is not None and not can_edit_titles(actor):
         raise NotAllowed(_("Chỉ cán bộ quản lý toàn hệ thống mới được sửa danh mục chức danh."))
 
 
@@ -134,11 +143,12 @@ def save_title(
     valid_to: date | None = None,
 ) -> Title:
     """Create or update a job title (actor None: the command line)."""
-    if actor is not None:
-        ensure_can_edit_titles(actor)
+    ensure_can_edit_titles(actor)
     code, name = _normalise(code).upper(), _normalise(name)
     if not code or not name:
         raise InvalidInput(_("Chức danh cần có mã và tên."))
+    TITLE_DATES.check(valid_from, _("Có hiệu lực từ ngày"))
+    TITLE_DATES.check(valid_to, _("Hết hiệu lực từ ngày"))
     if valid_from and valid_to and valid_to < valid_from:
         raise InvalidInput(_("Ngày hết hiệu lực phải sau ngày có hiệu lực."))
     clash = db.session.scalar(sa.select(Title.id).where(Title.code == code))

@@ -104,8 +104,8 @@ hv.x9,Hai Ngày,QT,,,XA-BT:01/07/2025;XA-BT:01/08/2025,
         import_users(_admin(org), text.encode())
     reasons = {p.line: p.message for p in refused.value.problems}
     assert reasons == {
-        3: "Mã đơn vị không có trong hệ thống: QT-KHONGCO.",
-        4: "Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.",
+        3: "Mã đơn vị QT-KHONGCO không có trong phạm vi quản lý của bạn.",
+        4: "Mã đơn vị HUE không có trong phạm vi quản lý của bạn.",  # it exists, in another tree: not said
         5: "Mã chức danh không có trong hệ thống: KHONG-CO.",
         6: "Ngày không hợp lệ cho chức danh XA-BT: \"31/02/2025\" (viết ngày/tháng/năm hoặc năm-tháng-ngày).",
         7: "Tên đăng nhập hv.ok trùng với dòng 2.",
@@ -126,7 +126,7 @@ def test_a_user_of_another_province_cannot_be_overwritten(ctx, org, make):
     with pytest.raises(InvalidInput) as refused:
         import_users(_admin(org), text.encode())
     assert [(p.line, p.message) for p in refused.value.problems] == [
-        (2, "Người dùng hue.dung thuộc đơn vị ngoài phạm vi quản lý của bạn.")]
+        (2, "Tên đăng nhập hue.dung không có trong phạm vi quản lý của bạn; hãy chọn tên đăng nhập khác.")]
 
 
 def test_a_title_date_overlapping_an_existing_record_is_reported(ctx, org, make):
@@ -143,7 +143,8 @@ def test_a_title_date_overlapping_an_existing_record_is_reported(ctx, org, make)
     (b"username,full_name,unit_code,chuc vu\n", (1, "Cột không nhận ra: \"chuc vu\".")),
     (b"", (1, "Tệp trống.")),
     ("username,full_name,unit_code\nhv.ha,Lê Thu,QT\n".encode("latin-1"),
-     (2, "Tệp không phải mã UTF-8. Hãy lưu lại tệp dưới dạng \"CSV UTF-8\".")),
+     (2, "Tệp không phải mã UTF-8 (lỗi ở dòng 2). Hãy lưu lại tệp với bảng mã UTF-8: trong Excel chọn "
+         "\"CSV UTF-8\", trong Notepad chọn \"UTF-8\".")),
 ])
 def test_files_that_cannot_be_read_are_refused_with_a_reason(ctx, org, data, expected):
     with pytest.raises(InvalidInput) as refused:
@@ -188,7 +189,7 @@ def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, 
     consumers.start()
     page = _finished_page(client, consumers, _upload(client, GOOD + "hv.hue,Người Huế,HUE,,,,\n"))
     assert "Không thực hiện được" in page
-    assert "<td>5</td><td>Đơn vị HUE nằm ngoài phạm vi quản lý của bạn.</td>" in page
+    assert "<td>5</td><td>Mã đơn vị HUE không có trong phạm vi quản lý của bạn.</td>" in page
     assert "chưa nhập dòng nào" in page
     with app.app_context():
         assert _counts() == (1, 0)
@@ -233,7 +234,7 @@ def test_command_line_import_within_a_unit_scope(app, runner, org, tmp_path):
     path.write_bytes(("\ufeff" + GOOD).encode())
     result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT-DANHOA"])
     assert result.exit_code == 1
-    assert "line 4: Đơn vị QT nằm ngoài phạm vi quản lý của bạn." in result.output
+    assert "line 4: Mã đơn vị QT không có trong phạm vi quản lý của bạn." in result.output
     result = runner.invoke(args=["lms", "import-users", str(path), "--unit-scope", "QT"])
     assert result.exit_code == 0, result.output
     assert "imported 3 rows: 3 created, 0 updated, 0 unchanged, 4 titles added" in result.output

@@ -70,7 +70,7 @@ def test_units_titles_and_import_pages_are_accessible(page, make, consumers):
     assert_accessible(page)
     consumers.start()
     # The page reloads itself until the job ends, then lists the bad lines.
-    page.get_by_role("cell", name="Mã đơn vị không có trong hệ thống: KHONGCO.").wait_for(timeout=20_000)
+    page.get_by_role("cell", name="Mã đơn vị KHONGCO không có trong phạm vi quản lý của bạn.").wait_for(timeout=20_000)
     assert_accessible(page)
 
 

@@ -172,8 +172,8 @@ def test_a_failure_while_importing_rolls_back_the_whole_run(app, runner, localit
 
 def test_a_new_superseding_document_flags_the_modules_citing_the_old_one(app, runner, localities, tree):
     assert run(runner, "import", tree).exit_code == 0
-    (tree / "documents" / "2099-01-01-99-nq-tw.md").write_text(
-        '---\ncode: "99-NQ/TW"\nkind: resolution\nnumber: "99"\nissuer: Bộ Chính trị\nissued_on: 2099-01-01\n'
+    (tree / "documents" / "2026-11-01-99-nq-tw.md").write_text(
+        '---\ncode: "99-NQ/TW"\nkind: resolution\nnumber: "99"\nissuer: Bộ Chính trị\nissued_on: 2026-11-01\n'
         'title: "Nghị quyết thử nghiệm"\nrelations:\n  - kind: supersedes\n    target: "57-NQ/TW"\n---\n',
         encoding="utf-8")
     result = run(runner, "import", tree)

@@ -1,4 +1,5 @@
 """Taking quizzes: per-attempt shuffled order, grading with partial credit, pass mark, attempt and time limits."""
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,7 +8,15 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.learning import quizzes
-from lms.learning.models import LearningEvent, ModuleRule, ModuleState, ModuleStatus, Quiz, QuizAttempt
+from lms.learning.models import (
+    LearningEvent,
+    ModuleRule,
+    ModuleState,
+    ModuleStatus,
+    Quiz,
+    QuizAttempt,
+    QuizChoice,
+)
 
 DATA = Path(__file__).parent / "data"
 BANK = (DATA / "llct_boi_duong_bi_thu_xa.gift").read_text(encoding="utf-8")
@@ -34,8 +43,16 @@ def _start(client, module):
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
+def _tokens(app, attempt_id) -> dict[int, str]:
+    """The value the attempt's form gives each choice, by choice id."""
+    with app.app_context():
+        layout = db.session.get(QuizAttempt, attempt_id).layout
+    return {choice_id: token for item in layout for choice_id, token in zip(item["c"], item["t"], strict=True)}
+
+
 def _right_answers(app, attempt_id) -> dict:
     """Form data answering every question of an attempt correctly."""
+    tokens = _tokens(app, attempt_id)
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
         data = {}
@@ -44,9 +61,9 @@ def _right_answers(app, attempt_id) -> dict:
             if question.kind == "short":
                 data[f"q{question.id}"] = right[-1].text.upper()  # case does not matter
             elif question.kind == "multiple":
-                data[f"q{question.id}"] = [str(c.id) for c in right]
+                data[f"q{question.id}"] = [tokens[c.id] for c in right]
             else:
-                data[f"q{question.id}"] = str(max(right, key=lambda c: c.weight).id)
+                data[f"q{question.id}"] = tokens[max(right, key=lambda c: c.weight).id]
         return data
 
 
@@ -104,7 +121,7 @@ def test_partial_credit_and_the_pass_mark(app, make, client, auth, quiz_module):
         multiple = next(q for q in attempt.quiz.questions if q.kind == "multiple")
         half = next(c for c in multiple.choices if c.weight == 0.5)
         wrong = next(c for c in multiple.choices if c.weight < 0)
-    answers[f"q{multiple.id}"] = [str(half.id)]  # 0.5 of a point
+    answers[f"q{multiple.id}"] = [_tokens(app, attempt_id)[half.id]]  # 0.5 of a point
     client.post(f"/learning/attempts/{attempt_id}", data=answers)
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
@@ -112,7 +129,8 @@ def test_partial_credit_and_the_pass_mark(app, make, client, auth, quiz_module):
         assert attempt.passed is True  # 92.9 >= 80
     second = _start(client, quiz_module)
     answers = _right_answers(app, second)
-    answers[f"q{multiple.id}"] = [str(half.id), str(wrong.id)]  # the penalty cancels the credit
+    tokens = _tokens(app, second)
+    answers[f"q{multiple.id}"] = [tokens[half.id], tokens[wrong.id]]  # the penalty cancels the credit
     for key in list(answers)[:1]:
         answers.pop(key)
     client.post(f"/learning/attempts/{second}", data=answers)
@@ -208,3 +226,48 @@ def test_a_quiz_of_a_module_never_published_is_not_found(app, make, client, auth
     auth.login("hocvien")
     assert client.get(f"/learning/modules/{quiz_module.id}/quiz").status_code == 404
     assert client.post(f"/learning/modules/{quiz_module.id}/quiz/start").status_code == 404
+
+
+def test_the_quiz_form_names_options_by_tokens_of_the_attempt_never_by_database_ids(app, make, client, auth,
+                                                                                    quiz_module):
+    make.user("hocvien")
+    auth.login("hocvien")
+    first = _start(client, quiz_module)
+    page = client.get(f"/learning/attempts/{first}").get_data(as_text=True)
+    values = set(re.findall(r'type="(?:radio|checkbox)"[^>]*value="([^"]*)"', page))
+    with app.app_context():
+        choice_ids = {str(i) for i in db.session.scalars(sa.select(QuizChoice.id))}
+    assert values
+    assert not values & choice_ids
+    assert not re.search(r'id="c\d+"', page)  # nor in the element ids
+    tokens = _tokens(app, first)
+    assert values <= set(tokens.values())
+    # Posting the database ids of the right answers (the old form's values) scores nothing.
+    by_id = {}
+    for key, value in _right_answers(app, first).items():
+        by_token = {token: str(choice_id) for choice_id, token in tokens.items()}
+        by_id[key] = [by_token[v] for v in value] if isinstance(value, list) else by_token.get(value, value)
+    client.post(f"/learning/attempts/{first}", data=by_id)
+    with app.app_context():
+        assert db.session.get(QuizAttempt, first).score_percent == round(100 * 2 / 7, 1)  # the two short answers
+    # Another attempt draws other tokens: the first attempt's right answers score nothing there either.
+    second = _start(client, quiz_module)
+    assert not set(_tokens(app, second).values()) & set(tokens.values())
+    client.post(f"/learning/attempts/{second}", data=_right_answers(app, first))
+    with app.app_context():
+        assert db.session.get(QuizAttempt, second).score_percent == round(100 * 2 / 7, 1)
+
+
+def test_the_database_holds_at_most_one_open_attempt_per_trainee_and_quiz(app, make, quiz_module):
+    trainee = make.user("hocvien")
+    with app.app_context():
+        quiz = db.session.scalars(sa.select(Quiz)).one()
+        db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=1, layout=[], answers={}))
+        db.session.commit()
+        db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=2, layout=[], answers={}))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.scalars(sa.select(QuizAttempt)).one().submitted_at = quizzes.utcnow()
+        db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=2, layout=[], answers={}))
+        db.session.commit()  # once the first is submitted, the next one may open

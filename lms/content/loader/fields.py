@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import yaml
 from flask_babel import gettext as _
 
-from lms.content.loader.specs import nfc
+from lms.dates import DateRange
+from lms.text import clean_name
 
 if TYPE_CHECKING:
     from lms.content.loader.reader import Reader
@@ -57,7 +58,7 @@ class Fields:
         if isinstance(value, bool | list | dict):
             self._bad(key, _("phải là một chuỗi"))
             return None
-        return nfc(str(value)).strip()
+        return clean_name(str(value))
 
     def code(self, key: str, *, max_length: int = 50, upper: bool = False) -> str | None:
         """A code as the application stores it: one line, at most `max_length` characters."""
@@ -81,18 +82,21 @@ class Fields:
             return None
         return value
 
-    def date(self, key: str) -> date | None:
+    def date(self, key: str, date_range: DateRange | None = None) -> date | None:
         value = self.data.get(key)
         if value is None:
             self._missing(key)
             return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                self._bad(key, _("ngày '%(value)s' phải viết dạng NNNN-TT-NN", value=value))
+                return None
+        if date_range is not None and not date_range.contains(value):
+            self._bad(key, date_range.message(key))
             return None
+        return value
 
     def integer(self, key: str, *, required: bool = True, minimum: int | None = None) -> int | None:
         value = self.data.get(key)
@@ -131,7 +135,7 @@ class Fields:
             if isinstance(item, bool | list | dict) or item is None:
                 self.reader.error(self.path, line, _("trường '%(key)s': mỗi mục phải là một chuỗi", key=key))
                 continue
-            out.append(nfc(str(item)).strip())
+            out.append(clean_name(str(item)))
         return out
 
     def mappings(self, key: str) -> list[tuple[dict, int]]:

@@ -31,10 +31,12 @@ from lms.content.loader.specs import (
     normalise_body,
 )
 from lms.curriculum.models import ModuleKind
+from lms.dates import DOCUMENT_DATES
 from lms.documents.models import DocumentKind, RelationKind
 from lms.grading import DEFAULT_SCALE, GradeScale
 from lms.learning import gift
 from lms.organisation.models import TitleLevel
+from lms.text import NotUtf8, decode_utf8
 
 
 class Reader:
@@ -85,15 +87,21 @@ class Reader:
             for item in node.value:
                 self._check_duplicate_keys(path, item, first_line)
 
+    def read_text(self, file: Path) -> str | None:
+        """A file's text, or None with the problem reported when it is not UTF-8."""
+        try:
+            return decode_utf8(file.read_bytes())
+        except NotUtf8 as bad:
+            self.error(self.rel(file), bad.line, bad.message)
+            return None
+
     def front_matter(self, file: Path):
         """Split a Markdown file into its front matter (data, key lines) and body."""
         path = self.rel(file)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as bad:
-            self.error(path, 1, _("tệp không phải UTF-8 (%(reason)s)", reason=bad.reason))
+        text = self.read_text(file)
+        if text is None:
             return None
-        text = text.lstrip("\ufeff").replace("\r\n", "\n")
+        text = text.replace("\r\n", "\n")
         lines = text.split("\n")
         if not lines or lines[0].strip() != "---":
             self.error(path, 1, _("thiếu phần đầu YAML (tệp phải bắt đầu bằng dòng '---')"))
@@ -119,7 +127,10 @@ class Reader:
         if not file.exists():
             return
         path = self.rel(file)
-        data, node = self.parse_yaml(path, file.read_text(encoding="utf-8"), 1)
+        text = self.read_text(file)
+        if text is None:
+            return
+        data, node = self.parse_yaml(path, text, 1)
         if data is None:
             return
         if not isinstance(data, list):
@@ -153,7 +164,7 @@ class Reader:
             kind = f.choice("kind", [k.value for k in DocumentKind])
             number = f.text("number")
             issuer = f.text("issuer")
-            issued_on = f.date("issued_on")
+            issued_on = f.date("issued_on", DOCUMENT_DATES)
             title = f.text("title")
             term = f.text("term", required=False)
             source = f.text("source", required=False)

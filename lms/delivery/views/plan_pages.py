@@ -1,8 +1,6 @@
 """Annual training plans and the plan-versus-actual table."""
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,13 +10,10 @@ from lms.accounts import services as accounts
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
 from lms.delivery import forms, queries, services
-from lms.delivery.models import (
-    PlanQuota,
-    TrainingPlan,
-)
 from lms.delivery.views import _flash_refusal, _me, bp
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.inputs import int_or_none, requested_year
 from lms.organisation.models import Unit
 
 # --- annual plans --------------------------------------------------------------------------------
@@ -28,7 +23,7 @@ from lms.organisation.models import Unit
 @roles_required(Role.ADMIN)
 def plans():
     scope = accounts.admin_scope(_me())
-    year = request.args.get("year", type=int) or date.today().year
+    year = requested_year()
     rows = db.session.execute(queries.plan_vs_actual(year, scope)).all()
     return render_template("delivery/plans.html", rows=rows, year=year)
 
@@ -40,7 +35,7 @@ def edit_plan():
     form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(accounts.units_in_scope(_me()))]
     programs = db.session.scalars(sa.select(Program).where(Program.active).order_by(Program.name)).all()
     if request.method == "GET":
-        form.year.data = request.args.get("year", type=int) or date.today().year
+        form.year.data = requested_year()
         form.unit_id.data = request.args.get("unit_id", type=int) or (form.unit_id.choices[0][0]
                                                                        if form.unit_id.choices else None)
     values, problems = {}, []
@@ -51,10 +46,11 @@ def edit_plan():
             values[program.id] = raw
             if raw == "":
                 continue
-            if not raw.isdigit():
+            quota = int_or_none(raw)
+            if quota is None or quota < 0:
                 problems.append(_("Chỉ tiêu cho %(name)s phải là số không âm.", name=program.name))
                 continue
-            quotas[program] = int(raw)
+            quotas[program] = quota
         if not problems:
             try:
                 services.save_plan(_me(), db.session.get(Unit, form.unit_id.data), form.year.data, quotas,
@@ -67,11 +63,8 @@ def edit_plan():
                 flash(_("Đã lưu kế hoạch năm %(year)d.", year=form.year.data), "success")
                 return redirect(url_for("delivery.plans", year=form.year.data))
     elif form.unit_id.data and form.year.data:
-        existing = db.session.execute(
-            sa.select(PlanQuota.program_id, PlanQuota.quota).join(TrainingPlan)
-            .where(TrainingPlan.unit_id == form.unit_id.data, TrainingPlan.year == form.year.data)
-        ).all()
-        values = {pid: str(q) for pid, q in existing}
+        quotas = services.plan_quotas(_me(), db.session.get(Unit, form.unit_id.data), form.year.data)
+        values = {pid: str(q) for pid, q in quotas.items()}
     for problem in problems:
         flash(problem, "danger")
     return render_template("delivery/plan_form.html", form=form, programs=programs, values=values)

@@ -17,6 +17,7 @@ from lms.delivery.views import _me, _trip_or_404, bp
 from lms.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
 from lms.grading import format_grade
+from lms.inputs import int_or_none
 
 # --- reports -------------------------------------------------------------------------------------
 
@@ -88,8 +89,9 @@ def grade(submission_id: int):
     points, bad = {}, []
     for criterion in submission.trip.criteria:
         raw = request.form.get(f"criterion-{criterion.id}", "")
-        if raw.isdigit():
-            points[criterion.id] = int(raw)
+        level = int_or_none(raw)
+        if level is not None and level >= 0:
+            points[criterion.id] = level
         elif raw:
             bad.append(criterion.name)
     try:

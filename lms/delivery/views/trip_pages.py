@@ -23,6 +23,7 @@ from lms.delivery.views import _class_or_404, _flash_refusal, _me, _trip_or_404,
 from lms.errors import DomainError, InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Locality
+from lms.throttling import guessing_limit
 
 # --- field trips ---------------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ def checkin_code(trip_id: int):
 
 @bp.route("/trips/<int:trip_id>/check-in", methods=["GET", "POST"])
 @signed_in
+@guessing_limit("CODE_RATE_LIMIT")
 def check_in(trip_id: int):
     trip = _trip_or_404(trip_id)
     form = forms.CheckInForm()

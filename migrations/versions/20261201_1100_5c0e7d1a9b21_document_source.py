@@ -1,15 +1,15 @@
 """Documents record where their text is published (source).
 
 Revision ID: 5c0e7d1a9b21
-Revises: b50dedd24da2
-Create Date: 2026-12-01 10:50:00
+Revises: 42012f5430a1
+Create Date: 2026-12-01 11:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '5c0e7d1a9b21'
-down_revision = 'b50dedd24da2'
+down_revision = '42012f5430a1'
 branch_labels = None
 depends_on = None
 

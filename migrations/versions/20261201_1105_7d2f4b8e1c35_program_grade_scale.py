@@ -2,7 +2,7 @@
 
 Revision ID: 7d2f4b8e1c35
 Revises: 5c0e7d1a9b21
-Create Date: 2026-12-01 10:55:00
+Create Date: 2026-12-01 11:05:00
 
 """
 import sqlalchemy as sa
