@@ -237,10 +237,8 @@ class Reader:
         file = folder / QUIZ_FILE
         if not file.exists():
             return None
-        try:
-            source = file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as bad:
-            self.error(self.rel(file), 1, _("tệp không phải UTF-8 (%(reason)s)", reason=bad.reason))
+        source = self.read_text(file)
+        if source is None:
             return None
         _questions, problems = gift.parse(source)
         for problem in problems:
