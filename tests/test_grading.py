@@ -110,9 +110,11 @@ def test_a_quiz_score_reads_8_5_on_vietnamese_pages_and_8_5_as_a_number_in_xlsx(
     started = client.post(f"/learning/modules/{module.id}/quiz/start")
     attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
-        question = db.session.get(QuizAttempt, attempt_id).quiz.questions[0]
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        question = attempt.quiz.questions[0]
         heavy = next(c for c in question.choices if c.weight == 0.85)
-    client.post(f"/learning/attempts/{attempt_id}", data={f"q{question.id}": [str(heavy.id)]})
+        token = {c: t for item in attempt.layout for c, t in zip(item["c"], item["t"], strict=True)}[heavy.id]
+    client.post(f"/learning/attempts/{attempt_id}", data={f"q{question.id}": [token]})
     with app.app_context():
         assert db.session.get(QuizAttempt, attempt_id).score_percent == 85.0
     assert "Điểm: 8,5/10" in client.get(f"/learning/attempts/{attempt_id}/result").text
