@@ -1,4 +1,10 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
-from lms import create_app
+"""WSGI entry point: `gunicorn wsgi:app` (see deploy/gunicorn.conf.py)."""
+import sys
 
-app = create_app()
+from lms import create_app
+from lms.config import ConfigurationError
+
+try:
+    app = create_app()
+except ConfigurationError as refused:
+    sys.exit(f"LMS cannot start: {refused}")

@@ -16,6 +16,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -137,7 +138,7 @@ def main(argv=None) -> int:
     from bench.generate import PASSWORD
 
     path, described = lesson_path(args.database_url, "bench.trainee")
-    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-throughput-secret"}
+    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": secrets.token_urlsafe(48)}
     lms_port, bare_port = free_port(), free_port()
     lms = start_gunicorn("wsgi:app", lms_port, env, args.workers)
     bare = None

@@ -1,31 +1,39 @@
 """The LMS application factory."""
 from __future__ import annotations
 
-import os
+import logging
+import secrets
+from pathlib import Path
 
 from flask import Flask
 
-from lms.config import ROOT, Config
+from lms import config as settings
+from lms.config import ROOT, Config, ConfigurationError
+
+log = logging.getLogger("lms.config")
 
 
 def create_app(config: type | dict | None = None) -> Flask:
+    """The application, configured from the environment (SETTINGS in lms/config.py) and then from `config`."""
+    values = settings.read_settings()
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(values.pop("INSTANCE_FOLDER")),
     )
     app.config.from_object(Config)
+    app.config.update(values)
     app.jinja_env.add_extension("jinja2.ext.do")
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    _ensure_folders(app)
     from lms import inputs
 
     inputs.install(app)  # before any route is added: the bounded <int:...> converter
-    register_logging(app)
+    register_logging(app)  # first: the start-up checks below report through it
+    check_configuration(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -37,9 +45,42 @@ def create_app(config: type | dict | None = None) -> Flask:
     return app
 
 
-def _ensure_folders(app: Flask) -> None:
-    os.makedirs(app.instance_path, exist_ok=True)
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+def check_configuration(app: Flask) -> None:
+    """Refuse to start unsafely or without writable folders; report what looks like a mistake."""
+    for unknown in settings.unknown_variables():
+        log.warning("unknown setting %s is ignored (settings: README.md, Configuration)", unknown)
+    for name, path in (("LMS_INSTANCE_FOLDER", app.instance_path), ("LMS_UPLOAD_FOLDER", app.config["UPLOAD_FOLDER"])):
+        problem = settings.writable_problem(path)
+        if problem:
+            raise ConfigurationError(
+                f"{name}: cannot write in {path} ({problem}). Create the folder and let the user running "
+                f"the LMS write there, or set {name} to another folder."
+            )
+    _choose_secret_key(app)
+    if app.config["LMS_BASE_URL"].startswith("https://"):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https",
+                          HSTS_MAX_AGE=settings.HSTS_MAX_AGE)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _choose_secret_key(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.read_secret_key_file(instance)
+        if app.config["SECRET_KEY"] and settings.secret_key_file_too_open(instance):
+            log.warning("%s can be read by other users: chmod 600 it", instance / settings.SECRET_KEY_FILE)
+    if app.debug and not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        log.warning("SECRET_KEY is not set: this debug server signs sessions with a key of its own until it stops")
+    if app.testing or app.debug:
+        return
+    problem = settings.secret_key_problem(app.config["SECRET_KEY"])
+    if problem is not None:
+        raise ConfigurationError(f"{problem}: refusing to start. {settings.how_to_set_secret_key(instance)}")
 
 
 def register_logging(app: Flask) -> None:
@@ -83,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.dashboards.views import bp as dashboards_bp
     from lms.delivery.views import bp as delivery_bp
     from lms.documents.views import bp as documents_bp
+    from lms.health import bp as health_bp
     from lms.home import bp as home_bp
     from lms.jobs.views import bp as jobs_bp
     from lms.learning.views import bp as learning_bp
@@ -92,7 +134,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
-                      dashboards_bp, jobs_bp):
+                      dashboards_bp, jobs_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

@@ -22,14 +22,15 @@ def localities_command():
 
 @lms_cli.command("demo")
 def demo_command():
-    """Load the demo province, units, titles and people (idempotent; refuses on real data)."""
-    from lms.demo import DemoRefused, load_demo
+    """Load the demo province, units, titles and people (idempotent; skipped, saying so, on real data)."""
+    from lms.demo import DemoSkipped, load_demo
 
     try:
         summary = load_demo()
-    except DemoRefused as refused:
+    except DemoSkipped as skipped:
         db.session.rollback()
-        raise click.ClickException(str(refused)) from refused
+        click.echo(f"demo: skipped, {skipped}")
+        return
     db.session.commit()
     click.echo("demo: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
 
@@ -45,6 +46,14 @@ def backup_command(target: str):
     except BackupError as failed:
         raise click.ClickException(str(failed)) from failed
     click.echo(f"backup: {target} ({report['pages']} pages, {report['tables']} tables, integrity ok)")
+
+
+@lms_cli.command("settings")
+def settings_command():
+    """Print the table of settings (environment variables) for README.md."""
+    from lms.config import settings_table
+
+    click.echo(settings_table(), nl=False)
 
 
 @lms_cli.group("i18n")
@@ -70,7 +79,7 @@ def i18n_compile():
 
 
 def _register_domain_commands() -> None:
-    from lms.accounts.cli import import_users_command
+    from lms.accounts.cli import create_admin_command, import_users_command
     from lms.content.cli import content_cli
     from lms.dashboards.cli import dashboards_cli
     from lms.delivery.cli import files_cli
@@ -78,8 +87,8 @@ def _register_domain_commands() -> None:
     from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
     from lms.search.cli import search_cli
 
-    for group in (content_cli, search_cli, xapi_cli, learning_cli, quiz_cli, import_users_command, dashboards_cli,
-                  files_cli, jobs_cli):
+    for group in (content_cli, search_cli, xapi_cli, learning_cli, quiz_cli, import_users_command, create_admin_command,
+                  dashboards_cli, files_cli, jobs_cli):
         lms_cli.add_command(group)
 
 

@@ -22,8 +22,8 @@ DEMO_PASSWORD = "demo12345"
 PROVINCE_CODE = "44"  # Quảng Trị
 
 
-class DemoRefused(Exception):
-    pass
+class DemoSkipped(Exception):
+    """The database holds real users: the demo, with its published passwords, stays out."""
 
 
 TITLES = [
@@ -127,17 +127,17 @@ PEOPLE = [
 SINCE = date(2025, 7, 1)
 
 
-def _refuse_on_real_data() -> None:
+def _skip_on_real_data() -> None:
     real = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.is_demo.is_(False)))
     if real:
-        raise DemoRefused(
+        raise DemoSkipped(
             f"the database holds {real} non-demo users; the demo loads only into an empty or demo database"
         )
 
 
 def load_demo() -> dict[str, int]:
     """Load every demo section; returns how many rows each section added."""
-    _refuse_on_real_data()
+    _skip_on_real_data()
     if db.session.scalar(sa.select(Locality.id).where(Locality.code == PROVINCE_CODE)) is None:
         organisation.load_localities()
     summary = {"titles": 0, "units": 0, "users": 0}

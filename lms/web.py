@@ -58,6 +58,8 @@ def register_hooks(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         if current_user and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Vary"] = "Cookie"

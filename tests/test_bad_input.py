@@ -161,3 +161,11 @@ def test_names_imported_from_csv_keep_no_invisible_characters(app, make):
         db.session.commit()
         user = db.session.scalar(sa.select(User).where(User.username == "hv.ha"))
         assert (user.full_name, user.unit_id) == ("Lê Thị Thu Hà", unit.id)
+
+
+def test_a_username_typed_or_pasted_with_invisible_characters_is_the_same_username(app, client, auth, make):
+    unit = make.unit("Đảng ủy xã Dân Hóa")
+    make.user(_hidden("hv.thuha"), unit=unit)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.username)) == "hv.thuha"
+    assert auth.login("\u200bHV.THUHA\ufeff").status_code == 302

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 
 import pytest
 
@@ -82,7 +83,8 @@ def test_an_error_is_logged_with_its_traceback(app, capfd):
     from lms import create_app
     from lms.access import public
 
-    failing = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+    failing = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False,
+                          "SECRET_KEY": secrets.token_urlsafe(48)})
 
     @failing.route("/boom")
     @public

@@ -14,6 +14,8 @@ PUBLIC_ALLOW_LIST = {
     "accounts.sign_in",
     "accounts.set_language",
     "certificates.verify",
+    "health.healthz",  # probes of load balancers and monitoring: they answer without signing in
+    "health.readyz",
 }
 ROLES = ("trainee", "lecturer", "admin")
 
@@ -113,12 +115,17 @@ def two_trees(app, make):
         certificate = Certificate(code="BIMAT-1", user_id=trainee.id, program_id=program.id,
                                   full_name="Nguyễn Bí Mật", program_name="Bồi dưỡng Bí thư xã")
         db.session.add(certificate)
+        from lms.jobs.models import Job, JobStatus
+
+        job = Job(kind="users.import", created_by_id=planner.id, status=JobStatus.FAILED, message="Ghi chú bí mật",
+                  problems=[{"line": 2, "message": "Nguyễn Bí Mật"}])
+        db.session.add(job)
         db.session.commit()
         assignment_id = db.session.scalar(sa.select(TitleAssignment.id).where(
             TitleAssignment.user_id == trainee.id, TitleAssignment.kind == AssignmentKind.HELD))
         ids = {"unit_id": province.id, "user_id": trainee.id, "class_id": klass.id, "nomination_id": nomination.id,
                "assignment_id": assignment_id, "title_id": title.id, "certificate_id": certificate.id,
-               "program_id": program.id}
+               "program_id": program.id, "job_id": job.id}
     form = {"name": "Đổi tên", "code": "DOI", "level": "central", "is_key": "y", "valid_to": "2026-01-01",
             "full_name": "Đổi Tên", "active": "0", "state": "withdrawn", "end_date": "2026-01-31",
             "reason": "Thu hồi", "unit_id": str(province.id), "year": str(YEAR), f"quota-{program.id}": "1",
@@ -131,7 +138,7 @@ def two_trees(app, make):
 
 def _fingerprint(app) -> list:
     """What an admin outside the national tree's province must not change: its people, class, plan,
-    nominations and certificates, and the shared titles and program targets."""
+    nominations, certificates and jobs, and the shared titles and program targets."""
     from lms.extensions import db
 
     tables = {
@@ -145,6 +152,7 @@ def _fingerprint(app) -> list:
         "nominations": "SELECT id, class_id, trainee_id, state FROM nominations ORDER BY id",
         "classes": "SELECT id, code, name, unit_id, starts_on, capacity FROM classes ORDER BY id",
         "certificates": "SELECT id, revoked_at FROM certificates ORDER BY id",
+        "jobs": "SELECT id, status, created_by_id FROM jobs ORDER BY id",
     }
     with app.app_context():
         return [(name, db.session.execute(sa.text(sql)).all()) for name, sql in tables.items()]

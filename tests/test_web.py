@@ -1,4 +1,5 @@
 """Web basics every page shares: headers, CSRF, language, error pages."""
+import secrets
 
 
 def test_security_headers_on_every_response(client):
@@ -63,7 +64,8 @@ def test_too_large_upload_gets_a_friendly_413(app, client, make):
 def test_friendly_500_page(app):
     from lms import create_app
 
-    failing = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+    failing = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False,
+                          "SECRET_KEY": secrets.token_urlsafe(48)})
 
     @failing.route("/boom")
     def boom():

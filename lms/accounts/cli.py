@@ -1,4 +1,4 @@
-"""`flask lms import-users FILE`: the CSV import from the command line."""
+"""`flask lms import-users FILE` (the CSV import) and `flask lms create-admin` from the command line."""
 from __future__ import annotations
 
 import click
@@ -40,3 +40,32 @@ def import_users_command(file, unit_code: str | None, dry_run: bool):
         f"{'checked' if dry_run else 'imported'} {report.rows} rows: {report.created} created, "
         f"{report.updated} updated, {report.unchanged} unchanged, {report.titles_added} titles added"
     )
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.argument("username")
+@click.option("--full-name", required=True, help="The admin's full name.")
+@click.option("--unit", "unit_name", required=True,
+              help="Name of the top unit the admin manages (made when no top unit has this name).")
+@click.password_option(help="Asked for twice when not given.")
+def create_admin_command(username: str, full_name: str, unit_name: str, password: str):
+    """Create the first training admin of an installation, managing a top unit and everything under it."""
+    from lms.accounts.models import Role
+    from lms.accounts.services import create_user, validate_new_password
+    from lms.errors import DomainError
+    from lms.organisation.models import Unit
+    from lms.organisation.services import create_unit
+
+    try:
+        validate_new_password(password, username)
+        unit = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None), Unit.name == unit_name.strip()))
+        if unit is None:
+            unit = create_unit(None, name=unit_name, parent=None)
+        create_user(None, username=username, full_name=full_name, unit=unit, password=password,
+                    roles={Role.ADMIN}, admin_scope_unit=unit)
+    except DomainError as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from refused
+    db.session.commit()
+    click.echo(f"admin {username} created for {unit.name}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -36,7 +35,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 def normalise_username(username: str) -> str:
-    return unicodedata.normalize("NFC", username or "").strip().lower()
+    return clean_name(username).lower()
 
 
 def _recent_failures(username: str):

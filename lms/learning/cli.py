@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 
@@ -27,7 +26,7 @@ def export_command(since: str, out: str | None):
         start = datetime.fromisoformat(since)
     except ValueError as bad:
         raise click.BadParameter("expected YYYY-MM-DD", param_hint="--since") from bad
-    base_url = (current_app.config.get("LMS_BASE_URL") or os.environ.get("LMS_BASE_URL", "http://localhost")).rstrip("/")
+    base_url = current_app.config["LMS_BASE_URL"].rstrip("/")
     stream = open(out, "w", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
     count = 0
     try:
