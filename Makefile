@@ -38,6 +38,7 @@ db: translations
 	$(FLASK) lms demo
 	$(FLASK) lms content import content/
 	$(FLASK) lms search reindex
+	$(FLASK) lms assets
 
 # gunicorn (and every other process of the Procfile) until Ctrl-C.
 run: db

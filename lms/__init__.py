@@ -9,6 +9,7 @@ from flask import Flask
 
 from lms import config as settings
 from lms.config import ROOT, Config, ConfigurationError
+from lms.transaction import TransactionalFlask
 
 log = logging.getLogger("lms.config")
 
@@ -16,7 +17,7 @@ log = logging.getLogger("lms.config")
 def create_app(config: type | dict | None = None) -> Flask:
     """The application, configured from the environment (SETTINGS in lms/config.py) and then from `config`."""
     values = settings.read_settings()
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -35,7 +36,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_logging(app)  # first: the start-up checks below report through it
     check_configuration(app)
     register_extensions(app)
+    register_static_files(app)
     register_blueprints(app)
+    register_signals(app)
     register_errorhandlers(app)
     register_commands(app)
     register_web_hooks(app)
@@ -93,9 +96,10 @@ def register_extensions(app: Flask) -> None:
     from lms import i18n, throttling
     from lms.catalogs import catalogue_dirs
     from lms.config import engine_options
-    from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from lms.extensions import babel, bootstrap, compress, csrf, db, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]  # Flask-Babel converts in the same zone
     db.init_app(app)
     import lms.models  # noqa: F401  (every table on one metadata)
 
@@ -108,12 +112,19 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     throttling.init_app(app)
+    compress.init_app(app)
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
     from lms.jobs import queue
 
     queue.init_app(app)
+
+
+def register_static_files(app: Flask) -> None:
+    from lms import assets
+
+    assets.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -138,6 +149,19 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_signals(app: Flask) -> None:
+    """Connect every domain's receivers, once per process (each connect is idempotent)."""
+    from lms import transaction
+    from lms.delivery import services as delivery
+    from lms.learning import receivers as learning
+    from lms.search import indexing
+
+    transaction.init_app(app)
+    learning.connect()
+    delivery.connect_signals()
+    indexing.connect()
+
+
 def register_errorhandlers(app: Flask) -> None:
     from lms import web
 
@@ -151,9 +175,10 @@ def register_commands(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from lms import grading, i18n, markup, web
+    from lms import formats, grading, i18n, markup, web
 
     web.register_hooks(app)
     i18n.register(app)
+    formats.register(app)
     markup.register(app)
     grading.register(app)

@@ -30,6 +30,18 @@ def backup_sqlite(uri: str, target: str) -> dict:
     partial = target + ".partial"
     if os.path.exists(partial):
         os.remove(partial)
+    try:
+        pages, tables = _copy(source_path, partial)
+        os.replace(partial, target)
+    except BaseException:
+        # A copy that failed (a full disk, a bad check) leaves no partial file to fill the disk further.
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
+    return {"pages": pages, "tables": tables}
+
+
+def _copy(source_path: str, partial: str) -> tuple[int, int]:
     source = sqlite3.connect(source_path, timeout=30)
     dest = sqlite3.connect(partial)
     try:
@@ -46,5 +58,4 @@ def backup_sqlite(uri: str, target: str) -> dict:
     finally:
         dest.close()
         source.close()
-    os.replace(partial, target)
-    return {"pages": pages, "tables": tables}
+    return pages, tables

@@ -1,6 +1,8 @@
 """The `flask lms ...` command group."""
 from __future__ import annotations
 
+import sqlite3
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -45,7 +47,19 @@ def backup_command(target: str):
         report = backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
     except BackupError as failed:
         raise click.ClickException(str(failed)) from failed
+    except (OSError, sqlite3.Error) as failed:  # a full disk, an unreadable file: no partial copy is left
+        raise click.ClickException(f"backup failed, no copy written: {failed}") from failed
     click.echo(f"backup: {target} ({report['pages']} pages, {report['tables']} tables, integrity ok)")
+
+
+@lms_cli.command("assets")
+def assets_command():
+    """Build the fingerprinted, compressed static files (the app also does it at start) and drop older builds."""
+    from lms.assets import prune_builds
+
+    folder = current_app.extensions["lms.assets"]
+    removed = prune_builds(folder.parent, keep=folder)
+    click.echo(f"assets: {folder} ({len(removed)} older builds removed)")
 
 
 @lms_cli.command("settings")

@@ -30,6 +30,16 @@ def _megabytes(value: str) -> int:
     return _whole_number(value) * 1024 * 1024
 
 
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
+    return value
+
+
 def _whole_number(value: str) -> int:
     if not value.strip().isdigit():
         raise ValueError(f"expected a whole number, got {value!r}")
@@ -69,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Redis for the job queue and for the sign-in and code-guessing counters when several machines share "
             "the work, e.g. `redis://127.0.0.1:6379/0`; unset: the queue is a SQLite file, each process counts in "
             "memory", "REDIS_URL"),
+    Setting("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "the time zone every date and time is shown in (they are stored in "
+            "UTC): pages, exports and certificates show `dd/mm/yyyy HH:mm` in it", "TIMEZONE", _time_zone),
     Setting("LMS_JOBS_SQLITE", None, "the job queue's SQLite file when `LMS_REDIS_URL` is unset; unset: "
             "`<instance>/jobs.sqlite3`", "JOBS_SQLITE"),
     Setting("LMS_JOBS_WORKERS", "2", "threads of `lms jobs worker` running tasks", "JOBS_WORKERS", _whole_number),
@@ -90,6 +102,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LMS_REQUIRE_BROWSER", None, "tests: `1` fails the browser tests instead of skipping them without "
             "Chromium (CI)"),
     Setting("LMS_CHROMIUM", "/usr/bin/chromium", "tests: the Chromium the browser tests drive"),
+    Setting("LMS_SCREENSHOT_DIR", None, "tests: where the browser tests save the 360 px screenshots of every table "
+            "page; unset: a temporary folder"),
 )
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -209,10 +223,14 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
+    # Pages are compressed as they leave Flask (static files are compressed once, by lms.assets); streamed
+    # downloads pass untouched so that they keep streaming.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/html", "text/plain", "application/json", "image/svg+xml"]
+    COMPRESS_STREAMS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from lms.errors import InvalidInput
+from lms.formats import local_date
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class DateRange:
 
     def message(self, field: str) -> str:
         return _("%(field)s phải trong khoảng từ %(first)s đến %(last)s.", field=field,
-                 first=self.first.strftime("%d/%m/%Y"), last=self.last().strftime("%d/%m/%Y"))
+                 first=local_date(self.first), last=local_date(self.last()))
 
     def check(self, day: date | datetime | None, field: str) -> None:
         """InvalidInput naming `field` when `day` is set and outside the range."""

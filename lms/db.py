@@ -72,7 +72,7 @@ def begin_writing(session) -> None:  # session: the scoped session (db.session)
     write would commit on its own. So a reader still open is rolled back here (objects loaded in it are read
     again on their next use) and the next transaction begins as a writer: IMMEDIATE on SQLite. Once that
     transaction commits or rolls back the request reads again, so the rest of the page does not hold the
-    write lock; `end_writing` ends it when nothing was written after all.
+    write lock (lms.transaction.finish_writing commits it early).
     """
     if _may_write.get():
         return
@@ -81,10 +81,14 @@ def begin_writing(session) -> None:  # session: the scoped session (db.session)
     _writer_for_one_transaction.set(True)
 
 
-def end_writing(session) -> None:
-    """Roll back the writer `begin_writing` began if it is still open (it wrote nothing worth keeping)."""
-    if _writer_for_one_transaction.get() and session().in_transaction():
-        session.rollback()
+def may_write() -> bool:
+    """Whether this context's transactions are writers' (a read-only request's are not, begin_writing aside)."""
+    return _may_write.get()
+
+
+def writing_for_one_transaction() -> bool:
+    """Whether begin_writing's writer is under way (a read-only request records something)."""
+    return _writer_for_one_transaction.get()
 
 
 @contextmanager

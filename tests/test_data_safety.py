@@ -261,3 +261,37 @@ def test_backup_refuses_to_overwrite_the_live_database(sqlite_app):
     result = sqlite_app.test_cli_runner().invoke(args=["lms", "backup", live])
     assert result.exit_code != 0
     assert "must differ" in result.output
+
+
+def test_a_backup_cut_short_by_a_full_disk_leaves_no_partial_copy(sqlite_app, tmp_path, monkeypatch):
+    import types
+
+    from lms import backup
+
+    class FillsUp:
+        """The source connection; its copy stops half way with SQLite's full-disk error."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+        def backup(self, dest, **_kwargs):
+            dest.execute("CREATE TABLE half_copied (x)")
+            dest.commit()
+            raise sqlite3.OperationalError("database or disk is full")
+
+    opened = []
+
+    def connect(path, **kwargs):
+        connection = sqlite3.connect(path, **kwargs)
+        opened.append(connection)
+        return FillsUp(connection) if len(opened) == 1 else connection
+
+    monkeypatch.setattr(backup, "sqlite3", types.SimpleNamespace(connect=connect))
+    target = tmp_path / "backup.sqlite3"
+    result = sqlite_app.test_cli_runner().invoke(args=["lms", "backup", str(target)])
+    assert result.exit_code == 1
+    assert "backup failed, no copy written: database or disk is full" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == []

@@ -1,4 +1,7 @@
 """The schema the tests run on was built by the Alembic migrations alone; it must match the models."""
+import ast
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,3 +26,25 @@ def test_database_is_at_the_single_head_revision(app):
     assert len(heads) == 1
     with app.app_context(), db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == heads[0]
+
+
+def test_no_migration_imports_the_application():
+    """A migration must do the same whatever the application's code later becomes: it carries its own copy."""
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    for path in sorted(versions.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not [n for n in names if n == "lms" or n.startswith("lms.")], path.name
+
+
+def test_the_completion_facts_triggers_are_in_place(app):
+    from lms.dashboards.triggers import TRIGGERS_V1
+
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(sa.text("SELECT DISTINCT trigger_name FROM information_schema.triggers "
+                                         "WHERE event_object_schema = current_schema()")).scalars()
+        else:
+            found = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+        assert set(found) == set(TRIGGERS_V1)

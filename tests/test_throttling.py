@@ -8,7 +8,6 @@ import secrets
 import pytest
 import redis
 import sqlalchemy as sa
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.delivery.models import NominationState
 from lms.extensions import db
@@ -71,10 +70,24 @@ def test_the_limit_is_per_client_address_and_a_forged_forwarded_header_changes_n
     assert sign_in(client, OFFICE, "khongco", "x").status_code == 200  # another address: still allowed
 
 
-def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_client_address(app, make, three_tries,
-                                                                               monkeypatch):
-    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1))
-    client = app.test_client()
+@pytest.fixture
+def another_worker(app):
+    """Start another application process configured like the suite's plus the given settings, with three
+    refused sign-ins a minute; the limiter (one per process) serves the suite's app again afterwards."""
+    from lms import create_app
+
+    def start(**config):
+        other = create_app({**app.config, "RATELIMIT_STORAGE_URI": None, "SIGN_IN_RATE_LIMIT": "3 per minute",
+                            **config})
+        other.test_client_class = app.test_client_class
+        return other
+
+    yield start
+    limiter.init_app(app)
+
+
+def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_client_address(make, another_worker):
+    client = another_worker(PROXY_HOPS=1).test_client()  # LMS_PROXY_HOPS=1: one reverse proxy is trusted
     make.user("hocvien")
     proxy = "10.0.0.2"  # every request arrives from the proxy; X-Forwarded-For names the client
     for _ in range(3):
@@ -144,39 +157,27 @@ def test_refused_password_changes_count_too(client, auth, make, three_tries):
 
 
 @pytest.fixture
-def redis_app(app):
-    """A second app process configured with REDIS_URL; the shared limiter goes back to memory afterwards.
-
-    Its clients use addresses of this run only, and every key they made is removed at the end."""
-    from lms import create_app
-
+def redis_addresses():
+    """Client addresses of this run only; every key made for them in Redis is removed at the end."""
     addresses = [f"198.18.{secrets.randbelow(256)}.{n}" for n in (1, 2)]
     store = redis.Redis.from_url(REDIS_URL)
-    other = create_app({**app.config, "REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": None,
-                        "SIGN_IN_RATE_LIMIT": "3 per minute"})
-    other.test_client_class = app.test_client_class
-    try:
-        yield other, store, addresses
-    finally:
-        made = [key for address in addresses for key in store.scan_iter(f"*{address}*")]
-        if made:
-            store.delete(*made)
-        store.close()
-        limiter.init_app(app)
+    yield store, addresses
+    made = [key for address in addresses for key in store.scan_iter(f"*{address}*")]
+    if made:
+        store.delete(*made)
+    store.close()
 
 
-def test_with_redis_the_counts_are_shared_by_every_worker(redis_app, make):
-    from lms import create_app
-
-    other, store, (attacker, office) = redis_app
-    assert other.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+def test_with_redis_the_counts_are_shared_by_every_worker(another_worker, redis_addresses, make):
+    store, (attacker, office) = redis_addresses
+    worker = another_worker(REDIS_URL=REDIS_URL)
+    assert worker.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
     make.user("hocvien")
-    client = other.test_client()
+    client = worker.test_client()
     for _ in range(3):
         assert sign_in(client, attacker, "hocvien", "doan-mo-1").status_code == 200
     assert list(store.scan_iter(f"*{attacker}*"))  # the counts are in Redis
     # Another worker starting now (its own connection, nothing in its memory) refuses the same address.
-    restarted = create_app({**other.config, "RATELIMIT_STORAGE_URI": None})
-    restarted.test_client_class = other.test_client_class
+    restarted = another_worker(REDIS_URL=REDIS_URL)
     assert sign_in(restarted.test_client(), attacker, "hocvien").status_code == 429
     assert sign_in(restarted.test_client(), office, "hocvien").status_code == 302

@@ -24,6 +24,7 @@ from lms.accounts.names import fold
 from lms.dates import TITLE_DATES
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.formats import local_date
 from lms.organisation.models import Title, Unit
 from lms.text import NotUtf8, clean_name, decode_utf8
 
@@ -257,7 +258,7 @@ def _check(actor: User | None, scope: Unit | None, text: str) -> tuple[list[_Row
                     problems.append(Problem(line, _(
                         "%(u)s đã có chức danh %(code)s từ ngày %(start)s; ngày trong tệp (%(new)s) chồng lên "
                         "khoảng đó. Sửa trên trang của người dùng.", u=username, code=title.code,
-                        start=clash.start_date.strftime("%d/%m/%Y"), new=start.strftime("%d/%m/%Y"))))
+                        start=local_date(clash.start_date), new=local_date(start))))
         if len(problems) == count:
             rows.append(_Row(line, username, c["full_name"], unit, email, level, assigned))
     return rows, existing, problems

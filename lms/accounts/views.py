@@ -29,8 +29,10 @@ from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
 from lms.throttling import guessing_limit
+from lms.transaction import on_refusal
 
 bp = Blueprint("accounts", __name__)
+FORM_REFUSALS = (InvalidInput, Conflict)
 admin_bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
 
 
@@ -42,13 +44,10 @@ def sign_in():
         return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     form = SignInForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.username.data, form.password.data)
-        except (services.SignInRefused, services.SignInLocked) as refused:
-            db.session.commit()  # the failure must count even though sign-in fails
-            flash(refused.message, "danger")
-            return render_template("accounts/sign_in.html", form=form), 200
-        db.session.commit()
+        # The failure must count even though sign-in fails: the refusal keeps what authenticate wrote.
+        on_refusal(lambda _refused: render_template("accounts/sign_in.html", form=form), keep_writes=True,
+                   catch=(services.SignInRefused, services.SignInLocked))
+        user = services.authenticate(form.username.data, form.password.data)
         start_session(user)
         return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     return render_template("accounts/sign_in.html", form=form)
@@ -58,7 +57,6 @@ def sign_in():
 @signed_in
 def sign_out():
     services.end_other_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -70,17 +68,17 @@ def sign_out():
 @guessing_limit("SIGN_IN_RATE_LIMIT")
 def change_password():
     form = ChangePasswordForm()
+
+    def page(_refused=None):
+        return render_template("accounts/change_password.html", form=form)
+
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except InvalidInput as bad:
-            form.current_password.errors.append(bad.message)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session continues, the others end
-            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
-            return redirect(url_for("home.index"))
-    return render_template("accounts/change_password.html", form=form)
+        on_refusal(page, field=form.current_password, catch=(InvalidInput,))
+        services.change_password(current_user, form.current_password.data, form.new_password.data)
+        login_user(current_user._get_current_object())  # this session continues, the others end
+        flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
+        return redirect(url_for("home.index"))
+    return page()
 
 
 @bp.route("/language", methods=["POST"])
@@ -90,7 +88,6 @@ def set_language():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             services.set_locale(current_user, form.locale.data)
-            db.session.commit()
         session["locale"] = form.locale.data
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
@@ -129,24 +126,24 @@ def index():
 def create():
     form = UserForm()
     _fill_user_choices(form)
+
+    def page(refused=None):
+        if refused is not None:
+            form.form_errors.append(refused.message)
+        return render_template("accounts/users/new.html", form=form), 400 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                current_user, username=form.username.data, full_name=form.full_name.data,
-                unit=db.get_or_404(Unit, form.unit_id.data), password=form.password.data,
-                roles=set(form.roles.data), email=form.email.data,
-                admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
-                theory_level=form.theory_level.data,
-            )
-        except (InvalidInput, Conflict) as bad:
-            db.session.rollback()
-            form.form_errors.append(bad.message)
-            flash(bad.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã tạo tài khoản %(u)s.", u=user.username), "success")
-            return redirect(url_for("users_admin.edit", user_id=user.id))
-    return render_template("accounts/users/new.html", form=form), 400 if form.errors else 200
+        on_refusal(page, catch=FORM_REFUSALS)
+        user = services.create_user(
+            current_user, username=form.username.data, full_name=form.full_name.data,
+            unit=db.get_or_404(Unit, form.unit_id.data), password=form.password.data,
+            roles=set(form.roles.data), email=form.email.data,
+            admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+            theory_level=form.theory_level.data,
+        )
+        flash(_("Đã tạo tài khoản %(u)s.", u=user.username), "success")
+        return redirect(url_for("users_admin.edit", user_id=user.id))
+    return page()
 
 
 def _render_edit(user: User, form=None, title_form=None, status: int = 200):
@@ -174,18 +171,14 @@ def edit(user_id: int):
     form = UserEditForm()
     _fill_user_choices(form)
     if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user, user, full_name=form.full_name.data, unit=db.get_or_404(Unit, form.unit_id.data),
-                email=form.email.data, roles=set(form.roles.data),
-                admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
-                theory_level=form.theory_level.data, new_password=form.password.data or None,
-            )
-        except (InvalidInput, Conflict) as bad:
-            db.session.rollback()
-            flash(bad.message, "danger")
-            return _render_edit(db.get_or_404(User, user_id), form, status=400)
-        db.session.commit()
+        on_refusal(lambda _refused: _render_edit(db.get_or_404(User, user_id), form, status=400),
+                   catch=FORM_REFUSALS)
+        services.update_user(
+            current_user, user, full_name=form.full_name.data, unit=db.get_or_404(Unit, form.unit_id.data),
+            email=form.email.data, roles=set(form.roles.data),
+            admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+            theory_level=form.theory_level.data, new_password=form.password.data or None,
+        )
         flash(_("Đã lưu thông tin của %(name)s.", name=user.full_name), "success")
         return redirect(url_for("users_admin.edit", user_id=user.id))
     return _render_edit(user, form, status=400)
@@ -199,17 +192,13 @@ def set_active(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     active = form.active.data == "1"
-    try:
-        services.set_active(current_user, user, active)
-    except InvalidInput as bad:
-        db.session.rollback()
-        flash(bad.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Đã mở lại tài khoản %(u)s.", u=user.username) if active
-              else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của người này đã kết thúc.", u=user.username),
-              "success")
-    return redirect(url_for("users_admin.edit", user_id=user_id))
+    back = url_for("users_admin.edit", user_id=user_id)
+    on_refusal(back, catch=(InvalidInput,))
+    services.set_active(current_user, user, active)
+    flash(_("Đã mở lại tài khoản %(u)s.", u=user.username) if active
+          else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của người này đã kết thúc.", u=user.username),
+          "success")
+    return redirect(back)
 
 
 @admin_bp.route("/<int:user_id>/titles", methods=["POST"])
@@ -218,18 +207,16 @@ def add_title(user_id: int):
     user = _managed_user(user_id)
     form = TitleAssignmentForm()
     form.title_id.choices = title_choices()
+    def page(_refused=None):
+        return _render_edit(db.get_or_404(User, user_id), title_form=form, status=400)
+
     if form.validate_on_submit():
-        try:
-            services.assign_title(current_user, user, db.get_or_404(Title, form.title_id.data),
-                                  AssignmentKind(form.kind.data), form.start_date.data, form.end_date.data)
-        except (InvalidInput, Conflict) as bad:
-            db.session.rollback()
-            form.start_date.errors = [bad.message]
-        else:
-            db.session.commit()
-            flash(_("Đã thêm chức danh."), "success")
-            return redirect(url_for("users_admin.edit", user_id=user_id))
-    return _render_edit(db.get_or_404(User, user_id), title_form=form, status=400)
+        on_refusal(page, field=form.start_date, catch=FORM_REFUSALS)
+        services.assign_title(current_user, user, db.get_or_404(Title, form.title_id.data),
+                              AssignmentKind(form.kind.data), form.start_date.data, form.end_date.data)
+        flash(_("Đã thêm chức danh."), "success")
+        return redirect(url_for("users_admin.edit", user_id=user_id))
+    return page()
 
 
 @admin_bp.route("/<int:user_id>/titles/<int:assignment_id>/end", methods=["POST"])
@@ -240,18 +227,14 @@ def end_title(user_id: int, assignment_id: int):
     if assignment.user_id != user.id:
         abort(404)
     form = EndTitleForm()
+    back = url_for("users_admin.edit", user_id=user_id)
     if form.validate_on_submit():
-        try:
-            services.end_title(current_user, assignment, form.end_date.data)
-        except InvalidInput as bad:
-            db.session.rollback()
-            flash(bad.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã ghi ngày kết thúc chức danh %(code)s.", code=assignment.title.code), "success")
+        on_refusal(back, catch=(InvalidInput,))
+        services.end_title(current_user, assignment, form.end_date.data)
+        flash(_("Đã ghi ngày kết thúc chức danh %(code)s.", code=assignment.title.code), "success")
     else:
         flash(_("Hãy nhập ngày kết thúc hợp lệ."), "danger")
-    return redirect(url_for("users_admin.edit", user_id=user_id))
+    return redirect(back)
 
 
 @admin_bp.route("/import", methods=["GET", "POST"])
@@ -261,7 +244,6 @@ def import_users():
     if form.validate_on_submit():
         job = start_job(current_user, IMPORT_KIND, import_users_task, payload=form.file.data.read(),
                         params={"dry_run": form.dry_run.data})
-        db.session.commit()
         return redirect(url_for("jobs.show", job_id=job.id))
     status = 400 if form.errors else 200
     return render_template("accounts/users/import.html", form=form, columns=importing.COLUMNS), status

@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.markup import render_markdown
 from lms.organisation.models import Locality, Title
 from lms.organisation.services import can_edit_titles
+from lms.transaction import on_refusal
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 AUTHORS = (Role.LECTURER, Role.ADMIN)
@@ -56,20 +57,19 @@ def modules():
 @roles_required(*AUTHORS)
 def new_module():
     form = NewModuleForm(localities=_provinces())
+
+    def page(_refused=None):
+        return render_template("curriculum/author/new_module.html", form=form), 400 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            module = services.create_module(current_user, code=form.code.data, kind=form.kind.data,
-                                            title=form.title.data, summary_md=form.summary_md.data,
-                                            locality_ids=form.locality_ids.data or ())
-        except DomainError as refused:
-            db.session.rollback()
-            field = form.locality_ids if form.kind.data == "local_topic" and not form.locality_ids.data else form.code
-            field.errors.append(refused.message)
-        else:
-            db.session.commit()
-            flash(_("Đã tạo học phần %(code)s. Hãy soạn các bài học.", code=module.code), "success")
-            return redirect(url_for("authoring.edit", module_id=module.id))
-    return render_template("curriculum/author/new_module.html", form=form), 400 if form.errors else 200
+        on_refusal(page, field=form.locality_ids if form.kind.data == "local_topic" and not form.locality_ids.data
+                   else form.code)
+        module = services.create_module(current_user, code=form.code.data, kind=form.kind.data,
+                                        title=form.title.data, summary_md=form.summary_md.data,
+                                        locality_ids=form.locality_ids.data or ())
+        flash(_("Đã tạo học phần %(code)s. Hãy soạn các bài học.", code=module.code), "success")
+        return redirect(url_for("authoring.edit", module_id=module.id))
+    return page()
 
 
 @bp.route("/modules/<int:module_id>/settings", methods=["GET", "POST"])
@@ -80,18 +80,16 @@ def settings(module_id: int):
     if request.method == "GET":
         form.kind.data = str(module.kind)
         form.locality_ids.data = [loc.id for loc in module.localities]
+
+    def page(_refused=None):
+        return render_template("curriculum/author/settings.html", form=form, module=module)
+
     if form.validate_on_submit():
-        try:
-            services.update_module(current_user, module, kind=form.kind.data,
-                                   locality_ids=form.locality_ids.data or ())
-        except DomainError as refused:
-            db.session.rollback()
-            form.kind.errors.append(refused.message)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu thiết lập học phần."), "success")
-            return redirect(url_for("authoring.edit", module_id=module.id))
-    return render_template("curriculum/author/settings.html", form=form, module=module)
+        on_refusal(page, field=form.kind)
+        services.update_module(current_user, module, kind=form.kind.data, locality_ids=form.locality_ids.data or ())
+        flash(_("Đã lưu thiết lập học phần."), "success")
+        return redirect(url_for("authoring.edit", module_id=module.id))
+    return page()
 
 
 def _fill_from(form: DraftForm, revision: ModuleRevision | None, lock_version: int) -> None:
@@ -133,23 +131,22 @@ def edit(module_id: int):
         return _edit_page(module, form, previews=previews)
     if not form.validate_on_submit():
         return _edit_page(module, form, status=400)
-    try:
-        services.save_module_draft(current_user, module, lock_version=int(form.lock_version.data or 0),
-                                   title=form.title.data, summary_md=form.summary_md.data,
-                                   lessons=form.lesson_rows(), document_ids=form.document_ids.data or ())
-    except Conflict as refused:
-        db.session.rollback()
+    on_refusal(lambda refused: _refused_draft(module, form, refused), quiet=True, catch=(Conflict, InvalidInput))
+    services.save_module_draft(current_user, module, lock_version=int(form.lock_version.data or 0),
+                               title=form.title.data, summary_md=form.summary_md.data,
+                               lessons=form.lesson_rows(), document_ids=form.document_ids.data or ())
+    flash(_("Đã lưu bản nháp."), "success")
+    return redirect(url_for("authoring.edit", module_id=module.id))
+
+
+def _refused_draft(module: Module, form: DraftForm, refused: DomainError):
+    if isinstance(refused, Conflict):
         latest = services.current_draft(module)
         # Keep the author's text in the form; the next save is based on the version now shown beside it.
         form.lock_version.data = str(latest.lock_version if latest else 0)
         return _edit_page(module, form, conflict={"message": refused.message, "latest": latest}, status=409)
-    except InvalidInput as refused:
-        db.session.rollback()
-        form.title.errors.extend(refused.problems or [refused.message])
-        return _edit_page(module, form, status=400)
-    db.session.commit()
-    flash(_("Đã lưu bản nháp."), "success")
-    return redirect(url_for("authoring.edit", module_id=module.id))
+    form.title.errors = [*form.title.errors, *(getattr(refused, "problems", None) or [refused.message])]
+    return _edit_page(module, form, status=400)
 
 
 @bp.route("/preview", methods=["POST"])
@@ -169,14 +166,9 @@ def publish(module_id: int):
         return redirect(url_for("authoring.edit", module_id=module.id))
     form = PublishForm()
     if form.validate_on_submit():
-        try:
-            revision = services.publish(current_user, draft, change_summary=form.change_summary.data,
-                                        requires_restudy=form.requires_restudy.data)
-        except DomainError as refused:
-            db.session.rollback()
-            flash(refused.message, "danger")
-            return redirect(url_for("authoring.edit", module_id=module.id))
-        db.session.commit()
+        on_refusal(url_for("authoring.edit", module_id=module.id))
+        revision = services.publish(current_user, draft, change_summary=form.change_summary.data,
+                                    requires_restudy=form.requires_restudy.data)
         flash(_("Đã xuất bản phiên bản %(n)d của học phần %(code)s.", n=revision.number, code=module.code),
               "success")
         return redirect(url_for("authoring.history", module_id=module.id))
@@ -246,24 +238,26 @@ def _save_program(program: Program | None):
     elif form.validate_on_submit():
         modules = {m.id: m for m in db.session.scalars(sa.select(Module).where(
             Module.id.in_([row[0] for row in form.item_rows()])))}
-        try:
-            program = services.save_program(
-                current_user, program, code=form.code.data, name=form.name.data,
-                description=form.description.data or "",
-                title_ids=(form.title_ids.data or ()) if can_edit_titles(current_user) else None,
-                items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
-                required_theory_level=form.required_theory_level.data, hours=form.hours.data,
-                validity_months=form.validity_months.data, active=form.active.data,
-                grade_scale=form.grade_scale.data)
-        except DomainError as refused:
-            db.session.rollback()
-            form.code.errors.extend(getattr(refused, "problems", None) or [refused.message])
-        else:
-            db.session.commit()
-            flash(_("Đã lưu chương trình %(code)s.", code=program.code), "success")
-            return redirect(url_for("authoring.programs"))
+        on_refusal(lambda refused: _program_page(form, program, getattr(refused, "problems", None)
+                                                 or [refused.message]), quiet=True)
+        program = services.save_program(
+            current_user, program, code=form.code.data, name=form.name.data,
+            description=form.description.data or "",
+            title_ids=(form.title_ids.data or ()) if can_edit_titles(current_user) else None,
+            items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
+            required_theory_level=form.required_theory_level.data, hours=form.hours.data,
+            validity_months=form.validity_months.data, active=form.active.data,
+            grade_scale=form.grade_scale.data)
+        flash(_("Đã lưu chương trình %(code)s.", code=program.code), "success")
+        return redirect(url_for("authoring.programs"))
     elif request.method == "GET" and program is None:
         form.new_item().form.position.data = 1
+    return _program_page(form, program)
+
+
+def _program_page(form: ProgramForm, program: Program | None, problems: list | None = None):
+    if problems:
+        form.code.errors = [*form.code.errors, *problems]
     status = 400 if request.method == "POST" and form.errors else 200
     return render_template("curriculum/author/program_form.html", form=form, program=program), status
 

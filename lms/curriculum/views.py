@@ -11,9 +11,8 @@ from lms.accounts.models import Role
 from lms.curriculum import lesson_pages, queries, services
 from lms.curriculum.forms import DismissFlagForm, kind_labels
 from lms.curriculum.models import Module, ReviewFlag
-from lms.db import end_writing
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.transaction import finish_writing, on_refusal
 
 bp = Blueprint("curriculum", __name__)
 
@@ -55,12 +54,8 @@ def lesson_page(lesson_id: int):
         return redirect(url_for("curriculum.lesson_page", lesson_id=current.id))
     lesson = lesson_pages.published_lesson(lesson_id, state)
     if current_user.has_role(Role.TRAINEE):
-        # A repeat view within a visit records nothing (the receivers return a falsy value): no commit then.
-        recorded = signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
-        if any(written for _receiver, written in recorded):
-            db.session.commit()
-        else:
-            end_writing(db.session)  # a view that lost a race to record the visit wrote nothing
+        signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
+        finish_writing()  # what the view recorded, if anything; the rest of the page only reads
     flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []
     return render_template(
         "curriculum/lesson.html", lesson=lesson, revision=lesson.revision, flags=flags,
@@ -92,12 +87,7 @@ def dismiss(flag_id: int):
     form = DismissFlagForm(prefix=f"flag{flag.id}")
     if not form.validate_on_submit():
         return _reviews_page({flag.id: form}, 400)
-    try:
-        services.dismiss_flag(current_user, flag, form.reason.data)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return redirect(url_for("curriculum.reviews"))
-    db.session.commit()
+    on_refusal(url_for("curriculum.reviews"))
+    services.dismiss_flag(current_user, flag, form.reason.data)
     flash(_("Đã bỏ qua yêu cầu rà soát học phần %(code)s.", code=flag.module.code), "success")
     return redirect(url_for("curriculum.reviews"))

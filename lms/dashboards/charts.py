@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from lms.formats import percent
+
 # A phone's width: on a 360 px screen one user unit is about one pixel; wider screens scale it up.
 WIDTH = 360
 BAR_COLOUR = "#1f5f99"  # 6.9:1 on white
@@ -16,13 +18,8 @@ LINE_COLOUR = "#8a1111"
 TEXT_COLOUR = "#212529"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def bar_chart(rows: list[tuple[str, float]], *, title: str, chart_id: str, unit: str = "%",
-              maximum: float = 100.0) -> Markup:
-    """Horizontal bars, one per (label, value); values are shown as text at the end of each bar."""
+def bar_chart(rows: list[tuple[str, float]], *, title: str, chart_id: str, maximum: float = 100.0) -> Markup:
+    """Horizontal bars, one per (label, percentage); values are shown as text at the end of each bar."""
     row_height, bar_height, top = 44, 16, 8
     height = top + row_height * max(len(rows), 1) + 4
     parts = [
@@ -40,7 +37,7 @@ def bar_chart(rows: list[tuple[str, float]], *, title: str, chart_id: str, unit:
         parts.append(f'<rect x="0" y="{y + 20}" width="{track * share:.1f}" height="{bar_height}" '
                      f'fill="{BAR_COLOUR}"/>')
         parts.append(f'<text x="{track + 6}" y="{y + 33}" font-size="14" font-weight="600" '
-                     f'fill="{TEXT_COLOUR}">{_fmt(value)}{escape(unit)}</text>')
+                     f'fill="{TEXT_COLOUR}">{escape(percent(value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -1,6 +1,7 @@
 """CSV and XLSX exports produced as streams of bytes.
 
-CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese diacritics; rows are written in batches.
+CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese diacritics; rows are written in batches. Dates
+and times are local (lms.formats: dd/mm/yyyy HH:mm in LMS_TIMEZONE), rates use the reader's decimal mark.
 XLSX: openpyxl's write-only workbook keeps each sheet in a temporary file on disk while rows are added,
 the finished workbook is written to another temporary file, and the response streams that file in
 chunks: memory stays flat however long the list.
@@ -16,6 +17,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from lms import formats
 
 BOM = "\ufeff"
 CHUNK = 64 * 1024
@@ -45,11 +48,11 @@ def _csv_value(value, kind: str):
     if value is None:
         return ""
     if kind in ("percent", "grade"):
-        return f"{value:.1f}"
+        return formats.decimal(value)
     if kind == "date" and isinstance(value, date):
-        return value.isoformat()
+        return formats.local_date(value)
     if kind == "datetime" and isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return formats.local_datetime(value)
     return neutralise(value)
 
 
@@ -103,6 +106,7 @@ def xlsx_stream(columns: list[Column], rows: Iterable[tuple], sheet_title: str) 
             elif column.kind == "date":
                 cell.number_format = DATE_FORMAT
             elif column.kind == "datetime":
+                cell.value = formats.local_naive(value) if isinstance(value, datetime) else value
                 cell.number_format = DATETIME_FORMAT
             cells.append(cell)
         sheet.append(cells)

@@ -4,7 +4,9 @@ Triggers rather than ORM events, because the learning records are also written w
 CONFLICT and UPDATE statements that no ORM event sees. Each trigger recomputes only the facts of what it
 touched: one status, one trainee (titles, unit) or one unit (locality).
 
-The migration that adds them calls `install_v1`; a later change gets a new function and a new migration.
+The migration that adds them carries its own copy of these definitions (a migration must not change
+when this module does); `install_v1` and `drop_v1` serve bulk loads that run with the triggers off
+(bench/generate.py). A later change gets a new function here and a new migration with its own copy.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from lms.dates import DOCUMENT_DATES
 from lms.documents.models import Document, DocumentKind, DocumentRelation, DocumentStatus, RelationKind
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.formats import local_date
 from lms.text import (
     clean_name,
     fold_code,  # noqa: F401  (the registry key, re-exported)
@@ -82,7 +83,7 @@ def register_document(
     )
     if clash is not None:
         raise Conflict(_("Văn bản %(code)s của %(issuer)s ban hành ngày %(day)s đã có trong danh mục.",
-                         code=clash.code, issuer=issuer, day=issued_on.strftime("%d/%m/%Y")))
+                         code=clash.code, issuer=issuer, day=local_date(issued_on)))
     document = Document(code=code, code_key=fold_code(code), kind=kind, number=number, issuer=issuer,
                         issued_on=issued_on, title=title, term=_clean(term) or None,
                         summary=_clean(summary) or None, source=_clean(source) or None)
@@ -123,7 +124,7 @@ def add_relations(actor, document: Document, relations, *, _announce: bool = Tru
 
 
 def flag_reason(old: Document, new: Document, kind: RelationKind) -> str:
-    params = {"old": old.code, "new": new.code, "issuer": new.issuer, "day": new.issued_on.strftime("%d/%m/%Y")}
+    params = {"old": old.code, "new": new.code, "issuer": new.issuer, "day": local_date(new.issued_on)}
     if kind == RelationKind.SUPERSEDES:
         return _("Văn bản %(old)s đã được thay thế bởi %(new)s (%(issuer)s, %(day)s).", **params)
     if kind == RelationKind.AMENDS:

@@ -11,8 +11,8 @@ from lms.accounts.models import Role
 from lms.documents import services
 from lms.documents.forms import AddRelationForm, DocumentForm, kind_labels, relation_labels, status_labels
 from lms.documents.models import Document
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.transaction import on_refusal
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -34,22 +34,21 @@ def index():
 def new():
     documents = db.session.scalars(services.documents_select()).all()
     form = DocumentForm(documents=documents)
+
+    def page(_refused=None):
+        return render_template("documents/new.html", form=form), 400 if form.errors else 200
+
     if form.validate_on_submit():
         by_id = {d.id: d for d in documents}
-        try:
-            document = services.register_document(
-                current_user, code=form.code.data, kind=form.kind.data, number=form.number.data,
-                issuer=form.issuer.data, issued_on=form.issued_on.data, title=form.title.data,
-                term=form.term.data, summary=form.summary.data, source=form.source.data,
-                relations=[(kind, by_id.get(target)) for kind, target in form.relation_rows()])
-        except DomainError as refused:
-            db.session.rollback()
-            form.code.errors.append(refused.message)
-        else:
-            db.session.commit()
-            flash(_("Đã đăng ký văn bản %(code)s.", code=document.code), "success")
-            return redirect(url_for("documents.show", document_id=document.id))
-    return render_template("documents/new.html", form=form), 400 if form.errors else 200
+        on_refusal(page, field=form.code)
+        document = services.register_document(
+            current_user, code=form.code.data, kind=form.kind.data, number=form.number.data,
+            issuer=form.issuer.data, issued_on=form.issued_on.data, title=form.title.data,
+            term=form.term.data, summary=form.summary.data, source=form.source.data,
+            relations=[(kind, by_id.get(target)) for kind, target in form.relation_rows()])
+        flash(_("Đã đăng ký văn bản %(code)s.", code=document.code), "success")
+        return redirect(url_for("documents.show", document_id=document.id))
+    return page()
 
 
 def _relation_form(document: Document) -> AddRelationForm:
@@ -79,13 +78,8 @@ def add_relation(document_id: int):
     form = _relation_form(document)
     if not form.validate_on_submit():
         return _show(document, form, 400)
-    try:
-        flags = services.add_relations(current_user, document,
-                                       [(form.kind.data, db.session.get(Document, form.target_id.data))])
-    except DomainError as refused:
-        db.session.rollback()
-        form.target_id.errors.append(refused.message)
-        return _show(document, form, 400)
-    db.session.commit()
+    on_refusal(lambda _refused: _show(document, form, 400), field=form.target_id)
+    flags = services.add_relations(current_user, document,
+                                   [(form.kind.data, db.session.get(Document, form.target_id.data))])
     flash(_("Đã thêm quan hệ; %(n)d học phần được đánh dấu để rà soát.", n=len(flags)), "success")
     return redirect(url_for("documents.show", document_id=document.id))

@@ -8,14 +8,13 @@ from lms.learning import services
 _connected = False
 
 
-def on_lesson_viewed(_sender=None, *, user, lesson, **_extra) -> str | None:
+def on_lesson_viewed(_sender=None, *, user, lesson, **_extra) -> None:
     """A trainee opened a lesson: record the start (idempotent) and a launched/experienced event.
 
-    The verb written, if any (the sender then commits); a view within a visit writes nothing.
+    A view within a visit writes nothing; the request commits whatever was written.
     """
     if user.has_role(Role.TRAINEE) and not lesson.revision.is_draft:
-        return services.record_lesson_view(user, lesson)
-    return None
+        services.record_lesson_view(user, lesson)
 
 
 def on_revision_published(_sender=None, *, module, revision, **_extra) -> None:
@@ -39,7 +38,7 @@ def on_program_saved(_sender=None, *, program, **_extra) -> None:
 
 
 def connect() -> None:
-    """Connect the receivers once (blueprint import may happen for several apps in one process)."""
+    """Connect the receivers, once however many apps create_app makes in one process."""
     global _connected
     if _connected:
         return

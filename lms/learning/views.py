@@ -16,18 +16,18 @@ from lms.accounts.models import Role, User
 from lms.accounts.services import ensure_can_manage
 from lms.curriculum import queries as curriculum_queries
 from lms.curriculum.models import Lesson, Module
-from lms.errors import DomainError, InvalidInput, NotAllowed
+from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.forms import choices
-from lms.learning import certificates, queries, quizzes, receivers, services
+from lms.learning import certificates, queries, quizzes, services
 from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 from lms.text import decode_utf8
 from lms.throttling import guessing_limit
+from lms.transaction import on_refusal
 
 bp = Blueprint("learning", __name__)
 certificates_bp = Blueprint("certificates", __name__)
-receivers.connect()
 
 
 def lesson_url(lesson: Lesson) -> str | None:
@@ -113,7 +113,6 @@ def complete_lesson(lesson_id: int):
     lesson = db.get_or_404(Lesson, lesson_id)
     if services.complete_lesson(current_user, lesson):
         flash(_("Đã đánh dấu hoàn thành bài học."), "success")
-    db.session.commit()
     return redirect(_back(lesson_url(lesson) or url_for("home.index")))
 
 
@@ -122,7 +121,6 @@ def complete_lesson(lesson_id: int):
 def heartbeat(lesson_id: int):
     lesson = db.get_or_404(Lesson, lesson_id)
     added = services.heartbeat(current_user, lesson)
-    db.session.commit()
     return jsonify(added=added)
 
 
@@ -160,13 +158,8 @@ def quiz(module_id: int):
 def start_quiz(module_id: int):
     _published_module_or_404(module_id)
     quiz = quizzes.quiz_for(module_id) or abort(404)
-    try:
-        attempt = quizzes.start_attempt(current_user, quiz)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return redirect(url_for("learning.quiz", module_id=module_id))
-    db.session.commit()
+    on_refusal(url_for("learning.quiz", module_id=module_id))
+    attempt = quizzes.start_attempt(current_user, quiz)
     return redirect(url_for("learning.attempt", attempt_id=attempt.id))
 
 
@@ -185,7 +178,6 @@ def attempt(attempt_id: int):
         return redirect(url_for("learning.result", attempt_id=attempt.id))
     if request.method == "POST":
         attempt = quizzes.submit_attempt(current_user, attempt, quizzes.answers_from_form(attempt, request.form))
-        db.session.commit()
         if attempt.late:
             flash(_("Bài làm nộp sau khi hết giờ nên các câu trả lời không được tính."), "warning")
         return redirect(url_for("learning.result", attempt_id=attempt.id))
@@ -227,49 +219,41 @@ def manage_module(module_id: int):
     settings.ends_lesson_key.choices = lesson_choices
     rules = ModuleRuleForm(obj=rule, prefix="rule")
     gift_form = GiftImportForm(prefix="gift")
-    problems: list[str] = []
     action = request.form.get("action")
     if action == "settings" and settings.validate_on_submit():
         quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
         quizzes.save_quiz_settings(current_user, quiz, **{k: settings.data[k] for k in (
             "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")})
-        db.session.commit()
         flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
+
+    def page(refused: InvalidInput | None = None):
+        shown = quizzes.quiz_for(module.id) if refused else quiz  # a refused import created no quiz
+        form = settings
+        if shown is not None and not form.is_submitted():
+            form = QuizSettingsForm(obj=shown, prefix="settings", formdata=None)
+            form.ends_lesson_key.choices = lesson_choices
+        return render_template("learning/manage_module.html", module=module, quiz=shown, settings=form, rules=rules,
+                               gift_form=gift_form, problems=refused.problems if refused else [],
+                               QuestionKind=QuestionKind)
+
     if action == "rule" and rules.validate_on_submit():
-        try:
-            services.save_module_rule(current_user, module, require_lessons=rules.require_lessons.data,
-                                      require_quiz=rules.require_quiz.data,
-                                      require_assignment=rules.require_assignment.data,
-                                      assignment_pass_mark=float(rules.assignment_pass_mark.data)
-                                      if rules.assignment_pass_mark.data is not None else None)
-        except InvalidInput as bad:
-            db.session.rollback()
-            rules.require_lessons.errors = [bad.message]
-        else:
-            db.session.commit()
-            flash(_("Đã lưu điều kiện hoàn thành."), "success")
-            return redirect(url_for("learning.manage_module", module_id=module.id))
+        on_refusal(page, field=rules.require_lessons, catch=(InvalidInput,))
+        services.save_module_rule(current_user, module, require_lessons=rules.require_lessons.data,
+                                  require_quiz=rules.require_quiz.data,
+                                  require_assignment=rules.require_assignment.data,
+                                  assignment_pass_mark=float(rules.assignment_pass_mark.data)
+                                  if rules.assignment_pass_mark.data is not None else None)
+        flash(_("Đã lưu điều kiện hoàn thành."), "success")
+        return redirect(url_for("learning.manage_module", module_id=module.id))
     if action == "gift" and gift_form.validate_on_submit():
         upload = gift_form.gift_file.data
-        try:
-            source = decode_utf8(upload.read()) if upload else (gift_form.gift_text.data or "")
-            quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
-            added = quizzes.import_gift(current_user, quiz, source)
-        except InvalidInput as bad:
-            db.session.rollback()
-            flash(bad.message, "danger")
-            problems = bad.problems
-            quiz = quizzes.quiz_for(module.id)
-        else:
-            db.session.commit()
-            flash(_("Đã nhập %(n)d câu hỏi.", n=added), "success")
-            return redirect(url_for("learning.manage_module", module_id=module.id))
-    if quiz is not None and not settings.is_submitted():
-        settings = QuizSettingsForm(obj=quiz, prefix="settings", formdata=None)
-        settings.ends_lesson_key.choices = lesson_choices
-    return render_template("learning/manage_module.html", module=module, quiz=quiz, settings=settings,
-                           rules=rules, gift_form=gift_form, problems=problems, QuestionKind=QuestionKind)
+        on_refusal(page, catch=(InvalidInput,))
+        source = decode_utf8(upload.read()) if upload else (gift_form.gift_text.data or "")
+        added = quizzes.import_gift(current_user, quiz or quizzes.get_or_create_quiz(current_user, module), source)
+        flash(_("Đã nhập %(n)d câu hỏi.", n=added), "success")
+        return redirect(url_for("learning.manage_module", module_id=module.id))
+    return page()
 
 
 @bp.route("/learning/manage/questions/<int:question_id>/delete", methods=["POST"])
@@ -278,7 +262,6 @@ def delete_question(question_id: int):
     question = db.get_or_404(QuizQuestion, question_id)
     module_id = question.quiz.module_id
     quizzes.delete_question(current_user, question)
-    db.session.commit()
     flash(_("Đã xóa câu hỏi."), "success")
     return redirect(url_for("learning.manage_module", module_id=module_id))
 
@@ -324,6 +307,5 @@ def revoke(certificate_id: int):
         flash(_("Cần ghi lý do thu hồi."), "danger")
         return redirect(url_for("certificates.show", certificate_id=certificate.id))
     certificates.revoke_certificate(current_user, certificate, form.reason.data)
-    db.session.commit()
     flash(_("Đã thu hồi chứng nhận."), "success")
     return redirect(url_for("certificates.show", certificate_id=certificate.id))

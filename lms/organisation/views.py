@@ -12,6 +12,9 @@ from lms.extensions import db
 from lms.organisation import queries, services
 from lms.organisation.forms import TitleForm, UnitForm, unit_choices
 from lms.organisation.models import Locality, Title, Unit
+from lms.transaction import on_refusal
+
+FORM_REFUSALS = (InvalidInput, Conflict)
 
 bp = Blueprint("organisation", __name__, url_prefix="/admin")
 
@@ -80,18 +83,16 @@ def edit_unit(unit_id: int):
 
 def _edit_unit_page(unit: Unit | None):
     form = _unit_form(unit)
+
+    def page(_refused=None):
+        return render_template("organisation/unit_form.html", form=form, unit=unit), 400 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            saved = _save_unit(form, unit)
-        except (InvalidInput, Conflict) as bad:
-            db.session.rollback()
-            form.name.errors = [bad.message]
-        else:
-            db.session.commit()
-            flash(_("Đã lưu đơn vị %(name)s.", name=saved.name), "success")
-            return redirect(url_for("organisation.units"))
-    status = 400 if form.errors else 200
-    return render_template("organisation/unit_form.html", form=form, unit=unit), status
+        on_refusal(page, field=form.name, catch=FORM_REFUSALS)
+        saved = _save_unit(form, unit)
+        flash(_("Đã lưu đơn vị %(name)s.", name=saved.name), "success")
+        return redirect(url_for("organisation.units"))
+    return page()
 
 
 @bp.route("/titles")
@@ -117,17 +118,15 @@ def edit_title(title_id: int):
 def _edit_title_page(title: Title | None):
     services.ensure_can_edit_titles(current_user)
     form = TitleForm(obj=title)
+
+    def page(_refused=None):
+        return render_template("organisation/title_form.html", form=form, title=title), 400 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            saved = services.save_title(current_user, title, code=form.code.data, name=form.name.data,
-                                        level=form.level.data, group=form.group.data, is_key=form.is_key.data,
-                                        valid_from=form.valid_from.data, valid_to=form.valid_to.data)
-        except (InvalidInput, Conflict) as bad:
-            db.session.rollback()
-            form.code.errors = [bad.message]
-        else:
-            db.session.commit()
-            flash(_("Đã lưu chức danh %(code)s.", code=saved.code), "success")
-            return redirect(url_for("organisation.titles"))
-    status = 400 if form.errors else 200
-    return render_template("organisation/title_form.html", form=form, title=title), status
+        on_refusal(page, field=form.code, catch=FORM_REFUSALS)
+        saved = services.save_title(current_user, title, code=form.code.data, name=form.name.data,
+                                    level=form.level.data, group=form.group.data, is_key=form.is_key.data,
+                                    valid_from=form.valid_from.data, valid_to=form.valid_to.data)
+        flash(_("Đã lưu chức danh %(code)s.", code=saved.code), "success")
+        return redirect(url_for("organisation.titles"))
+    return page()

@@ -1,10 +1,11 @@
 """Keeping the search index current.
 
-Published content and documents follow the domain events (signals.revision_published,
-signals.document_registered). Drafts have no event: a flush that touches a draft revision or a lesson
-reindexes its module in the same transaction; so does a flush that edits a document or a module code.
-Everything works on Core statements over the session's connection, so it is safe inside flush events
-and reads what the transaction has written.
+The index follows the flushes, once per flush: a flush that touches a draft revision, a lesson or a module
+row (its code; publishing sets its published revision) reindexes that module in the same transaction,
+and a flush that adds or edits a document reindexes the document. That covers publishing and registering
+too, so the domain events (signals.revision_published, signals.document_registered) need no receiver
+here: one would index the same module a second time. Everything works on Core statements over the
+session's connection, so it is safe inside flush events and reads what the transaction has written.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections import defaultdict
 import sqlalchemy as sa
 from markupsafe import Markup
 
-from lms import signals
 from lms.curriculum.models import Lesson, Module, ModuleRevision
 from lms.documents.models import Document, DocumentKind
 from lms.extensions import db
@@ -135,16 +135,6 @@ def reindex_all(session) -> dict[str, int]:
 
 # --- keeping it current ------------------------------------------------------------------------------
 
-def _on_revision_published(_sender=None, *, module, **_kwargs) -> None:
-    db.session.flush()
-    index_module(db.session.connection(), module.id)
-
-
-def _on_document_registered(_sender=None, *, document, **_kwargs) -> None:
-    db.session.flush()
-    index_document(db.session.connection(), document.id)
-
-
 def _after_flush(session, _flush_context) -> None:
     stale = session.info.setdefault("search_stale", {"modules": set(), "revisions": set(), "documents": set()})
     for obj in session.new | session.dirty:
@@ -183,9 +173,7 @@ def _after_flush_postexec(session, _flush_context) -> None:
 
 
 def connect() -> None:
-    """Connect the receivers and flush hooks (idempotent)."""
-    signals.revision_published.connect(_on_revision_published)
-    signals.document_registered.connect(_on_document_registered)
+    """Install the flush hooks on the application's session (idempotent)."""
     if not sa.event.contains(db.session, "after_flush", _after_flush):
         sa.event.listen(db.session, "after_flush", _after_flush)
         sa.event.listen(db.session, "after_flush_postexec", _after_flush_postexec)

@@ -6,11 +6,10 @@ from flask_login import current_user
 
 from lms.access import signed_in
 from lms.documents.forms import status_labels
-from lms.search import indexing, services
+from lms.search import services
 from lms.search.models import SearchKind
 
 bp = Blueprint("search", __name__)
-indexing.connect()
 
 
 

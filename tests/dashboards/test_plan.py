@@ -38,7 +38,7 @@ def test_plan_versus_actual_table_with_chart(app, client, auth, make):
     assert "Đảng ủy xã Nam Đàn" in html
     assert "Bồi dưỡng Bí thư xã" in html
     cells = html.split('<th scope="row">Đảng ủy xã Nam Đàn</th>')[1].split("</tr>")[0]
-    assert [c.split(">")[-1] for c in cells.split("</td>")[1:-1]] == ["4", "3", "75,0%", "2", "1", "1", "0"]
+    assert [c.split(">")[-1] for c in cells.split("</td>")[1:-1]] == ["4", "3", "75,0 %", "2", "1", "1", "0"]
     assert 'id="plan-chart-title"' in html
 
 
@@ -83,7 +83,7 @@ def test_a_lecturer_sees_completion_for_their_own_classes_only(app, client, auth
     html = client.get("/dashboards/classes").get_data(as_text=True)
     row = html.split(f'<th scope="row">{mine.name}</th>')[1].split("</tr>")[0]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in row.split("</td>")[:-1]]
-    assert cells == ["2", "1", "50,0%", "1", "0", "1"]
+    assert cells == ["2", "1", "50,0 %", "1", "0", "1"]
     assert theirs.name not in html
     overdue = client.get(f"/dashboards/classes/{mine.id}/people?status=overdue").get_data(as_text=True)
     assert "Lý Văn Trễ" in overdue

@@ -16,8 +16,8 @@ def test_national_admin_sees_each_province_unit_with_its_whole_subtree(client, a
     auth.login("tw.admin")
     html = client.get("/dashboards/").get_data(as_text=True)
     # total, completed, rate, in progress, not started, overdue
-    assert _row(html, "Tỉnh ủy Hà Tĩnh") == ["4", "1", "25,0%", "2", "1", "1"]
-    assert _row(html, "Thành ủy Huế") == ["1", "1", "100,0%", "0", "0", "0"]
+    assert _row(html, "Tỉnh ủy Hà Tĩnh") == ["4", "1", "25,0 %", "2", "1", "1"]
+    assert _row(html, "Thành ủy Huế") == ["1", "1", "100,0 %", "0", "0", "0"]
     assert "<svg" in html
     assert 'role="img"' in html
 
@@ -25,9 +25,9 @@ def test_national_admin_sees_each_province_unit_with_its_whole_subtree(client, a
 def test_drilling_into_a_unit_splits_it_into_its_children_and_its_own_people(client, auth, nation):
     auth.login("tw.admin")
     html = client.get(f"/dashboards/?unit={nation.province.id}").get_data(as_text=True)
-    assert _row(html, "Đảng ủy xã Kỳ Anh") == ["2", "1", "50,0%", "1", "0", "1"]
-    assert _row(html, "Đảng ủy xã Cẩm Xuyên") == ["1", "0", "0,0%", "0", "1", "0"]
-    assert _row(html, "Tỉnh ủy Hà Tĩnh (trực tiếp)") == ["1", "0", "0,0%", "1", "0", "0"]
+    assert _row(html, "Đảng ủy xã Kỳ Anh") == ["2", "1", "50,0 %", "1", "0", "1"]
+    assert _row(html, "Đảng ủy xã Cẩm Xuyên") == ["1", "0", "0,0 %", "0", "1", "0"]
+    assert _row(html, "Tỉnh ủy Hà Tĩnh (trực tiếp)") == ["1", "0", "0,0 %", "1", "0", "0"]
     assert "Thành ủy Huế" not in html
     drill = re.search(r'<th scope="row"><a href="/dashboards/\?([^"]*)">Đảng ủy xã Kỳ Anh</a>', html)
     assert drill
@@ -62,10 +62,10 @@ def test_by_locality_goes_from_province_to_commune(client, auth, nation):
 def test_by_title_program_and_year(client, auth, nation):
     auth.login("tw.admin")
     html = client.get("/dashboards/?by=title").get_data(as_text=True)
-    assert _row(html, "Bí thư Đảng ủy xã") == ["3", "2", "66,7%", "1", "0", "1"]
+    assert _row(html, "Bí thư Đảng ủy xã") == ["3", "2", "66,7 %", "1", "0", "1"]
     assert _row(html, "Chủ tịch UBND xã")[:2] == ["1", "0"]
     html = client.get("/dashboards/?by=program").get_data(as_text=True)
-    assert _row(html, "Bồi dưỡng Bí thư Đảng ủy xã")[:3] == ["4", "2", "50,0%"]
+    assert _row(html, "Bồi dưỡng Bí thư Đảng ủy xã")[:3] == ["4", "2", "50,0 %"]
     assert _row(html, "Kỹ năng lãnh đạo, quản lý")[:2] == ["1", "0"]
     html = client.get("/dashboards/?by=year").get_data(as_text=True)
     this_year = nation.today.year
@@ -78,11 +78,11 @@ def test_filters_combine(client, auth, nation):
     url = (f"/dashboards/?by=unit&unit={nation.province.id}&program={nation.basics.id}"
            f"&title={nation.secretary.id}&year={nation.today.year}")
     html = client.get(url).get_data(as_text=True)
-    assert _row(html, "Đảng ủy xã Kỳ Anh") == ["1", "1", "100,0%", "0", "0", "0"]
+    assert _row(html, "Đảng ủy xã Kỳ Anh") == ["1", "1", "100,0 %", "0", "0", "0"]
     assert "Đảng ủy xã Cẩm Xuyên" not in html.split("<table")[1]
     html = client.get(f"/dashboards/?by=program&commune={nation.ky_anh.id}&province={nation.ha_tinh.id}")
     html = html.get_data(as_text=True)
-    assert _row(html, "Kỹ năng lãnh đạo, quản lý") == ["1", "0", "0,0%", "1", "0", "1"]
+    assert _row(html, "Kỹ năng lãnh đạo, quản lý") == ["1", "0", "0,0 %", "1", "0", "1"]
 
 
 def test_each_figure_links_to_the_people_behind_it(client, auth, nation):

@@ -1,6 +1,6 @@
 """Taking quizzes: per-attempt shuffled order, grading with partial credit, pass mark, attempt and time limits."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -151,13 +151,18 @@ def test_the_attempt_limit_holds(app, make, client, auth, quiz_module):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 2
 
 
-def test_the_time_limit_is_enforced_on_the_server(app, make, client, auth, quiz_module):
+def _start_timed(app, make, client, auth, quiz_module) -> int:
+    """hocvien starts an attempt of the quiz with a ten-minute limit."""
     make.user("hocvien")
     auth.login("hocvien")
     with app.app_context():
         db.session.scalars(sa.select(Quiz)).one().time_limit_minutes = 10
         db.session.commit()
-    attempt_id = _start(client, quiz_module)
+    return _start(client, quiz_module)
+
+
+def test_the_time_limit_is_enforced_on_the_server(app, make, client, auth, quiz_module):
+    attempt_id = _start_timed(app, make, client, auth, quiz_module)
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
         assert attempt.deadline_at is not None
@@ -169,6 +174,18 @@ def test_the_time_limit_is_enforced_on_the_server(app, make, client, auth, quiz_
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
         assert (attempt.late, attempt.score_percent, attempt.passed) == (True, 0.0, False)
+
+
+def test_a_timed_attempt_shows_its_deadline_in_vietnam_time_and_a_countdown(app, make, client, auth, quiz_module):
+    attempt_id = _start_timed(app, make, client, auth, quiz_module)
+    with app.app_context():
+        db.session.get(QuizAttempt, attempt_id).deadline_at = datetime(2026, 3, 31, 23, 30)  # stored in UTC
+        db.session.commit()
+    page = client.get(f"/learning/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Nộp trước 01/04/2026 06:30" in page
+    assert "UTC" not in page
+    assert 'data-deadline="2026-03-31T23:30:00Z"' in page
+    assert re.search(r'<script src="/static/js/countdown\.[0-9a-f]{12}\.js">', page)
 
 
 def test_another_trainees_attempt_is_not_found(app, make, client, auth, quiz_module):

@@ -247,3 +247,43 @@ def test_very_long_words_are_matched_as_the_index_stores_them(trainee, make):
     word = "Chủnghĩa" * 12  # 96 letters: tokens are kept to their first 64
     make.indexed_module("Học phần", lessons=[("Bài dài", f"Từ {word} trong bài.")])
     assert titles(services.search(trainee, word)) == ["Bài dài"]
+
+
+@pytest.fixture
+def indexed(monkeypatch):
+    """What the index rebuilds, in order: ("module", id) and ("document", id)."""
+    from lms.search import indexing
+
+    calls = []
+    for kind in ("module", "document"):
+        real = getattr(indexing, f"index_{kind}")
+
+        def spy(conn, object_id, real=real, kind=kind):
+            calls.append((kind, object_id))
+            return real(conn, object_id)
+
+        monkeypatch.setattr(indexing, f"index_{kind}", spy)
+    return calls
+
+
+def test_a_publish_indexes_its_module_once(trainee, make, indexed):
+    from lms.curriculum import services as curriculum
+
+    module = curriculum.create_module(None, code="DCS", kind="self_study", title="Dân chủ ở cơ sở")
+    draft = curriculum.get_or_create_draft(None, module)
+    curriculum.save_draft(None, draft, lock_version=draft.lock_version, title="Dân chủ ở cơ sở", summary_md="",
+                          lessons=[{"title": "Quy chế dân chủ", "body_md": "Dân biết, dân bàn.", "minutes": 20}],
+                          document_ids=[])
+    db.session.flush()
+    indexed.clear()
+    curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+    assert indexed == [("module", module.id)]
+    assert titles(services.search(trainee, "dan ban")) == ["Quy chế dân chủ"]
+
+
+def test_registering_a_document_indexes_it_once(trainee, indexed):
+    from lms.documents import services as documents
+
+    document = documents.register_document(None, code="09-KL/TW", kind="conclusion", number="09",
+                                           issuer="Ban Bí thư", issued_on=date(2021, 7, 9), title="Kết luận")
+    assert indexed == [("document", document.id)]

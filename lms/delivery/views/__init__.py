@@ -14,15 +14,14 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 bp = Blueprint("delivery", __name__)
-services.connect_signals()
 
 
 def _me() -> User:
     return current_user.account
 
 
-def _flash_refusal(error: DomainError) -> None:
-    flash(error.message, "danger")
+def _flash_problems(error: DomainError) -> None:
+    """A refusal's message is flashed by the request (lms.transaction); its per-line problems follow it."""
     for problem in getattr(error, "problems", []):
         flash(problem, "danger")
 

@@ -19,10 +19,11 @@ from lms.delivery.models import (
     TrainingClass,
     class_lecturers,
 )
-from lms.delivery.views import _class_or_404, _flash_refusal, _me, bp
-from lms.errors import DomainError, InvalidInput, NotAllowed
+from lms.delivery.views import _class_or_404, _flash_problems, _me, bp
+from lms.errors import DomainError, InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Unit
+from lms.transaction import on_refusal
 
 MAX_TRAINEE_CHOICES = 1000
 
@@ -76,25 +77,27 @@ def edit_class(class_id: int):
 
 def _edit_class(klass: TrainingClass | None):
     form = _class_form(klass)
+    editing = klass
+
+    def page(refused=None):
+        if refused is not None:
+            _flash_problems(refused)
+        return render_template("delivery/class_form.html", form=form, klass=editing)
+
     if form.validate_on_submit():
         kind, ident = form.subject.data[:1], int(form.subject.data[1:])
-        try:
-            klass = services.save_class(
-                _me(), klass, code=form.code.data, name=form.name.data,
-                program=db.session.get(Program, ident) if kind == "p" else None,
-                module=db.session.get(Module, ident) if kind == "m" else None,
-                mode=form.mode.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                place=form.place.data, capacity=form.capacity.data, unit=db.session.get(Unit, form.unit_id.data),
-                lecturers=[db.session.get(User, i) for i in form.lecturer_ids.data],
-            )
-        except (InvalidInput, DomainError) as refused:
-            db.session.rollback()
-            _flash_refusal(refused)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu lớp %(code)s.", code=klass.code), "success")
-            return redirect(url_for("delivery.class_page", class_id=klass.id))
-    return render_template("delivery/class_form.html", form=form, klass=klass)
+        on_refusal(page)
+        klass = services.save_class(
+            _me(), klass, code=form.code.data, name=form.name.data,
+            program=db.session.get(Program, ident) if kind == "p" else None,
+            module=db.session.get(Module, ident) if kind == "m" else None,
+            mode=form.mode.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            place=form.place.data, capacity=form.capacity.data, unit=db.session.get(Unit, form.unit_id.data),
+            lecturers=[db.session.get(User, i) for i in form.lecturer_ids.data],
+        )
+        flash(_("Đã lưu lớp %(code)s.", code=klass.code), "success")
+        return redirect(url_for("delivery.class_page", class_id=klass.id))
+    return page()
 
 
 
@@ -137,21 +140,18 @@ def nominate(class_id: int):
     form = forms.NominationForm()
     form.trainee_id.choices = None  # any id; the service checks scope
     form.trainee_id.validate_choice = False
+    back = url_for("delivery.class_page", class_id=class_id, _anchor="nominations")
     if form.validate_on_submit():
         trainee = db.session.get(User, form.trainee_id.data)
-        try:
-            if trainee is None:
-                raise InvalidInput(_("Hãy chọn học viên."))
-            nomination = services.nominate(_me(), trainee, klass, over_quota_reason=form.over_quota_reason.data)
-        except DomainError as refused:
-            db.session.rollback()
-            flash(_("Không cử được: %(reason)s", reason=refused.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã cử %(name)s vào lớp %(code)s.", name=nomination.trainee.full_name, code=klass.code), "success")
+        on_refusal(back, message=lambda refused: _("Không cử được: %(reason)s", reason=refused.message),
+                   catch=(DomainError,))
+        if trainee is None:
+            raise InvalidInput(_("Hãy chọn học viên."))
+        nomination = services.nominate(_me(), trainee, klass, over_quota_reason=form.over_quota_reason.data)
+        flash(_("Đã cử %(name)s vào lớp %(code)s.", name=nomination.trainee.full_name, code=klass.code), "success")
     else:
         flash(_("Hãy chọn học viên."), "danger")
-    return redirect(url_for("delivery.class_page", class_id=class_id, _anchor="nominations"))
+    return redirect(back)
 
 
 @bp.route("/admin/nominations/<int:nomination_id>/state", methods=["POST"])
@@ -161,20 +161,15 @@ def change_state(nomination_id: int):
     form = forms.StateForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_state(_me(), nomination, NominationState(form.state.data))
-    except DomainError as refused:
-        db.session.rollback()
-        if isinstance(refused, NotAllowed):
-            raise
-        flash(refused.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Đã cập nhật: %(name)s — %(state)s.", name=nomination.trainee.full_name,
-                state=services.state_label(nomination.state)), "success")
     if request.form.get("back") == "flagged":
-        return redirect(url_for("delivery.flagged"))
-    return redirect(url_for("delivery.class_page", class_id=nomination.class_id, _anchor="nominations"))
+        back = url_for("delivery.flagged")
+    else:
+        back = url_for("delivery.class_page", class_id=nomination.class_id, _anchor="nominations")
+    on_refusal(back)
+    services.change_state(_me(), nomination, NominationState(form.state.data))
+    flash(_("Đã cập nhật: %(name)s — %(state)s.", name=nomination.trainee.full_name,
+            state=services.state_label(nomination.state)), "success")
+    return redirect(back)
 
 
 @bp.route("/admin/nominations/<int:nomination_id>/keep", methods=["POST"])
@@ -184,7 +179,6 @@ def keep_flagged(nomination_id: int):
     form = forms.KeepFlaggedForm()
     if form.validate_on_submit():
         services.keep_flagged(_me(), nomination, form.reason.data)
-        db.session.commit()
         flash(_("Đã giữ lại đề cử và ghi lý do."), "success")
     else:
         flash(_("Hãy ghi lý do giữ lại đề cử."), "danger")

@@ -10,11 +10,11 @@ from lms.accounts import services as accounts
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
 from lms.delivery import forms, queries, services
-from lms.delivery.views import _flash_refusal, _me, bp
-from lms.errors import DomainError
+from lms.delivery.views import _flash_problems, _me, bp
 from lms.extensions import db
 from lms.inputs import int_or_none, requested_year
 from lms.organisation.models import Unit
+from lms.transaction import on_refusal
 
 # --- annual plans --------------------------------------------------------------------------------
 
@@ -39,6 +39,12 @@ def edit_plan():
         form.unit_id.data = request.args.get("unit_id", type=int) or (form.unit_id.choices[0][0]
                                                                        if form.unit_id.choices else None)
     values, problems = {}, []
+
+    def page(refused=None):
+        if refused is not None:
+            _flash_problems(refused)
+        return render_template("delivery/plan_form.html", form=form, programs=programs, values=values)
+
     if form.validate_on_submit():
         quotas = {}
         for program in programs:
@@ -52,19 +58,14 @@ def edit_plan():
                 continue
             quotas[program] = quota
         if not problems:
-            try:
-                services.save_plan(_me(), db.session.get(Unit, form.unit_id.data), form.year.data, quotas,
-                                   note=form.note.data)
-            except DomainError as refused:
-                db.session.rollback()
-                _flash_refusal(refused)
-            else:
-                db.session.commit()
-                flash(_("Đã lưu kế hoạch năm %(year)d.", year=form.year.data), "success")
-                return redirect(url_for("delivery.plans", year=form.year.data))
+            on_refusal(page)
+            services.save_plan(_me(), db.session.get(Unit, form.unit_id.data), form.year.data, quotas,
+                               note=form.note.data)
+            flash(_("Đã lưu kế hoạch năm %(year)d.", year=form.year.data), "success")
+            return redirect(url_for("delivery.plans", year=form.year.data))
     elif form.unit_id.data and form.year.data:
         quotas = services.plan_quotas(_me(), db.session.get(Unit, form.unit_id.data), form.year.data)
         values = {pid: str(q) for pid, q in quotas.items()}
     for problem in problems:
         flash(problem, "danger")
-    return render_template("delivery/plan_form.html", form=form, programs=programs, values=values)
+    return page()

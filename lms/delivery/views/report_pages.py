@@ -14,10 +14,11 @@ from lms.delivery.models import (
     SubmissionStatus,
 )
 from lms.delivery.views import _me, _trip_or_404, bp
-from lms.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.grading import format_grade
 from lms.inputs import int_or_none
+from lms.transaction import on_refusal
 
 # --- reports -------------------------------------------------------------------------------------
 
@@ -36,23 +37,22 @@ def edit_report(trip_id: int):
         form.consent.data = submission.exemplary_consent_at is not None
     if form.validate_on_submit():
         uploads = [reports.Upload(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
-        try:
-            submission = reports.save_submission(me, trip, body_md=form.body_md.data, uploads=uploads,
-                                               remove_file_ids=form.remove_file_ids.data,
-                                               submit=bool(form.submit_report.data), consent=form.consent.data)
-        except DomainError as refused:
-            db.session.rollback()
-            form.attachments.errors = list(getattr(refused, "problems", []))
-            flash(refused.message, "danger")
-            return render_template("delivery/report_form.html", form=form, trip=trip,
-                                   submission=reports.my_submission(me, trip)), 400
-        db.session.commit()
+        on_refusal(lambda refused: _refused_report(form, trip, refused))
+        submission = reports.save_submission(me, trip, body_md=form.body_md.data, uploads=uploads,
+                                           remove_file_ids=form.remove_file_ids.data,
+                                           submit=bool(form.submit_report.data), consent=form.consent.data)
         if submission.status == SubmissionStatus.SUBMITTED:
             flash(_("Đã nộp bài thu hoạch.") + (" " + _("Bài nộp sau hạn.") if submission.late else ""), "success")
             return redirect(url_for("delivery.submission_page", submission_id=submission.id))
         flash(_("Đã lưu nháp."), "success")
         return redirect(url_for("delivery.edit_report", trip_id=trip.id))
     return render_template("delivery/report_form.html", form=form, trip=trip, submission=submission)
+
+
+def _refused_report(form: forms.SubmissionForm, trip, refused):
+    form.attachments.errors = list(getattr(refused, "problems", []))
+    return render_template("delivery/report_form.html", form=form, trip=trip,
+                           submission=reports.my_submission(_me(), trip)), 400
 
 
 @bp.route("/submissions/<int:submission_id>")
@@ -94,23 +94,17 @@ def grade(submission_id: int):
             points[criterion.id] = level
         elif raw:
             bad.append(criterion.name)
-    try:
-        if bad:
-            raise InvalidInput(_("Mức chấm không hợp lệ cho tiêu chí %(name)s.", name=", ".join(bad)))
-        reports.grade(_me(), submission, points=points, feedback_md=form.feedback_md.data,
-                    return_for_revision=bool(form.return_for_revision.data))
-    except DomainError as refused:
-        db.session.rollback()
-        if isinstance(refused, NotAllowed | NotFound):
-            raise
-        flash(refused.message, "danger")
-    else:
-        db.session.commit()
-        scale = submission.trip.training_class.grade_scale
-        flash(_("Đã trả bài để học viên sửa.") if submission.status == SubmissionStatus.RETURNED
-              else _("Đã chấm: %(score)s/%(max)s điểm.", score=format_grade(submission.score, scale),
-                     max=scale.maximum), "success")
-    return redirect(url_for("delivery.submission_page", submission_id=submission_id))
+    back = url_for("delivery.submission_page", submission_id=submission_id)
+    on_refusal(back)
+    if bad:
+        raise InvalidInput(_("Mức chấm không hợp lệ cho tiêu chí %(name)s.", name=", ".join(bad)))
+    reports.grade(_me(), submission, points=points, feedback_md=form.feedback_md.data,
+                  return_for_revision=bool(form.return_for_revision.data))
+    scale = submission.trip.training_class.grade_scale
+    flash(_("Đã trả bài để học viên sửa.") if submission.status == SubmissionStatus.RETURNED
+          else _("Đã chấm: %(score)s/%(max)s điểm.", score=format_grade(submission.score, scale),
+                 max=scale.maximum), "success")
+    return redirect(back)
 
 
 @bp.route("/submissions/<int:submission_id>/consent", methods=["POST"])
@@ -121,7 +115,6 @@ def consent(submission_id: int):
     if not form.validate_on_submit():
         abort(400)
     reports.set_consent(_me(), submission, form.consent.data == "1")
-    db.session.commit()
     flash(_("Đã ghi nhận lựa chọn của bạn."), "success")
     return redirect(url_for("delivery.submission_page", submission_id=submission_id))
 
@@ -131,21 +124,14 @@ def consent(submission_id: int):
 def publish(submission_id: int):
     submission = reports.submission_for_reader(_me(), submission_id)
     form = forms.PublishForm()
-    if form.validate_on_submit():
-        try:
-            report = reports.publish_exemplary(_me(), submission, form.title.data)
-        except DomainError as refused:
-            db.session.rollback()
-            if isinstance(refused, NotAllowed):
-                raise
-            flash(refused.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã công bố vào thư viện báo cáo điển hình."), "success")
-            return redirect(url_for("delivery.exemplary_page", report_id=report.id))
-    else:
+    back = url_for("delivery.submission_page", submission_id=submission_id)
+    if not form.validate_on_submit():
         flash(_("Hãy nhập tiêu đề."), "danger")
-    return redirect(url_for("delivery.submission_page", submission_id=submission_id))
+        return redirect(back)
+    on_refusal(back)
+    report = reports.publish_exemplary(_me(), submission, form.title.data)
+    flash(_("Đã công bố vào thư viện báo cáo điển hình."), "success")
+    return redirect(url_for("delivery.exemplary_page", report_id=report.id))
 
 
 # --- exemplary reports ---------------------------------------------------------------------------

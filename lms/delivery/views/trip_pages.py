@@ -19,11 +19,12 @@ from lms.delivery.models import (
     Submission,
     TrainingClass,
 )
-from lms.delivery.views import _class_or_404, _flash_refusal, _me, _trip_or_404, bp
-from lms.errors import DomainError, InvalidInput
+from lms.delivery.views import _class_or_404, _flash_problems, _me, _trip_or_404, bp
+from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.organisation.models import Locality
 from lms.throttling import guessing_limit
+from lms.transaction import on_refusal
 
 # --- field trips ---------------------------------------------------------------------------------
 
@@ -59,24 +60,26 @@ def edit_trip(trip_id: int):
 def _edit_trip(klass: TrainingClass, trip: FieldTrip | None):
     trips.ensure_lecturer_of(_me(), klass)
     form = _trip_form(klass, trip)
+    editing = trip
+
+    def page(refused=None):
+        if refused is not None:
+            form.rubric.errors = list(getattr(refused, "problems", []))
+            _flash_problems(refused)
+        return render_template("delivery/trip_form.html", form=form, klass=klass, trip=editing)
+
     if form.validate_on_submit():
-        try:
-            trip = trips.save_trip(
-                _me(), klass, trip, module=db.session.get(Module, form.module_id.data), topic=form.topic.data,
-                site=form.site.data, locality=db.session.get(Locality, form.locality_id.data or 0),
-                starts_on=form.starts_on.data, ends_on=form.ends_on.data, instructions_md=form.instructions_md.data,
-                deadline=to_utc(form.deadline.data), criteria=trips.parse_rubric(form.rubric.data),
-                pass_mark=form.pass_mark.data,
-            )
-        except DomainError as refused:
-            db.session.rollback()
-            form.rubric.errors = [*getattr(refused, "problems", [])] if getattr(refused, "problems", None) else []
-            _flash_refusal(refused)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu bài tập đi thực tế."), "success")
-            return redirect(url_for("delivery.trip_page", trip_id=trip.id))
-    return render_template("delivery/trip_form.html", form=form, klass=klass, trip=trip)
+        on_refusal(page)
+        trip = trips.save_trip(
+            _me(), klass, trip, module=db.session.get(Module, form.module_id.data), topic=form.topic.data,
+            site=form.site.data, locality=db.session.get(Locality, form.locality_id.data or 0),
+            starts_on=form.starts_on.data, ends_on=form.ends_on.data, instructions_md=form.instructions_md.data,
+            deadline=to_utc(form.deadline.data), criteria=trips.parse_rubric(form.rubric.data),
+            pass_mark=form.pass_mark.data,
+        )
+        flash(_("Đã lưu bài tập đi thực tế."), "success")
+        return redirect(url_for("delivery.trip_page", trip_id=trip.id))
+    return page()
 
 
 @bp.route("/trips/<int:trip_id>")
@@ -110,7 +113,6 @@ def record_attendance(trip_id: int):
     form.present.choices = [(u.id, u.full_name) for u in trips.participants(trip.training_class)]
     if form.validate_on_submit():
         added = trips.record_attendance(_me(), trip, [db.session.get(User, i) for i in form.present.data])
-        db.session.commit()
         flash(_("Đã ghi điểm danh (%(n)d người mới).", n=added), "success")
     else:
         flash(_("Danh sách điểm danh không hợp lệ."), "danger")
@@ -125,7 +127,6 @@ def checkin_code(trip_id: int):
     form = forms.OpenCheckinForm()
     if form.validate_on_submit():
         trips.open_checkin(_me(), trip)
-        db.session.commit()
         return redirect(url_for("delivery.checkin_code", trip_id=trip.id))
     live = trip.checkin_code and trip.checkin_expires_at and trip.checkin_expires_at > utcnow()
     link = url_for("delivery.check_in", trip_id=trip.id, code=trip.checkin_code, _external=True) if live else None
@@ -141,14 +142,14 @@ def check_in(trip_id: int):
     form = forms.CheckInForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"][:12]
+
+    def page(_refused=None):
+        return render_template("delivery/check_in.html", trip=trip, form=form)
+
     if form.validate_on_submit():
-        try:
-            trips.check_in(_me(), trip, form.code.data)
-        except InvalidInput as refused:
-            db.session.commit()  # the failed attempt counts
-            form.code.errors.append(refused.message)
-        else:
-            db.session.commit()
-            flash(_("Đã điểm danh có mặt tại %(site)s.", site=trip.site), "success")
-            return redirect(url_for("delivery.trip_page", trip_id=trip.id))
-    return render_template("delivery/check_in.html", trip=trip, form=form)
+        # The failed attempt counts: the refusal keeps what check_in wrote.
+        on_refusal(page, field=form.code, keep_writes=True, catch=(InvalidInput,))
+        trips.check_in(_me(), trip, form.code.data)
+        flash(_("Đã điểm danh có mặt tại %(site)s.", site=trip.site), "success")
+        return redirect(url_for("delivery.trip_page", trip_id=trip.id))
+    return page()

@@ -1,0 +1,154 @@
+"""Every data table reads on a 360 px phone: no cell is narrower than its longest word (nothing split letter
+by letter); the table scrolls sideways in its box with the first column in view; axe stays clean.
+
+Each page is screenshotted into LMS_SCREENSHOT_DIR (a temporary folder when unset) for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+
+# For every visible cell: its content width against the widest word of its visible text, each word measured
+# unbroken on a canvas in the font it is drawn with.
+NARROW_CELLS = """
+() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const narrow = [];
+  for (const cell of document.querySelectorAll('main table td, main table th')) {
+    if (!cell.getClientRects().length) continue;
+    const style = getComputedStyle(cell);
+    const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let widest = 0, word = '';
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (parent.closest('select, option, script, template')) continue;
+      const box = parent.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1) continue;  // visually hidden text
+      const s = getComputedStyle(parent);
+      ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+      for (const w of node.textContent.split(/\\s+/)) {
+        if (!w) continue;
+        const width = ctx.measureText(w).width;
+        if (width > widest) { widest = width; word = w; }
+      }
+    }
+    if (inner + 1 < widest) narrow.push(`${word} (${Math.round(widest)} px) in a cell of ${Math.round(inner)} px`);
+  }
+  return narrow;
+}
+"""
+ROWS = "() => document.querySelectorAll('main table tbody tr').length"
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("LMS_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def check_tables(page, path: str, shots: Path) -> None:
+    page.goto(path)
+    page.wait_for_load_state()
+    assert page.evaluate(ROWS) > 0, f"{path}: no table row to look at"
+    table = page.locator("main table").first
+    table.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / (re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") + ".png")))
+    assert page.evaluate(NARROW_CELLS) == [], path
+    # The page itself never scrolls sideways: a wide table scrolls inside its own box.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, path
+    assert_accessible(page)
+
+
+@pytest.fixture
+def demo(app, runner, make):
+    """The demo province and the reference curricula, plus a row for each table the demo leaves empty."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.curriculum.models import FlagStatus, Module, ReviewFlag
+    from lms.delivery.models import FieldTrip, Nomination, TrainingClass
+    from lms.documents.models import Document
+    from lms.extensions import db
+    from lms.learning import services as learning
+    from lms.learning.models import Certificate
+    from lms.models import Program
+
+    for args in (["lms", "demo"], ["lms", "content", "import", "content/"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        module = db.session.scalars(sa.select(Module).where(Module.published_revision_id.is_not(None))
+                                    .order_by(Module.id)).first()
+    make.publish_revision(module, change_summary="Cập nhật số liệu năm 2025 của tỉnh Quảng Trị")
+    with app.app_context():
+        s = db.session
+        trainee = s.scalar(sa.select(User).where(User.username == "hocvien"))
+        lecturer = s.scalar(sa.select(User).where(User.username == "giangvien"))
+        module = s.get(Module, module.id)
+        learning.complete_lesson(trainee, module.published.lessons[0])
+        nomination = s.scalars(sa.select(Nomination).order_by(Nomination.id)).first()
+        nomination.flagged_at, nomination.flag_reason = sa.func.now(), "Không còn giữ chức danh Bí thư Đảng ủy xã"
+        program = s.scalars(sa.select(Program).order_by(Program.id)).first()
+        s.add(Certificate(code="QT-2026-000123", user_id=trainee.id, program_id=program.id, full_name=trainee.full_name,
+                          unit_name=trainee.unit.name, program_name=program.name, hours=40))
+        old, new = s.scalars(sa.select(Document).order_by(Document.id).limit(2)).all()
+        s.add(ReviewFlag(module_id=module.id, old_document_id=old.id, new_document_id=new.id, relation="amends",
+                         reason="Văn bản mới sửa đổi văn bản được trích dẫn", status=FlagStatus.DISMISSED,
+                         resolved_at=sa.func.now(), resolved_by_id=lecturer.id,
+                         resolution_note="Nội dung bài không thay đổi"))
+        s.commit()
+        klass = s.scalars(sa.select(TrainingClass).order_by(TrainingClass.id)).first()
+        ids = {"trainee": trainee.id, "module": module.id, "class": klass.id,
+               "trip": s.scalar(sa.select(FieldTrip.id)),
+               "revisions": sorted(r.id for r in module.revisions if r.number)}
+    return ids
+
+
+def phone(browser, live_server, username):
+    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/sign-in")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("demo12345")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    return context, page
+
+
+@pytest.fixture
+def chromium(_chromium):
+    return _chromium
+
+
+def test_every_table_reads_on_a_360px_phone(chromium, live_server, demo, shots):
+    first, second = demo["revisions"][:2]
+    pages = {
+        "admin": ["/admin/users/", f"/admin/users/{demo['trainee']}", "/admin/users/import", "/admin/titles",
+                  "/admin/classes", f"/classes/{demo['class']}", "/admin/plans", "/admin/nominations/flagged",
+                  "/admin/certificates", "/dashboards/?by=unit", "/dashboards/?by=title",
+                  "/dashboards/people?status=not_started", "/dashboards/plan?year=2026"],
+        "giangvien": ["/author/modules", "/author/programs", f"/author/modules/{demo['module']}/history",
+                      f"/author/modules/{demo['module']}/diff?a={first}&b={second}", "/reviews",
+                      f"/trips/{demo['trip']}", "/dashboards/classes", f"/dashboards/classes/{demo['class']}/people",
+                      "/documents/"],
+        "hocvien": ["/my/record"],
+    }
+    failures = []
+    for username, paths in pages.items():
+        context, page = phone(chromium, live_server, username)
+        for path in paths:
+            try:
+                check_tables(page, path, shots)
+            except AssertionError as failed:
+                failures.append(f"{username} {path}: {failed}")
+        context.close()
+    assert not failures, "\n".join(failures)

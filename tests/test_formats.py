@@ -1,0 +1,50 @@
+"""One time zone, one format: timestamps stored in UTC are shown in LMS_TIMEZONE as dd/mm/yyyy HH:mm; numbers
+follow the reader's language through Babel."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from lms import formats
+
+LATE_EVENING_UTC = datetime(2026, 3, 31, 23, 30)  # naive, as stored: 06:30 on 1 April in Hà Nội
+
+
+def test_a_timestamp_late_in_the_utc_evening_is_the_next_morning_in_vietnam(ctx):
+    assert formats.local_date(LATE_EVENING_UTC) == "01/04/2026"
+    assert formats.local_datetime(LATE_EVENING_UTC) == "01/04/2026 06:30"
+    assert formats.local_time(LATE_EVENING_UTC) == "06:30"
+    assert formats.local_naive(LATE_EVENING_UTC) == datetime(2026, 4, 1, 6, 30)
+    assert formats.iso_utc(LATE_EVENING_UTC) == "2026-03-31T23:30:00Z"
+
+
+def test_a_calendar_date_is_shown_as_it_is(ctx):
+    assert formats.local_date(date(2026, 3, 31)) == "31/03/2026"
+    assert formats.local_date(None) == ""
+
+
+def test_the_time_zone_is_a_setting(app):
+    previous = app.config["TIMEZONE"]
+    app.config["TIMEZONE"] = "Europe/Paris"
+    try:
+        with app.app_context():
+            assert formats.local_datetime(LATE_EVENING_UTC) == "01/04/2026 01:30"
+    finally:
+        app.config["TIMEZONE"] = previous
+
+
+@pytest.mark.parametrize(("locale", "rate", "small", "whole", "count"), [
+    ("vi", "62,5 %", "11,1 %", "70 %", "1.234.567"),
+    ("en", "62.5%", "11.1%", "70%", "1,234,567"),
+])
+def test_numbers_follow_the_readers_language(ctx, locale, rate, small, whole, count):
+    assert formats.percent(62.5, locale=locale) == rate
+    assert formats.percent(100 / 9, locale=locale) == small
+    assert formats.percent(70, 0, locale=locale) == whole
+    assert formats.number(1234567, locale=locale) == count
+
+
+def test_pages_choose_the_language_of_the_request(app):
+    with app.test_request_context():
+        assert formats.percent(62.5) == "62,5 %"  # Vietnamese by default
