@@ -101,7 +101,7 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
                 if fmt == "xlsx":
                     assert any(isinstance(c, int | float) for c in cells), f"{url} has no number cells"
                 else:
-                    assert any(re.fullmatch(r"\d+(\.\d+)?", c) for c in text), f"{url} has no numbers"
+                    assert any(re.fullmatch(r"\d+([.,]\d+)?", c) for c in text), f"{url} has no numbers"
         auth.logout()
 
 
