@@ -175,9 +175,10 @@ def register_commands(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from lms import formats, i18n, markup, web
+    from lms import formats, grading, i18n, markup, web
 
     web.register_hooks(app)
     i18n.register(app)
     formats.register(app)
     markup.register(app)
+    grading.register(app)

@@ -99,10 +99,21 @@ def prune_builds(assets_root: Path, keep: Path) -> list[Path]:
     """Remove earlier builds (run from the command line, when no older worker still serves them)."""
     removed = []
     for folder in assets_root.iterdir():
-        if folder.is_dir() and folder != keep:
+        if folder.is_dir() and not folder.is_symlink() and folder != keep:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+def point_current_at(folder: Path) -> Path:
+    """Make `<assets>/current` name this build (atomically), so that nginx can serve it without the app."""
+    link = folder.parent / "current"
+    staging = folder.parent / f"current.tmp{os.getpid()}"
+    if staging.is_symlink() or staging.exists():
+        staging.unlink()
+    staging.symlink_to(folder.name)
+    staging.replace(link)
+    return link
 
 
 class StaticFiles(WhiteNoise):

@@ -54,10 +54,12 @@ def backup_command(target: str):
 
 @lms_cli.command("assets")
 def assets_command():
-    """Build the fingerprinted, compressed static files (the app also does it at start) and drop older builds."""
-    from lms.assets import prune_builds
+    """Build the fingerprinted, compressed static files (the app also does it at start), point
+    `<instance>/assets/current` at them for nginx, and drop older builds."""
+    from lms.assets import point_current_at, prune_builds
 
     folder = current_app.extensions["lms.assets"]
+    point_current_at(folder)
     removed = prune_builds(folder.parent, keep=folder)
     click.echo(f"assets: {folder} ({len(removed)} older builds removed)")
 

@@ -1,9 +1,13 @@
-"""Demo data: one province with a few units and communes, about ten titles and thirty people.
+"""Demo data: one province shaped as it is organised since 1 July 2025 (the tỉnh ủy with its committees and
+school; the People's Council; the People's Committee with its departments; the Fatherland Front; three
+communes each with its Party committee, People's Council, People's Committee and Front), a dozen titles and
+about thirty people.
 
 Every section is idempotent, so `flask lms demo` run twice adds nothing the second time.
 """
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 import sqlalchemy as sa
@@ -31,55 +35,93 @@ TITLES = [
     ("SO-GD", "Giám đốc Sở", TitleLevel.PROVINCE, "Chính quyền tỉnh", False),
     ("XA-BT", "Bí thư Đảng ủy xã", TitleLevel.COMMUNE, "Cấp ủy xã", True),
     ("XA-PBT", "Phó Bí thư Đảng ủy xã", TitleLevel.COMMUNE, "Cấp ủy xã", True),
+    ("XA-CT-HDND", "Chủ tịch Hội đồng nhân dân xã", TitleLevel.COMMUNE, "Chính quyền xã", True),
     ("XA-CT-UBND", "Chủ tịch Ủy ban nhân dân xã", TitleLevel.COMMUNE, "Chính quyền xã", True),
     ("XA-CT-MTTQ", "Chủ tịch Ủy ban Mặt trận Tổ quốc Việt Nam xã", TitleLevel.COMMUNE, "Mặt trận xã", False),
     ("XA-TCA", "Trưởng Công an xã", TitleLevel.COMMUNE, "Chính quyền xã", False),
     ("CB-BT", "Bí thư chi bộ", TitleLevel.COMMUNE, "Cơ sở", False),
 ]
 
-# (unit key, name, parent key, locality code or None)
+
+class Body(enum.StrEnum):
+    """What kind of body a demo unit is; the tree keeps Party, State and Front lines apart."""
+
+    LOCALITY = "locality"  # the province or a commune as a whole: the root of its political system
+    PARTY = "party"  # tỉnh ủy, đảng ủy xã and the committees and offices of the tỉnh ủy
+    COUNCIL = "council"  # Hội đồng nhân dân
+    COMMITTEE = "committee"  # Ủy ban nhân dân
+    DEPARTMENT = "department"  # sở and other agencies of the provincial People's Committee
+    FRONT = "front"  # Ủy ban Mặt trận Tổ quốc Việt Nam
+    SCHOOL = "school"  # the provincial political school, a unit of the tỉnh ủy (Quy định 09-QĐi/TW)
+
+
+def _commune(key: str, kind: str, name: str, locality: str) -> list[tuple]:
+    """A commune (xã, phường) after 1 July 2025: its Party committee, People's Council and Committee, and Front."""
+    return [
+        (key, f"{kind.capitalize()} {name}", "province", locality, Body.LOCALITY),
+        (f"{key}-du", f"Đảng ủy {kind} {name}", key, locality, Body.PARTY),
+        (f"{key}-hdnd", f"Hội đồng nhân dân {kind} {name}", key, locality, Body.COUNCIL),
+        (f"{key}-ubnd", f"Ủy ban nhân dân {kind} {name}", key, locality, Body.COMMITTEE),
+        (f"{key}-mttq", f"Ủy ban Mặt trận Tổ quốc Việt Nam {kind} {name}", key, locality, Body.FRONT),
+    ]
+
+
+# (unit key, name, parent key, locality code, body): a province as it is organised since 1 July 2025
 UNITS = [
-    ("province", "Tỉnh ủy Quảng Trị", None, PROVINCE_CODE),
-    ("btc", "Ban Tổ chức Tỉnh ủy Quảng Trị", "province", PROVINCE_CODE),
-    ("school", "Trường Chính trị Lê Duẩn", "province", PROVINCE_CODE),
-    ("sonv", "Sở Nội vụ tỉnh Quảng Trị", "province", PROVINCE_CODE),
-    ("dongHoi", "Đảng ủy phường Đồng Hới", "province", "18880"),
-    ("danHoa", "Đảng ủy xã Dân Hóa", "province", "18904"),
-    ("namGianh", "Đảng ủy xã Nam Gianh", "province", "19093"),
+    ("province", "Tỉnh Quảng Trị", None, PROVINCE_CODE, Body.LOCALITY),
+    ("tinhuy", "Tỉnh ủy Quảng Trị", "province", PROVINCE_CODE, Body.PARTY),
+    ("vptu", "Văn phòng Tỉnh ủy Quảng Trị", "tinhuy", PROVINCE_CODE, Body.PARTY),
+    ("btc", "Ban Tổ chức Tỉnh ủy Quảng Trị", "tinhuy", PROVINCE_CODE, Body.PARTY),
+    ("btgdv", "Ban Tuyên giáo và Dân vận Tỉnh ủy Quảng Trị", "tinhuy", PROVINCE_CODE, Body.PARTY),
+    ("ubkt", "Ủy ban Kiểm tra Tỉnh ủy Quảng Trị", "tinhuy", PROVINCE_CODE, Body.PARTY),
+    ("school", "Trường Chính trị Lê Duẩn", "tinhuy", PROVINCE_CODE, Body.SCHOOL),
+    ("hdnd", "Hội đồng nhân dân tỉnh Quảng Trị", "province", PROVINCE_CODE, Body.COUNCIL),
+    ("ubnd", "Ủy ban nhân dân tỉnh Quảng Trị", "province", PROVINCE_CODE, Body.COMMITTEE),
+    ("vpubnd", "Văn phòng Ủy ban nhân dân tỉnh Quảng Trị", "ubnd", PROVINCE_CODE, Body.DEPARTMENT),
+    ("sonv", "Sở Nội vụ tỉnh Quảng Trị", "ubnd", PROVINCE_CODE, Body.DEPARTMENT),
+    ("sotc", "Sở Tài chính tỉnh Quảng Trị", "ubnd", PROVINCE_CODE, Body.DEPARTMENT),
+    ("sogd", "Sở Giáo dục và Đào tạo tỉnh Quảng Trị", "ubnd", PROVINCE_CODE, Body.DEPARTMENT),
+    ("sonnmt", "Sở Nông nghiệp và Môi trường tỉnh Quảng Trị", "ubnd", PROVINCE_CODE, Body.DEPARTMENT),
+    ("mttq", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Quảng Trị", "province", PROVINCE_CODE, Body.FRONT),
+    *_commune("dongHoi", "phường", "Đồng Hới", "18880"),
+    *_commune("danHoa", "xã", "Dân Hóa", "18904"),
+    *_commune("namGianh", "xã", "Nam Gianh", "19093"),
 ]
 
 # username, full name, unit key, roles, titles held, titles planned, theory level
 PEOPLE = [
     ("admin", "Nguyễn Thị Hồng Nhung", "btc", {Role.ADMIN}, [], [], TheoryLevel.ADVANCED),
     ("giangvien", "Trần Văn Minh", "school", {Role.LECTURER}, [], [], TheoryLevel.ADVANCED),
-    ("hocvien", "Lê Thị Thu Hà", "danHoa", {Role.TRAINEE}, ["XA-BT"], ["TU-UV"], TheoryLevel.INTERMEDIATE),
+    ("hocvien", "Lê Thị Thu Hà", "danHoa-du", {Role.TRAINEE}, ["XA-BT"], ["TU-UV"], TheoryLevel.INTERMEDIATE),
     ("gv.hoang", "Hoàng Thị Lan", "school", {Role.LECTURER}, [], [], TheoryLevel.ADVANCED),
     ("gv.phan", "Phan Đức Thắng", "school", {Role.LECTURER, Role.TRAINEE}, [], [], TheoryLevel.ADVANCED),
     ("ql.vu", "Vũ Quốc Khánh", "sonv", {Role.ADMIN, Role.TRAINEE}, ["SO-GD"], [], TheoryLevel.ADVANCED),
-    ("hv.dang", "Đặng Văn Hùng", "dongHoi", {Role.TRAINEE}, ["XA-BT"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.bui", "Bùi Thị Mai", "dongHoi", {Role.TRAINEE}, ["XA-PBT"], ["XA-BT"], TheoryLevel.INTERMEDIATE),
-    ("hv.do", "Đỗ Minh Tuấn", "dongHoi", {Role.TRAINEE}, ["XA-CT-UBND"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.ngo", "Ngô Thị Thanh Hương", "dongHoi", {Role.TRAINEE}, ["XA-CT-MTTQ"], [], TheoryLevel.ELEMENTARY),
+    ("hv.dang", "Đặng Văn Hùng", "dongHoi-du", {Role.TRAINEE}, ["XA-BT"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.bui", "Bùi Thị Mai", "dongHoi-du", {Role.TRAINEE}, ["XA-PBT"], ["XA-BT"], TheoryLevel.INTERMEDIATE),
+    ("hv.vo", "Võ Thị Thanh Tâm", "dongHoi-hdnd", {Role.TRAINEE}, ["XA-CT-HDND"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.do", "Đỗ Minh Tuấn", "dongHoi-ubnd", {Role.TRAINEE}, ["XA-CT-UBND"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.ngo", "Ngô Thị Thanh Hương", "dongHoi-mttq", {Role.TRAINEE}, ["XA-CT-MTTQ"], [], TheoryLevel.ELEMENTARY),
     ("hv.duong", "Dương Văn Long", "dongHoi", {Role.TRAINEE}, ["XA-TCA"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.ly", "Lý Thị Kim Oanh", "danHoa", {Role.TRAINEE}, ["XA-PBT"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.ho", "Hồ Văn Sơn", "danHoa", {Role.TRAINEE}, ["XA-CT-UBND"], ["XA-BT"], TheoryLevel.INTERMEDIATE),
-    ("hv.truong", "Trương Thị Ngọc Ánh", "danHoa", {Role.TRAINEE}, ["XA-CT-MTTQ"], [], TheoryLevel.ELEMENTARY),
-    ("hv.dinh", "Đinh Công Thành", "danHoa", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.ELEMENTARY),
-    ("hv.mai", "Mai Văn Phúc", "namGianh", {Role.TRAINEE}, ["XA-BT"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.cao", "Cao Thị Bích Ngọc", "namGianh", {Role.TRAINEE}, ["XA-PBT"], [], TheoryLevel.INTERMEDIATE),
-    ("hv.ta", "Tạ Quang Vinh", "namGianh", {Role.TRAINEE}, ["XA-CT-UBND"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.ly", "Lý Thị Kim Oanh", "danHoa-du", {Role.TRAINEE}, ["XA-PBT"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.luong", "Lương Văn Tâm", "danHoa-hdnd", {Role.TRAINEE}, ["XA-CT-HDND"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.ho", "Hồ Văn Sơn", "danHoa-ubnd", {Role.TRAINEE}, ["XA-CT-UBND"], ["XA-BT"], TheoryLevel.INTERMEDIATE),
+    ("hv.truong", "Trương Thị Ngọc Ánh", "danHoa-mttq", {Role.TRAINEE}, ["XA-CT-MTTQ"], [], TheoryLevel.ELEMENTARY),
+    ("hv.dinh", "Đinh Công Thành", "danHoa-du", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.ELEMENTARY),
+    ("hv.mai", "Mai Văn Phúc", "namGianh-du", {Role.TRAINEE}, ["XA-BT"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.cao", "Cao Thị Bích Ngọc", "namGianh-du", {Role.TRAINEE}, ["XA-PBT"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.ta", "Tạ Quang Vinh", "namGianh-ubnd", {Role.TRAINEE}, ["XA-CT-UBND"], [], TheoryLevel.INTERMEDIATE),
     ("hv.lam", "Lâm Thị Diệu Linh", "namGianh", {Role.TRAINEE}, ["XA-TCA"], [], TheoryLevel.ELEMENTARY),
-    ("hv.kieu", "Kiều Văn Đạt", "namGianh", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.NONE),
-    ("hv.trinh", "Trịnh Thị Xuân", "province", {Role.TRAINEE}, ["TU-UVBTV"], ["TU-PBT"], TheoryLevel.ADVANCED),
-    ("hv.luu", "Lưu Đình Trọng", "province", {Role.TRAINEE}, ["TU-UV"], ["TU-UVBTV"], TheoryLevel.ADVANCED),
-    ("hv.quach", "Quách Thị Hạnh", "province", {Role.TRAINEE}, ["TU-UV"], [], TheoryLevel.ADVANCED),
-    ("hv.tong", "Tống Văn Bình", "sonv", {Role.TRAINEE}, ["SO-GD"], ["TU-UV"], TheoryLevel.ADVANCED),
-    ("hv.ha", "Hà Thị Phương", "sonv", {Role.TRAINEE}, ["SO-GD"], [], TheoryLevel.ADVANCED),
+    ("hv.kieu", "Kiều Văn Đạt", "namGianh-du", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.NONE),
+    ("hv.trinh", "Trịnh Thị Xuân", "tinhuy", {Role.TRAINEE}, ["TU-UVBTV"], ["TU-PBT"], TheoryLevel.ADVANCED),
+    ("hv.luu", "Lưu Đình Trọng", "vptu", {Role.TRAINEE}, ["TU-UV"], ["TU-UVBTV"], TheoryLevel.ADVANCED),
+    ("hv.quach", "Quách Thị Hạnh", "ubkt", {Role.TRAINEE}, ["TU-UV"], [], TheoryLevel.ADVANCED),
+    ("hv.tong", "Tống Văn Bình", "sotc", {Role.TRAINEE}, ["SO-GD"], ["TU-UV"], TheoryLevel.ADVANCED),
+    ("hv.ha", "Hà Thị Phương", "sogd", {Role.TRAINEE}, ["SO-GD"], [], TheoryLevel.ADVANCED),
     ("hv.chu", "Chu Văn An", "btc", {Role.TRAINEE}, ["TU-UV"], [], TheoryLevel.ADVANCED),
-    ("hv.la", "La Thị Hoài Thương", "btc", {Role.TRAINEE}, [], ["SO-GD"], TheoryLevel.INTERMEDIATE),
-    ("hv.thai", "Thái Bá Lộc", "dongHoi", {Role.TRAINEE}, ["CB-BT"], ["XA-PBT"], TheoryLevel.ELEMENTARY),
-    ("hv.van", "Văn Thị Cẩm Tú", "danHoa", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.ELEMENTARY),
-    ("hv.khuc", "Khúc Minh Quân", "namGianh", {Role.TRAINEE}, ["XA-CT-MTTQ"], [], TheoryLevel.INTERMEDIATE),
+    ("hv.la", "La Thị Hoài Thương", "btgdv", {Role.TRAINEE}, [], ["SO-GD"], TheoryLevel.INTERMEDIATE),
+    ("hv.thai", "Thái Bá Lộc", "dongHoi-du", {Role.TRAINEE}, ["CB-BT"], ["XA-PBT"], TheoryLevel.ELEMENTARY),
+    ("hv.van", "Văn Thị Cẩm Tú", "danHoa-du", {Role.TRAINEE}, ["CB-BT"], [], TheoryLevel.ELEMENTARY),
+    ("hv.khuc", "Khúc Minh Quân", "namGianh-hdnd", {Role.TRAINEE}, ["XA-CT-HDND"], [], TheoryLevel.INTERMEDIATE),
 ]
 
 SINCE = date(2025, 7, 1)
@@ -108,7 +150,7 @@ def load_demo() -> dict[str, int]:
             summary["titles"] += 1
         titles[code] = title
     units: dict[str, Unit] = {}
-    for key, name, parent_key, locality_code in UNITS:
+    for key, name, parent_key, locality_code, _body in UNITS:
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == f"demo-{key}"))
         if unit is None:
             locality = db.session.scalar(sa.select(Locality).where(Locality.code == locality_code))

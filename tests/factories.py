@@ -139,7 +139,7 @@ class Factories:
         return module
 
     def program(self, code: str | None = None, *, name: str | None = None, titles=(), modules=(),
-                required_theory_level: int = 0):
+                required_theory_level: int = 0, grade_scale: str | None = None):
         """A program; `modules` are Module objects or (module, required, due_days) tuples."""
         from lms.curriculum import services as curriculum
         from lms.curriculum.models import Module
@@ -152,7 +152,8 @@ class Factories:
                 items.append((s.get(Module, module.id), required, due))
             program = curriculum.save_program(None, None, code=code or f"CT-{n}", name=name or f"Chương trình {n}",
                                               title_ids=[t.id for t in titles], items=items,
-                                              required_theory_level=required_theory_level)
+                                              required_theory_level=required_theory_level,
+                                              grade_scale=grade_scale)
         return program
 
     # --- search: curriculum and documents made directly, announced as the services do ----------------

@@ -58,6 +58,56 @@ def test_demo_is_skipped_with_one_line_on_a_database_with_real_users(app, runner
     assert _counts(app)[0] == 1
 
 
+def _tree(app):
+    """The demo units as loaded: code -> (name, parent code)."""
+    with app.app_context():
+        units = db.session.scalars(sa.select(Unit).where(Unit.code.like("demo-%"))).all()
+        by_id = {u.id: u for u in units}
+        return {u.code: (u.name, by_id[u.parent_id].code if u.parent_id else None) for u in units}
+
+
+def test_the_demo_province_keeps_party_state_and_front_apart(app, runner):
+    from lms.demo import UNITS, Body
+
+    assert runner.invoke(args=["lms", "demo"]).exit_code == 0
+    tree = _tree(app)
+    body = {f"demo-{key}": kind for key, _name, _parent, _locality, kind in UNITS}
+    assert set(tree) == set(body)
+
+    def ancestors(code):
+        parent = tree[code][1]
+        return [] if parent is None else [parent, *ancestors(parent)]
+
+    departments = [code for code in tree if body[code] == Body.DEPARTMENT]
+    assert "demo-sonv" in departments
+    for code in departments:
+        assert all(body[a] != Body.PARTY for a in ancestors(code)), (tree[code][0], ancestors(code))
+    assert tree["demo-sonv"][1] == "demo-ubnd"
+    assert tree["demo-ubnd"][0] == "Ủy ban nhân dân tỉnh Quảng Trị"
+    assert {tree[c][0] for c in tree if tree[c][1] == "demo-tinhuy"} >= {
+        "Ban Tổ chức Tỉnh ủy Quảng Trị", "Ban Tuyên giáo và Dân vận Tỉnh ủy Quảng Trị",
+        "Ủy ban Kiểm tra Tỉnh ủy Quảng Trị", "Trường Chính trị Lê Duẩn"}
+    for commune in ("demo-danHoa", "demo-namGianh", "demo-dongHoi"):
+        assert sorted(body[c] for c in tree if tree[c][1] == commune) == sorted(
+            [Body.PARTY, Body.COUNCIL, Body.COMMITTEE, Body.FRONT])
+
+
+def test_the_demo_has_commune_council_chairs_and_a_program_named_as_a_demo(app, runner):
+    from lms.curriculum.models import Program
+
+    runner.invoke(args=["lms", "demo"])
+    with app.app_context():
+        chairs = db.session.scalars(
+            sa.select(User.username).join(TitleAssignment, TitleAssignment.user_id == User.id)
+            .join(Title, Title.id == TitleAssignment.title_id).where(Title.name == "Chủ tịch Hội đồng nhân dân xã"))
+        assert "hv.luong" in set(chairs)
+        programs = db.session.scalars(sa.select(Program)).all()
+        assert programs
+        for program in programs:
+            assert "demo" in program.name.lower()
+            assert "Bồi dưỡng" not in program.name
+
+
 def _make_db_steps() -> list[list[str]]:
     """The `flask` commands of the Makefile's `db` target, as `make run` runs them before serving."""
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()

@@ -117,9 +117,71 @@ def test_nginx_accepts_the_site(tmp_path):
     checked = _nginx_check(site, tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
-    # Static files reach the app (fingerprinted names and their headers come from lms.assets): the checkout's
-    # static/ has no hashed names, so nginx must not answer /static/ from it.
-    assert "location /static/" not in site
-    assert "alias /srv/lms/static/" not in site
+    # nginx answers /static/ from the fingerprinted build (`lms assets` names it current), never from the
+    # checkout's static/, which has no hashed names.
+    assert "root /srv/lms/instance/assets/current;" in site
+    assert "/srv/lms/static" not in site
     broken = _nginx_check(site.replace("proxy_pass ", "proxy_passs "), tmp_path)
     assert broken.returncode != 0  # the check does read the site
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_nginx_serves_the_built_static_files_itself(app, tmp_path):
+    """The site answers a fingerprinted file from the build with a year's cache, and passes a name the build
+    does not hold to the app (here no app listens, so nginx's own 502 shows it tried)."""
+    import ssl
+    import time
+    import urllib.error
+    import urllib.request
+
+    from lms.assets import point_current_at, read_manifest
+
+    if NGINX is None:
+        pytest.skip("nginx is not installed here (apt-get install nginx): the site was not served")
+    build = app.extensions["lms.assets"]
+    current = point_current_at(build)
+    hashed_css = read_manifest(build)["static"]["css/app.css"]
+    https, http, app_port = _free_port(), _free_port(), _free_port()
+    site = ((DEPLOY / "nginx" / "lms.conf").read_text()
+            .replace("/srv/lms/instance/assets/current", str(current))
+            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl;")
+            .replace("listen [::]:443 ssl http2;", "").replace("listen [::]:80;", "")
+            .replace("listen 80;", f"listen 127.0.0.1:{http};")
+            .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"))
+    assert _nginx_check(site, tmp_path).returncode == 0
+    server = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+                               "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    context = ssl._create_unverified_context()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{https}/static/{hashed_css}",
+                                            context=context, timeout=5) as answer:
+                    body, headers = answer.read(), answer.headers
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert body == (ROOT / "static" / "css" / "app.css").read_bytes()
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        bootstrap = read_manifest(build)["bootstrap.static"]["css/bootstrap.min.css"]
+        with urllib.request.urlopen(f"https://127.0.0.1:{https}/bootstrap/static/{bootstrap}",
+                                    context=context, timeout=5) as answer:
+            assert answer.status == 200
+        with pytest.raises(urllib.error.HTTPError) as passed_on:
+            urllib.request.urlopen(f"https://127.0.0.1:{https}/static/css/not-in-this-build.css",
+                                   context=context, timeout=5)
+        assert passed_on.value.code == 502  # handed to the (absent) app, not answered from disk
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -88,23 +89,34 @@ def test_procfile_lines_are_read_with_variables_expanded(tmp_path, monkeypatch):
     assert read_procfile(procfile) == {"web": ["gunicorn", "--bind", "127.0.0.1:8080", "wsgi:app"]}
 
 
-def test_the_procfile_serves_the_app_through_gunicorn(tmp_path):
+def test_the_procfile_serves_the_app_through_gunicorn_beside_the_job_consumer(tmp_path):
+    assert set(read_procfile()) == {"web", "jobs"}
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_") and k != "SECRET_KEY"}
-    env.update(LMS_INSTANCE_FOLDER=str(tmp_path), LMS_BIND=f"127.0.0.1:{port}", LMS_WORKERS="1")
+    env.update(LMS_INSTANCE_FOLDER=str(tmp_path), LMS_BIND=f"127.0.0.1:{port}", LMS_WORKERS="1",
+               LMS_JOBS_WORKERS="1")
     subprocess.run([sys.executable, "-m", "lms.instance"], cwd=ROOT, env=env, check=True, capture_output=True)
     runner = _serve(ROOT / "Procfile", env)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(runner.stdout), daemon=True)
+    reader.start()
     try:
         deadline, response = time.monotonic() + 60, None
         while response is None and time.monotonic() < deadline:
             try:
                 response = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
             except OSError:
-                assert runner.poll() is None, runner.stdout.read()
+                assert runner.poll() is None, "".join(output)
                 time.sleep(0.3)
         assert response is not None, "gunicorn did not answer within a minute"
         assert response.status == 200
         assert response.headers["Server"] == "gunicorn"
+        while not any("Huey consumer started" in line for line in output):
+            assert time.monotonic() < deadline, "the job consumer did not start within a minute"
+            assert runner.poll() is None, "".join(output)
+            time.sleep(0.2)
     finally:
         runner.send_signal(signal.SIGINT)
         assert runner.wait(40) == 0
+        reader.join(10)
+    assert any("Consumer exiting" in line for line in output)  # stopped gracefully with the web server

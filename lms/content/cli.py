@@ -27,6 +27,8 @@ def import_command(directory: str):
         db.session.rollback()
         raise
     db.session.commit()
+    for note in report.notes:
+        click.echo(f"note: {note}")
     click.echo(f"content: {report.summary()}")
 
 

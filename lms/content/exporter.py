@@ -14,6 +14,7 @@ from lms.content.loader import (
     MODULE_FILE,
     MODULES_DIR,
     PROGRAMS_DIR,
+    QUIZ_FILE,
     THEORY_LEVEL_NAMES,
     TITLES_FILE,
     normalise_body,
@@ -21,6 +22,9 @@ from lms.content.loader import (
 from lms.curriculum.models import Module, ModuleRevision, Program, ProgramModule
 from lms.documents.models import Document, DocumentRelation
 from lms.extensions import db
+from lms.grading import DEFAULT_SCALE
+from lms.learning import gift
+from lms.learning.models import Quiz, QuizQuestion
 from lms.text import slug
 
 
@@ -72,6 +76,8 @@ def export_content(root: str | Path) -> Counter:
         if doc.term:
             front["term"] = doc.term
         front["title"] = doc.title
+        if doc.source:
+            front["source"] = doc.source
         relations = sorted(doc.outgoing, key=lambda r: (r.target.issued_on, r.target.code, str(r.kind)))
         if relations:
             front["relations"] = [{"kind": str(r.kind), "target": r.target.code} for r in relations]
@@ -85,6 +91,8 @@ def export_content(root: str | Path) -> Counter:
                  selectinload(Module.published).selectinload(ModuleRevision.lessons),
                  selectinload(Module.published).selectinload(ModuleRevision.documents))
         .order_by(Module.code)).all()
+    banks = {quiz.module_id: quiz.questions for quiz in db.session.scalars(
+        sa.select(Quiz).options(selectinload(Quiz.questions).selectinload(QuizQuestion.choices)))}
     exported, used = set(), set()
     for module in modules:
         revision = module.published
@@ -103,6 +111,9 @@ def export_content(root: str | Path) -> Counter:
                 lfront["minutes"] = lesson.minutes
             _write(folder / f"{n:0{width}d}-{lesson.key}.md", lfront, lesson.body_md)
             counts["lessons"] += 1
+        if banks.get(module.id):
+            (folder / QUIZ_FILE).write_text(gift.dump(banks[module.id]), encoding="utf-8")
+            counts["quizzes"] += 1
         exported.add(module.id)
         counts["modules"] += 1
 
@@ -123,6 +134,8 @@ def export_content(root: str | Path) -> Counter:
             front["hours"] = program.hours
         if program.validity_months is not None:
             front["validity_months"] = program.validity_months
+        if program.grade_scale != DEFAULT_SCALE:
+            front["grade_scale"] = str(program.grade_scale)
         items = []
         for item in program.items:
             entry = {"module": item.module.code}

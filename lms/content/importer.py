@@ -33,6 +33,7 @@ from lms.documents import services as documents
 from lms.documents.models import Document, DocumentKind, DocumentRelation, RelationKind
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.learning import gift, quizzes
 from lms.organisation import services as organisation
 from lms.organisation.models import Locality, Title, TitleLevel
 from lms.search import indexing as search
@@ -56,7 +57,7 @@ class ImportReport:
         if not self.changed:
             return "no change"
         parts = []
-        for kind in ("titles", "documents", "modules", "programs"):
+        for kind in ("titles", "documents", "modules", "quizzes", "programs"):
             bits = []
             if self.created[kind]:
                 bits.append(f"{self.created[kind]} added")
@@ -171,6 +172,9 @@ class _Importer:
         for spec in self.content.modules.values():
             if spec.code not in modules:
                 modules[spec.code] = self._module(spec)
+        for spec in self.content.modules.values():
+            if spec.quiz is not None:
+                self._quiz(spec, modules[spec.code])
         for spec in self.content.programs.values():
             self._program(spec, modules)
         db.session.flush()
@@ -207,7 +211,7 @@ class _Importer:
                     doc = documents.register_document(
                         self.actor, code=spec.code, kind=spec.kind, number=spec.number, issuer=spec.issuer,
                         issued_on=spec.issued_on, title=spec.title, term=spec.term, summary=spec.summary,
-                        relations=relations)
+                        source=spec.source, relations=relations)
                     self.report.created["documents"] += 1
                 else:
                     doc = existing
@@ -236,7 +240,8 @@ class _Importer:
 
     def _update_document(self, doc: Document, spec: DocumentSpec, relations) -> bool:
         changed = False
-        fields = {"code": spec.code, "title": spec.title, "term": spec.term, "summary": spec.summary}
+        fields = {"code": spec.code, "title": spec.title, "term": spec.term, "summary": spec.summary,
+                  "source": spec.source}
         differs = {k: v for k, v in fields.items() if (getattr(doc, k) or None) != (v or None)}
         if differs:
             for key, value in differs.items():
@@ -327,13 +332,30 @@ class _Importer:
             self.report.unchanged["modules"] += 1
         return module
 
+    # -- question banks -----------------------------------------------------------------------------
+    def _quiz(self, spec: ModuleSpec, module: Module) -> None:
+        """A module's quiz.gift fills its quiz once; afterwards lecturers keep the bank in the application."""
+        quiz = quizzes.quiz_for(module.id)
+        if quiz is not None and quiz.questions:
+            parsed, _problems = gift.parse(spec.quiz)
+            if _bank(quiz.questions) != _bank(parsed):
+                self.report.notes.append(_("học phần %(code)s: ngân hàng câu hỏi trong ứng dụng khác tệp quiz.gift "
+                                           "và được giữ nguyên", code=spec.code))
+            self.report.unchanged["quizzes"] += 1
+            return
+        try:
+            quizzes.import_gift(self.actor, quiz or quizzes.get_or_create_quiz(self.actor, module), spec.quiz)
+        except DomainError as refused:
+            self._fail(spec.path, 1, refused)
+        self.report.created["quizzes"] += 1
+
     # -- programs -----------------------------------------------------------------------------------
     def _program(self, spec: ProgramSpec, modules: dict[str, Module]) -> None:
         program = db.session.scalar(sa.select(Program).where(Program.code == spec.code))
         items = [(modules[item.module], item.required, item.due_days) for item in spec.items]
         wanted = (spec.name, spec.description, sorted(spec.titles),
                   [(item.module, item.required, item.due_days) for item in spec.items],
-                  spec.required_theory_level, spec.hours, spec.validity_months)
+                  spec.required_theory_level, spec.hours, spec.validity_months, spec.grade_scale)
         if program is not None and _program_snapshot(program) == wanted:
             self.report.unchanged["programs"] += 1
             return
@@ -342,7 +364,7 @@ class _Importer:
                 self.actor, program, code=spec.code, name=spec.name, description=spec.description,
                 title_ids=[self.titles[code].id for code in spec.titles], items=items,
                 required_theory_level=spec.required_theory_level, hours=spec.hours,
-                validity_months=spec.validity_months)
+                validity_months=spec.validity_months, grade_scale=spec.grade_scale)
         except DomainError as refused:
             self._fail(spec.path, 1, refused)
         if program is None:
@@ -362,7 +384,12 @@ def _snapshot_of_spec(spec: ModuleSpec, document_ids: list[int]) -> tuple:
             sorted(document_ids))
 
 
+def _bank(questions) -> list[tuple]:
+    return [(str(q.kind), q.category, q.title, q.text, q.feedback,
+             [(c.text, round(c.weight, 4), c.feedback) for c in q.choices]) for q in questions]
+
+
 def _program_snapshot(program: Program) -> tuple:
     return (program.name, normalise_body(program.description), sorted(t.code for t in program.titles),
             [(item.module.code, item.required, item.due_days) for item in program.items],
-            program.required_theory_level, program.hours, program.validity_months)
+            program.required_theory_level, program.hours, program.validity_months, str(program.grade_scale))

@@ -223,7 +223,7 @@ def _program_form(program: Program | None = None) -> ProgramForm:
         form.title_ids.data = [t.id for t in program.titles]
         form.required_theory_level.data = program.required_theory_level
         form.hours.data, form.validity_months.data = program.hours, program.validity_months
-        form.active.data = program.active
+        form.active.data, form.grade_scale.data = program.active, str(program.grade_scale)
         for position, item in enumerate(program.items, start=1):
             entry = form.new_item()
             entry.form.module_id.data, entry.form.required.data = item.module_id, item.required
@@ -246,7 +246,8 @@ def _save_program(program: Program | None):
             title_ids=(form.title_ids.data or ()) if can_edit_titles(current_user) else None,
             items=[(modules[m], req, due) for m, req, due in form.item_rows() if m in modules],
             required_theory_level=form.required_theory_level.data, hours=form.hours.data,
-            validity_months=form.validity_months.data, active=form.active.data)
+            validity_months=form.validity_months.data, active=form.active.data,
+            grade_scale=form.grade_scale.data)
         flash(_("Đã lưu chương trình %(code)s.", code=program.code), "success")
         return redirect(url_for("authoring.programs"))
     elif request.method == "GET" and program is None:

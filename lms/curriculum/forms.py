@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.accounts.models import TheoryLevel
 from lms.curriculum.models import ModuleKind
 from lms.forms import PageForm, SubForm, choices
+from lms.grading import GradeScale
 from lms.inputs import bounded_int
 
 
@@ -137,6 +138,9 @@ class ProgramForm(PageForm):
     required_theory_level = SelectField(_l("Trình độ lý luận chính trị tối thiểu"), coerce=bounded_int, choices=[])
     hours = IntegerField(_l("Số giờ"), validators=[Optional(), NumberRange(0, 10000)])
     validity_months = IntegerField(_l("Thời hạn hiệu lực (tháng)"), validators=[Optional(), NumberRange(0, 600)])
+    grade_scale = SelectField(_l("Thang điểm"), default=str(GradeScale.TEN), choices=choices([
+        (str(GradeScale.TEN), _l("Thang điểm 10 (một chữ số thập phân)")),
+        (str(GradeScale.HUNDRED), _l("Thang điểm 100"))]))
     active = BooleanField(_l("Đang áp dụng"), default=True)
     items = FieldList(FormField(ProgramItemForm), min_entries=0)
     save = SubmitField(_l("Lưu chương trình"))

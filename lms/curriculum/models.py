@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import str_enum, utcnow
 from lms.extensions import db
+from lms.grading import GradeScale
 
 if TYPE_CHECKING:
     from lms.documents.models import Document
@@ -65,6 +66,9 @@ class Program(db.Model):
     hours: Mapped[int | None]
     # A refresher lapses this many months after completion (None: never).
     validity_months: Mapped[int | None]
+    # Quiz scores, rubric grades, results and exports of this program are shown on this scale (10 or 100).
+    grade_scale: Mapped[GradeScale] = mapped_column(str_enum(GradeScale, 10), default=GradeScale.TEN,
+                                                    server_default=GradeScale.TEN.value)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lms.curriculum.models import FlagStatus, Lesson, Module, ModuleKind, ModuleRevision, ReviewFlag
+from lms.curriculum.models import (
+    FlagStatus,
+    Lesson,
+    Module,
+    ModuleKind,
+    ModuleRevision,
+    Program,
+    ProgramModule,
+    ReviewFlag,
+)
 from lms.extensions import db
+from lms.grading import DEFAULT_SCALE, GradeScale
 
 
 def ordered_items(program, locality) -> list:
@@ -23,6 +33,14 @@ def ordered_items(program, locality) -> list:
             continue
         others.append(item)
     return local + others
+
+
+def grade_scale_of_module(module_id: int) -> GradeScale:
+    """The scale a module's quiz scores are shown on: that of the programs holding it when they agree, else
+    the default (10 points)."""
+    scales = set(db.session.scalars(sa.select(Program.grade_scale).distinct().join(
+        ProgramModule, ProgramModule.program_id == Program.id).where(ProgramModule.module_id == module_id)))
+    return scales.pop() if len(scales) == 1 else DEFAULT_SCALE
 
 
 def published_lesson(module: Module, key: str) -> Lesson | None:

@@ -28,6 +28,7 @@ from lms.db import each_value, utcnow
 from lms.documents.services import ensure_author
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.grading import DEFAULT_SCALE, GradeScale
 from lms.markup import render_markdown
 from lms.text import clean_name, slug
 
@@ -399,7 +400,8 @@ def open_flags(module_ids=None) -> sa.Select:
 
 def save_program(actor, program: Program | None, *, code: str, name: str, description: str = "", title_ids=None,
                  items=(), required_theory_level: int = 0, hours: int | None = None,
-                 validity_months: int | None = None, active: bool | None = None) -> Program:
+                 validity_months: int | None = None, active: bool | None = None,
+                 grade_scale: GradeScale | str | None = None) -> Program:
     """Create or update a program: its target titles and its ordered (module, required, due_days) items.
 
     `title_ids` None keeps the target titles as they are; changing them is for those who may change titles
@@ -417,6 +419,10 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
         required_theory_level = int(TheoryLevel(int(required_theory_level or 0)))
     except ValueError:
         problems.append(_("Trình độ lý luận chính trị không hợp lệ."))
+    try:
+        grade_scale = GradeScale(grade_scale) if grade_scale else (program.grade_scale if program else DEFAULT_SCALE)
+    except ValueError:
+        problems.append(_("Thang điểm không hợp lệ (10 hoặc 100)."))
     for value, label in ((hours, _("Số giờ")), (validity_months, _("Thời hạn hiệu lực"))):
         if value is not None and int(value) < 0:
             problems.append(_("%(field)s không được âm.", field=label))
@@ -448,6 +454,7 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
     program.required_theory_level = required_theory_level
     program.hours = None if hours is None else int(hours)
     program.validity_months = None if validity_months is None else int(validity_months)
+    program.grade_scale = grade_scale
     program.titles = sorted(titles, key=lambda t: t.name)
     if active is not None:
         program.active = bool(active)

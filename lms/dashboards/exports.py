@@ -40,14 +40,14 @@ def neutralise(value):
 @dataclass(frozen=True)
 class Column:
     header: str  # Vietnamese (or the reader's language) heading
-    kind: str = "text"  # text | int | percent | date | datetime
+    kind: str = "text"  # text | int | percent | grade (a score on a grading scale) | date | datetime
     width: int = 14
 
 
 def _csv_value(value, kind: str):
     if value is None:
         return ""
-    if kind == "percent":
+    if kind in ("percent", "grade"):
         return formats.decimal(value)
     if kind == "date" and isinstance(value, date):
         return formats.local_date(value)
@@ -100,6 +100,9 @@ def xlsx_stream(columns: list[Column], rows: Iterable[tuple], sheet_title: str) 
             if column.kind == "percent":
                 cell.value = value / 100.0
                 cell.number_format = "0.0%"
+            elif column.kind == "grade":
+                cell.value = float(value)
+                cell.number_format = "0.0"
             elif column.kind == "date":
                 cell.number_format = DATE_FORMAT
             elif column.kind == "datetime":

@@ -316,3 +316,34 @@ def class_people(lecturer_id: int, class_id: int, status: str, today: date) -> s
         .join(Program, Program.id == ProgramStatus.program_id)
         .order_by(User.full_name, User.id)
     )
+
+
+def trip_grades(trip_id: int) -> sa.Select:
+    """A field trip's submitted reports for its grade sheet: name, username, status, score (0-100), passed."""
+    from lms.delivery.models import Submission, SubmissionStatus
+
+    return (sa.select(User.full_name, User.username, Submission.status, Submission.score, Submission.passed)
+            .join(User, User.id == Submission.trainee_id)
+            .where(Submission.trip_id == trip_id, Submission.status != SubmissionStatus.DRAFT)
+            .order_by(User.sort_key, User.id))
+
+
+def class_quiz_results(class_id: int, module_ids: list[int]) -> sa.Select:
+    """Per participant of a class and module quiz: submitted attempts, best score (0-100), ever passed."""
+    from lms.curriculum.models import Module
+    from lms.delivery.models import Nomination, NominationState
+    from lms.learning.models import Quiz, QuizAttempt
+
+    taking = (NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED)
+    return (sa.select(User.full_name, User.username, Module.code, sa.func.count(QuizAttempt.id),
+                      sa.func.max(QuizAttempt.score_percent),
+                      sa.func.max(sa.case((QuizAttempt.passed.is_(True), 1), else_=0)))
+            .select_from(Nomination)
+            .join(User, User.id == Nomination.trainee_id)
+            .join(QuizAttempt, QuizAttempt.user_id == User.id)
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .join(Module, Module.id == Quiz.module_id)
+            .where(Nomination.class_id == class_id, Nomination.state.in_(taking), Quiz.module_id.in_(module_ids),
+                   QuizAttempt.submitted_at.is_not(None))
+            .group_by(User.id, User.full_name, User.username, User.sort_key, Module.code)
+            .order_by(User.sort_key, User.id, Module.code))

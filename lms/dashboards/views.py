@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import grading
 from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
@@ -251,6 +252,47 @@ def export_class_people(class_id: int, fmt: str):
     klass = _my_class_or_403(class_id)
     body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, date.today()), date.today())
     return _download(fmt, f"lop-{klass.id}-{status}", body)
+
+
+@bp.route("/trips/<int:trip_id>/grades.<fmt>")
+@roles_required(Role.LECTURER)
+def export_trip_grades(trip_id: int, fmt: str):
+    """The field trip's grade sheet on the class's grading scale: the grade is a number in XLSX."""
+    from lms.delivery.models import FieldTrip
+
+    if fmt not in FORMATS:
+        abort(404)
+    trip = db.get_or_404(FieldTrip, trip_id)
+    klass = _my_class_or_403(trip.class_id)
+    scale = klass.grade_scale
+    columns = [exports.Column(_("Họ và tên"), "text", 32), exports.Column(_("Tên đăng nhập"), "text", 20),
+               exports.Column(_("Trạng thái"), "text", 16),
+               exports.Column(_("Điểm (thang %(max)s)", max=scale.maximum), "grade"),
+               exports.Column(_("Đạt"), "text", 8)]
+    statuses = {"submitted": _("Đã nộp, chờ chấm"), "returned": _("Trả lại để sửa"), "graded": _("Đã chấm")}
+    rows = ((name, username, statuses.get(str(status), str(status)), grading.on_scale(score, scale),
+             "" if passed is None else (_("Đạt") if passed else _("Chưa đạt")))
+            for name, username, status, score, passed in db.session.execute(queries.trip_grades(trip.id)))
+    return _download(fmt, f"bang-diem-{trip.id}", exports.stream(fmt, columns, rows, _("Bảng điểm")))
+
+
+@bp.route("/classes/<int:class_id>/quiz-results.<fmt>")
+@roles_required(Role.LECTURER)
+def export_class_quiz_results(class_id: int, fmt: str):
+    """Each participant's best quiz score per module of the class, on the program's scale, as numbers."""
+    if fmt not in FORMATS:
+        abort(404)
+    klass = _my_class_or_403(class_id)
+    scale = klass.grade_scale
+    module_ids = [item.module_id for item in klass.program.items] if klass.program else [klass.module_id]
+    columns = [exports.Column(_("Họ và tên"), "text", 32), exports.Column(_("Tên đăng nhập"), "text", 20),
+               exports.Column(_("Học phần"), "text", 20), exports.Column(_("Số lượt làm"), "int"),
+               exports.Column(_("Điểm cao nhất (thang %(max)s)", max=scale.maximum), "grade"),
+               exports.Column(_("Đạt"), "text", 8)]
+    rows = ((name, username, module, attempts, grading.on_scale(best, scale), _("Đạt") if passed else _("Chưa đạt"))
+            for name, username, module, attempts, best, passed
+            in db.session.execute(queries.class_quiz_results(klass.id, module_ids)))
+    return _download(fmt, f"diem-kiem-tra-lop-{klass.id}", exports.stream(fmt, columns, rows, _("Điểm kiểm tra")))
 
 
 def _my_class_or_403(class_id: int):

@@ -1,5 +1,6 @@
-"""Demo delivery data: a field-trip module and program for commune Party secretaries, a concentrated and an
-online class at the provincial school, a 2026 plan, nominations, and a field trip with a submitted report.
+"""Demo delivery data: a small demonstration program (named as such: it stands in for no real curriculum) with a
+field-trip module, a concentrated and an online class at the provincial school, a 2026 plan, nominations, and a
+field trip with a submitted report.
 
 Idempotent: each part is looked up by its code first. Runs after the demo people exist.
 """
@@ -27,6 +28,11 @@ from lms.extensions import db
 from lms.markup import render_markdown
 from lms.organisation.models import Title, Unit
 
+PROGRAM_CODE = "DEMO-DTT"
+PROGRAM_NAME = "Chương trình minh họa (dữ liệu demo): đi thực tế xây dựng nông thôn mới"
+PROGRAM_DESCRIPTION = ("Dữ liệu demo để thử lớp học, cử học và đi thực tế. Đây không phải chương trình bồi dưỡng "
+                       "Bí thư, Phó Bí thư Đảng ủy xã: chương trình thật là BD-XA-BT trong content/.")
+CLASS_CODE = "DEMO-DTT-2026"
 RUBRIC = "Nội dung, số liệu | 2 | Chưa đạt | Đạt | Tốt\nLiên hệ thực tiễn địa phương | 1 | Chưa đạt | Đạt | Tốt"
 
 
@@ -46,22 +52,23 @@ def load_delivery_demo() -> dict[str, int]:
     module = db.session.scalar(sa.select(Module).where(Module.code == "DEMO-DTT-NTM"))
     if module is None:
         module = curriculum.create_module(None, code="DEMO-DTT-NTM", kind="field_trip",
-                                          title="Đi thực tế: xây dựng nông thôn mới ở xã miền núi")
+                                          title="Đi thực tế (demo): xây dựng nông thôn mới ở xã miền núi")
         draft = curriculum.get_or_create_draft(None, module)
         curriculum.save_draft(None, draft, lock_version=draft.lock_version, title=draft.title,
                               summary_md="Tìm hiểu mô hình dân vận khéo và nông thôn mới tại xã Dân Hóa.",
                               lessons=[{"title": "Chuẩn bị chuyến đi", "body_md": "Đọc tài liệu về xã trước khi đi.",
                                         "minutes": 20}], document_ids=[])
         curriculum.publish(None, draft, change_summary="Bản đầu tiên")
-    program = db.session.scalar(sa.select(Program).where(Program.code == "DEMO-BTX"))
+    program = db.session.scalar(sa.select(Program).where(Program.code == PROGRAM_CODE))
     if program is None:
         title_ids = list(db.session.scalars(sa.select(Title.id).where(Title.code.in_(("XA-BT", "XA-PBT")))))
-        program = curriculum.save_program(None, None, code="DEMO-BTX", name="Bồi dưỡng Bí thư, Phó Bí thư Đảng ủy xã",
-                                          title_ids=title_ids, items=[(module, True, None)],
-                                          required_theory_level=2, hours=40)
+        program = curriculum.save_program(None, None, code=PROGRAM_CODE, name=PROGRAM_NAME,
+                                          description=PROGRAM_DESCRIPTION, title_ids=title_ids,
+                                          items=[(module, True, None)], required_theory_level=2, hours=2)
     classes = {}
-    for code, name, mode in (("DEMO-BTX-2026", "Lớp Bí thư Đảng ủy xã 2026 (tập trung)", DeliveryMode.CONCENTRATED),
-                             ("DEMO-BTX-2026-TT", "Lớp Bí thư Đảng ủy xã 2026 (trực tuyến)", DeliveryMode.ONLINE)):
+    for code, name, mode in ((CLASS_CODE, "Lớp minh họa (demo): đi thực tế 2026, tập trung", DeliveryMode.CONCENTRATED),
+                             (f"{CLASS_CODE}-TT", "Lớp minh họa (demo): đi thực tế 2026, trực tuyến",
+                              DeliveryMode.ONLINE)):
         klass = db.session.scalar(sa.select(TrainingClass).where(TrainingClass.code == code))
         if klass is None:
             klass = TrainingClass(code=code, name=name, program=program, mode=mode, starts_on=date(2026, 9, 7),
@@ -76,7 +83,7 @@ def load_delivery_demo() -> dict[str, int]:
         if unit and not db.session.scalar(sa.select(TrainingPlan.id).where(TrainingPlan.unit_id == unit.id,
                                                                            TrainingPlan.year == 2026)):
             save_plan_as_system(unit, program)
-    concentrated = classes["DEMO-BTX-2026"]
+    concentrated = classes[CLASS_CODE]
     for username, state in (("hv.dang", NominationState.ENROLLED), ("hv.mai", NominationState.ENROLLED),
                             ("hv.ly", NominationState.NOMINATED), ("hv.ho", NominationState.APPROVED)):
         trainee = _user(username)

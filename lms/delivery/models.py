@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import str_enum, utcnow
 from lms.extensions import db
+from lms.grading import DEFAULT_SCALE, GradeScale
 
 if TYPE_CHECKING:
     from lms.accounts.models import User
@@ -64,6 +65,11 @@ class TrainingClass(db.Model):
         if self.program is not None:
             return self.program.name
         return self.module.published.title if self.module and self.module.published else self.module.code
+
+    @property
+    def grade_scale(self) -> GradeScale:
+        """Grades in this class follow its program's scale; a single-module class uses the default scale."""
+        return self.program.grade_scale if self.program is not None else DEFAULT_SCALE
 
     def __repr__(self) -> str:
         return f"<TrainingClass {self.code}>"

@@ -53,6 +53,8 @@ class DocumentForm(PageForm):
     title = StringField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu văn bản.")),
                                                      Length(max=500)])
     summary = TextAreaField(_l("Tóm tắt nội dung"), render_kw={"rows": 3})
+    source = StringField(_l("Nguồn văn bản"), validators=[Optional(), Length(max=500)],
+                         description=_l("Nơi công bố toàn văn, ví dụ địa chỉ trang của cơ quan ban hành"))
     relations = FieldList(FormField(RelationForm), min_entries=3, max_entries=3)
     submit = SubmitField(_l("Đăng ký văn bản"))
 

@@ -60,6 +60,8 @@ class Document(db.Model):
     term: Mapped[str | None] = mapped_column(sa.String(20))  # khóa: "XI", "XIII"
     title: Mapped[str] = mapped_column(sa.String(500))
     summary: Mapped[str | None] = mapped_column(sa.Text)
+    # Where the text is published (a portal's address or a gazette reference), kept as text, never fetched.
+    source: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus), default=DocumentStatus.IN_FORCE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

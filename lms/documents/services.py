@@ -52,6 +52,7 @@ def register_document(
     title: str,
     term: str | None = None,
     summary: str | None = None,
+    source: str | None = None,
     relations=(),
 ) -> Document:
     """Add a document to the registry; its supersedes/amends/stops relations flag the modules citing the target."""
@@ -85,7 +86,7 @@ def register_document(
                          code=clash.code, issuer=issuer, day=local_date(issued_on)))
     document = Document(code=code, code_key=fold_code(code), kind=kind, number=number, issuer=issuer,
                         issued_on=issued_on, title=title, term=_clean(term) or None,
-                        summary=_clean(summary) or None)
+                        summary=_clean(summary) or None, source=_clean(source) or None)
     db.session.add(document)
     db.session.flush()
     audit.record(actor, "document.register", document, code=code)

@@ -44,7 +44,7 @@ def new():
         document = services.register_document(
             current_user, code=form.code.data, kind=form.kind.data, number=form.number.data,
             issuer=form.issuer.data, issued_on=form.issued_on.data, title=form.title.data,
-            term=form.term.data, summary=form.summary.data,
+            term=form.term.data, summary=form.summary.data, source=form.source.data,
             relations=[(kind, by_id.get(target)) for kind, target in form.relation_rows()])
         flash(_("Đã đăng ký văn bản %(code)s.", code=document.code), "success")
         return redirect(url_for("documents.show", document_id=document.id))

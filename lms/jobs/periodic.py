@@ -1,12 +1,8 @@
 """The periodic jobs, each run once per scheduled time (site time, Asia/Ho_Chi_Minh) by the consumer."""
 from __future__ import annotations
 
-import logging
-
 from lms.jobs.queue import local_crontab, periodic
 from lms.jobs.services import run_now
-
-log = logging.getLogger("lms.jobs")
 
 # The schedule is part of what operators rely on (README, Production): keep them in step.
 DAILY_REFRESH = local_crontab(minute="0", hour="2")
@@ -33,9 +29,6 @@ def purge_sign_in_failures():
 @periodic("files.sweep", FILE_SWEEP)
 def sweep_orphan_files():
     """Every hour: uploaded files that no row names, older than an hour, are removed."""
-    try:
-        from lms.delivery.files import sweep_orphan_files as sweep
-    except ImportError:  # the sweep comes with the upload hardening
-        log.warning("the orphan-file sweep is not available in this version; skipped")
-        return
-    run_now("files.sweep", lambda: sweep())
+    from lms.delivery.files import sweep_orphan_files as sweep
+
+    run_now("files.sweep", sweep)

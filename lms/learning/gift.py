@@ -247,3 +247,61 @@ def _split_feedback(text: str) -> list[str]:
         parts.append(_unescape(rest[:nxt]))
         rest = rest[nxt:]
     return parts
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+def _escape(text: str) -> str:
+    out = (text or "").replace("\\", "\\\\")
+    for ch in ":=~#{}":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def _percent(weight: float) -> str:
+    return f"{weight * 100:.4f}".rstrip("0").rstrip(".")
+
+
+def _feedback(text: str) -> str:
+    return f"#{_escape(text)}" if text else ""
+
+
+def _answer_block(kind: QuestionKind, choices) -> list[str]:
+    if kind == QuestionKind.TRUE_FALSE:
+        right = next((c for c in choices if c.weight > 0), choices[0])
+        wrong = next((c for c in choices if c is not right), None)
+        marker = "T" if right.text == "true" else "F"
+        feedback = ""
+        if (wrong and wrong.feedback) or right.feedback:
+            feedback = f"#{_escape(wrong.feedback if wrong else '')}#{_escape(right.feedback)}"
+        return [marker + feedback]
+    rows = []
+    full = [c for c in choices if c.weight == 1.0]
+    for choice in choices:
+        if kind == QuestionKind.SHORT:
+            weight = "" if choice.weight == 1.0 else f"%{_percent(choice.weight)}%"
+            rows.append(f"={weight}{_escape(choice.text)}{_feedback(choice.feedback)}")
+        elif kind == QuestionKind.SINGLE and len(full) == 1 and choice is full[0]:
+            rows.append(f"={_escape(choice.text)}{_feedback(choice.feedback)}")
+        else:
+            weight = f"%{_percent(choice.weight)}%" if choice.weight else ""
+            rows.append(f"~{weight}{_escape(choice.text)}{_feedback(choice.feedback)}")
+    return rows
+
+
+def dump(questions) -> str:
+    """GIFT text for questions (QuizQuestion or ParsedQuestion, with `choices`); `parse` reads it back the same."""
+    blocks, category = [], ""
+    for question in questions:
+        lines = []
+        if (question.category or "") != category:
+            category = question.category or ""
+            lines.append(f"$CATEGORY: {category}")
+        title = f"::{_escape(question.title)}::" if question.title else ""
+        general = f"####{_escape(question.feedback)}" if question.feedback else ""
+        answers = _answer_block(QuestionKind(question.kind), list(question.choices))
+        lines.append(f"{title}{_escape(question.text)} {{")
+        lines.extend(answers)
+        lines.append(f"{general}}}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

@@ -14,6 +14,7 @@ from lms.access import public, roles_required, signed_in
 from lms.accounts.auth import safe_next
 from lms.accounts.models import Role, User
 from lms.accounts.services import ensure_can_manage
+from lms.curriculum import queries as curriculum_queries
 from lms.curriculum.models import Lesson, Module
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
@@ -148,7 +149,8 @@ def quiz(module_id: int):
     quiz = quizzes.quiz_for(module.id) or abort(404)
     attempts = quizzes.attempts_of(current_user, quiz)
     return render_template("learning/quiz.html", module=module, quiz=quiz, attempts=attempts,
-                           open_attempt=quizzes.open_attempt(current_user, quiz))
+                           open_attempt=quizzes.open_attempt(current_user, quiz),
+                           scale=curriculum_queries.grade_scale_of_module(module.id))
 
 
 @bp.route("/learning/modules/<int:module_id>/quiz/start", methods=["POST"])
@@ -191,7 +193,8 @@ def result(attempt_id: int):
         return redirect(url_for("learning.attempt", attempt_id=attempt.id))
     module = db.session.get(Module, attempt.quiz.module_id)
     return render_template("learning/result.html", attempt=attempt, rows=quizzes.review(attempt), module=module,
-                           QuestionKind=QuestionKind, reveal=quizzes.answers_revealed(attempt))
+                           QuestionKind=QuestionKind, reveal=quizzes.answers_revealed(attempt),
+                           scale=curriculum_queries.grade_scale_of_module(module.id))
 
 
 # --- authoring -----------------------------------------------------------------------------------------------

@@ -160,37 +160,40 @@ def _upload(client, text: str, **fields):
                        content_type="multipart/form-data")
 
 
-def _finished_page(client, consumers, response) -> str:
-    """The job page the import sent us to, once a consumer has run the import."""
+def _imported(client, consumers, text: str, **fields) -> str:
+    """Upload a file, let a running consumer import it, and read the job page it sent us to."""
+    before = len(consumers.finished)
+    response = _upload(client, text, **fields)
     assert response.status_code == 302
-    job_url = response.headers["Location"]
-    waiting = client.get(job_url).get_data(as_text=True)
-    assert 'data-job-running' in waiting
-    consumers.wait_for(len(consumers.finished) + 1)
-    page = client.get(job_url).get_data(as_text=True)
-    assert 'data-job-running' not in page
+    consumers.wait_for(before + 1)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "data-job-running" not in page
     return page
 
 
 def test_the_import_page_runs_the_import_as_a_job_and_shows_its_report(app, client, auth, org, consumers):
     auth.login("admin")
     response = _upload(client, GOOD)
-    assert re.fullmatch(r"/jobs/\d+", response.headers["Location"])
+    job_url = response.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_url)
     with app.app_context():
         assert _counts() == (1, 0)  # nothing written inside the request
+    assert "data-job-running" in client.get(job_url).get_data(as_text=True)
     consumers.start()
-    page = _finished_page(client, consumers, response)
+    consumers.wait_for(1)
+    page = client.get(job_url).get_data(as_text=True)
+    assert "data-job-running" not in page
     assert "Đã xong" in page
     assert "Tạo mới: 3" in page
     with app.app_context():
         assert _counts() == (4, 4)
-    assert "Không thay đổi: 3" in _finished_page(client, consumers, _upload(client, GOOD))
+    assert "Không thay đổi: 3" in _imported(client, consumers, GOOD)
 
 
 def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, org, consumers):
     auth.login("admin")
     consumers.start()
-    page = _finished_page(client, consumers, _upload(client, GOOD + "hv.hue,Người Huế,HUE,,,,\n"))
+    page = _imported(client, consumers, GOOD + "hv.hue,Người Huế,HUE,,,,\n")
     assert "Không thực hiện được" in page
     assert "<td>5</td><td>Mã đơn vị HUE không có trong phạm vi quản lý của bạn.</td>" in page
     assert "chưa nhập dòng nào" in page
@@ -201,7 +204,7 @@ def test_the_import_page_lists_bad_lines_and_imports_nothing(app, client, auth, 
 def test_check_only_writes_nothing(app, client, auth, org, consumers):
     auth.login("admin")
     consumers.start()
-    page = _finished_page(client, consumers, _upload(client, GOOD, dry_run="y"))
+    page = _imported(client, consumers, GOOD, dry_run="y")
     assert "Tạo mới: 3" in page
     assert "Kết quả kiểm tra (chưa nhập)" in page
     with app.app_context():

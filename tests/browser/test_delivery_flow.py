@@ -81,14 +81,14 @@ def test_report_with_a_file_is_submitted_graded_and_read(page, school, make):
     page.get_by_label("Nhận xét (Markdown)").fill("Bài **có số liệu** cụ thể.")
     page.get_by_role("button", name="Chấm điểm").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Đã chấm: 83.3 điểm.").is_visible()
+    assert page.get_by_text("Đã chấm: 8,3/10 điểm.").is_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_load_state()
 
     sign_in(page, "alice")
     page.goto(submission_url)
-    assert page.get_by_text("Điểm: 83.3/100").is_visible()
+    assert page.get_by_text("Điểm: 8,3/10").is_visible()
     assert page.locator("strong", has_text="có số liệu").is_visible()
     assert_accessible(page)
 

@@ -9,9 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from lms.audit import AuditEntry
+from lms.content.loader import load_content
 from lms.curriculum.models import Lesson, Module, ModuleKind, ModuleRevision, Program, ReviewFlag
 from lms.documents.models import Document, DocumentStatus
 from lms.extensions import db
+from lms.learning import gift
+from lms.learning.models import Quiz, QuizQuestion
 from lms.organisation.models import LocalityKind, Title
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content"
@@ -41,7 +44,8 @@ def run(runner, *args):
 def counts(app) -> dict:
     with app.app_context():
         return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                for model in (Title, Document, Module, ModuleRevision, Lesson, Program, ReviewFlag, AuditEntry)}
+                for model in (Title, Document, Module, ModuleRevision, Lesson, Program, ReviewFlag, AuditEntry,
+                              Quiz, QuizQuestion)}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -53,7 +57,8 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_the_shipped_content_imports_cleanly_and_meets_the_counts(app, runner, localities):
     result = run(runner, "import", SHIPPED)
     assert result.exit_code == 0, result.output
-    assert "content: titles 5 added; documents 20 added; modules 16 added; programs 3 added" in result.output
+    assert ("content: titles 5 added; documents 22 added; modules 17 added; quizzes 1 added; programs 3 added"
+            in result.output)
     with app.app_context():
         programs = db.session.scalars(sa.select(Program)).all()
         assert len(programs) >= 3
@@ -185,7 +190,7 @@ def test_export_writes_the_same_format_and_reimporting_it_changes_nothing(app, r
     out = tmp_path / "exported"
     result = run(runner, "export", out)
     assert result.exit_code == 0, result.output
-    assert "documents 20, lessons 33, modules 16, programs 3, titles 5" in result.output
+    assert "documents 22, lessons 37, modules 17, quizzes 1, programs 3, titles 5" in result.output
     assert sorted(p.name for p in (out / "modules" / "LLCT-MLN").iterdir()) == [
         "01-phuong-phap-luan.md", "02-kinh-te-thi-truong.md", "03-chu-nghia-xa-hoi.md", "_module.md"]
     result = run(runner, "import", out)
@@ -218,15 +223,108 @@ def test_content_written_in_the_application_survives_export_and_import(app, runn
     module = make.module("Chuyên đề thôn 1", documents=[new], lessons=[
         {"title": "Bài không có chữ", "body_md": "", "minutes": 0},
         {"title": "Bài có chữ", "body_md": "Nội dung *một dòng*.", "minutes": None}])
-    make.program("CT thôn", titles=[title], modules=[(module, False, 0)])
+    make.program("CT thôn", titles=[title], modules=[(module, False, 0)], grade_scale="100")
     before = counts(app)
     out = tmp_path / "out"
     assert run(runner, "export", out).exit_code == 0
+    assert "grade_scale: '100'" in (out / "programs" / "ct-thon.md").read_text(encoding="utf-8")
     assert (out / "modules" / "chuyen-de-thon-1" / "_module.md").exists()
     result = run(runner, "import", out)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "content: no change"
     assert counts(app) == before
+
+
+def test_registering_09_qdi_tw_supersedes_184_and_flags_the_modules_still_citing_it(app, runner, make, localities,
+                                                                                     tree):
+    """The landed database holds the earlier register (184-QĐ/TW in force) and a school's own module citing it."""
+    (tree / "documents" / "2018-11-13-09-qdi-tw.md").unlink()
+    assert run(runner, "import", tree).exit_code == 0
+    with app.app_context():
+        old = db.session.scalar(sa.select(Document).where(Document.code == "184-QĐ/TW"))
+        assert old.status == DocumentStatus.IN_FORCE
+    school_module = make.module("TCT-CHUCNANG", title="Chức năng, nhiệm vụ của trường chính trị tỉnh",
+                                documents=[old])
+
+    result = run(runner, "import", SHIPPED)
+
+    assert result.exit_code == 0, result.output
+    assert "documents 1 added" in result.output
+    with app.app_context():
+        docs = {d.code: d for d in db.session.scalars(sa.select(Document))}
+        new = docs["09-QĐi/TW"]
+        assert (new.issuer, new.issued_on, new.term) == ("Ban Bí thư", date(2018, 11, 13), "XII")
+        assert new.status == DocumentStatus.IN_FORCE
+        assert docs["184-QĐ/TW"].status == DocumentStatus.SUPERSEDED
+        flags = db.session.scalars(sa.select(ReviewFlag)).all()
+        assert [(f.module_id, f.old_document_id, f.new_document_id) for f in flags] == [
+            (school_module.id, docs["184-QĐ/TW"].id, new.id)]
+        assert "09-QĐi/TW" in flags[0].reason
+
+
+def test_every_shipped_document_says_where_its_text_is_published(app, runner, localities):
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    with app.app_context():
+        docs = db.session.scalars(sa.select(Document)).all()
+        assert docs
+        assert all(d.source for d in docs)
+        conclusion = next(d for d in docs if d.code == "21-KL/TW")
+        assert (conclusion.issuer, conclusion.issued_on) == ("Ban Chấp hành Trung ương", date(2021, 10, 25))
+
+
+def test_the_party_rectification_module_imports_with_its_question_bank_and_exports_back(app, runner, localities,
+                                                                                      tmp_path):
+    assert run(runner, "import", SHIPPED).exit_code == 0
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.code == "XDD-CHINHDON"))
+        assert "21-KL/TW" in {d.code for d in module.published.documents}
+        assert len(module.published.lessons) >= 4
+        assert "chỉnh đốn" in module.published.lessons[0].body_md
+        quiz = db.session.scalar(sa.select(Quiz).where(Quiz.module_id == module.id))
+        assert len(quiz.questions) >= 10
+        program = db.session.scalar(sa.select(Program).where(Program.code == "BD-XA-BT"))
+        assert "XDD-CHINHDON" in [item.module.code for item in program.items]
+
+    out = tmp_path / "out"
+    assert run(runner, "export", out).exit_code == 0
+    exported = out / "modules" / "XDD-CHINHDON"
+    assert (exported / "quiz.gift").exists()
+    with app.app_context():
+        def spec(root):
+            m = load_content(root).modules["XDD-CHINHDON"]
+            return (m.kind, m.title, m.summary_md, sorted(m.documents),
+                    [(ls.key, ls.title, ls.body_md, ls.minutes) for ls in m.lessons], bank(m.quiz))
+
+        def bank(source):
+            return [(q.kind, q.category, q.title, q.text, q.feedback,
+                     [(c.text, c.weight, c.feedback) for c in q.choices]) for q in gift.parse(source)[0]]
+
+        assert spec(out) == spec(SHIPPED)
+    again = run(runner, "import", out)
+    assert again.output.strip() == "content: no change"
+
+
+def test_a_question_bank_edited_in_the_application_is_kept_on_reimport(app, runner, localities, tree):
+    assert run(runner, "import", tree).exit_code == 0
+    with app.app_context():
+        question = db.session.scalar(sa.select(QuizQuestion).where(QuizQuestion.title == "Dựa vào nhân dân"))
+        question.text = "Câu hỏi đã được giảng viên sửa"
+        db.session.commit()
+    result = run(runner, "import", tree)
+    assert result.exit_code == 0, result.output
+    assert "XDD-CHINHDON" in result.output
+    assert "content: no change" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(QuizQuestion.text).where(QuizQuestion.title == "Dựa vào nhân dân")) == \
+            "Câu hỏi đã được giảng viên sửa"
+
+
+def test_a_broken_question_bank_is_reported_by_line_and_nothing_is_imported(app, runner, localities, tree):
+    edit(tree / "modules" / "XDD-CHINHDON" / "quiz.gift", "=Ủy ban Mặt trận Tổ quốc Việt Nam xã\n", "")
+    result = run(runner, "import", tree)
+    assert result.exit_code == 1
+    assert "modules/XDD-CHINHDON/quiz.gift:" in result.output
+    assert counts(app)["Module"] == 0
 
 
 def _terms(app) -> list[tuple]:

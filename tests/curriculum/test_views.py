@@ -9,6 +9,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import AssignmentKind, User
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program
 from lms.extensions import db
+from lms.grading import GradeScale
 from lms.organisation.models import Title
 
 
@@ -311,6 +312,13 @@ def test_program_pages(client, auth, make, app):
     assert client.post(f"/author/programs/{program_id}/edit", data=data).status_code == 302
     with app.app_context():
         assert db.session.get(Program, program_id).active is False
+        assert db.session.get(Program, program_id).grade_scale == GradeScale.TEN  # the default
+    assert 'value="100"' in client.get(f"/author/programs/{program_id}/edit").text
+    assert client.post(f"/author/programs/{program_id}/edit", data={**data, "grade_scale": "100"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Program, program_id).grade_scale == GradeScale.HUNDRED
+    refused = client.post(f"/author/programs/{program_id}/edit", data={**data, "grade_scale": "20"})
+    assert refused.status_code == 400
 
 
 def test_new_module_explains_what_is_wrong(client, auth, make):

@@ -6,11 +6,14 @@ import io
 import re
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from lms.accounts.models import TheoryLevel, User
 from lms.curriculum.models import Program
 from lms.delivery import services as delivery
-from lms.delivery.models import NominationState
+from lms.delivery.models import FieldTrip, NominationState, Submission, SubmissionStatus
 from lms.extensions import db
+from lms.learning.models import Quiz, QuizAttempt
 from lms.organisation.models import Unit
 
 UNIT = '=HYPERLINK("http://x/","Bấm")'
@@ -27,7 +30,8 @@ def _hostile_nation(app, make):
     root = make.unit("Ban Tổ chức Trung ương")
     unit = make.unit(UNIT, parent=root, locality=province)
     title = make.title(TITLE)
-    program = make.program(code="CT-X", name=PROGRAM, titles=[title])
+    module = make.module("HP-X", title="Học phần có bài kiểm tra")
+    program = make.program(code="CT-X", name=PROGRAM, titles=[title], modules=[module])
     admin = make.admin("tw.admin", scope=root)
     teacher = make.lecturer("gv.lan")
     trainee = make.user("hv.an", full_name=PERSON, unit=unit, held=[title], theory_level=TheoryLevel.ADVANCED)
@@ -35,9 +39,18 @@ def _hostile_nation(app, make):
     make.nomination(klass, trainee, NominationState.ENROLLED)
     make.program_status(trainee, program, "completed", completed_at=datetime(YEAR, 5, 2, 9),
                         started_on=date(YEAR, 1, 10))
+    trip = make.trip(klass, module=module)
     with app.app_context():
         delivery.save_plan(db.session.get(User, admin.id), db.session.get(Unit, unit.id), YEAR,
                            {db.session.get(Program, program.id): 4})
+        # A graded report and a quiz attempt, for the grade sheets.
+        db.session.add(Submission(trip_id=trip.id, trainee_id=trainee.id, status=SubmissionStatus.GRADED,
+                                  score=85.0, passed=True, submitted_at=datetime(YEAR, 4, 1, 8)))
+        quiz = Quiz(module_id=module.id, title="Kiểm tra")
+        db.session.add(quiz)
+        db.session.flush()
+        db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=1, layout=[], answers={},
+                                   score_percent=85.0, passed=True, submitted_at=datetime(YEAR, 4, 2, 8)))
         db.session.commit()
     return klass
 
@@ -60,12 +73,17 @@ def _cells(fmt: str, body: bytes) -> list:
 
 def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, client, auth, make):
     klass = _hostile_nation(app, make)
+    with app.app_context():
+        trip_id = db.session.scalar(sa.select(FieldTrip.id).where(FieldTrip.class_id == klass.id))
     exports = {
         "dashboards.export_table": ("tw.admin", "/dashboards/table.{fmt}?by={by}",
                                     ("unit", "locality", "title", "program")),
         "dashboards.export_people": ("tw.admin", "/dashboards/people.{fmt}", (None,)),
         "dashboards.export_plan": ("tw.admin", f"/dashboards/plan.{{fmt}}?year={YEAR}", (None,)),
         "dashboards.export_class_people": ("gv.lan", f"/dashboards/classes/{klass.id}/people.{{fmt}}", (None,)),
+        "dashboards.export_trip_grades": ("gv.lan", f"/dashboards/trips/{trip_id}/grades.{{fmt}}", (None,)),
+        "dashboards.export_class_quiz_results": ("gv.lan", f"/dashboards/classes/{klass.id}/quiz-results.{{fmt}}",
+                                                 (None,)),
     }
     assert _export_endpoints(app) == set(exports), "a new export must be walked here"
     expected = {"'" + name for name in (UNIT, PROGRAM, TITLE, PERSON, LOCALITY)}
@@ -81,9 +99,9 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
                 assert [c for c in text if c.startswith(DANGEROUS)] == [], url
                 assert expected & set(text), f"{url} shows none of the hostile names"
                 if fmt == "xlsx":
-                    assert any(isinstance(c, int) for c in cells), f"{url} has no number cells"
+                    assert any(isinstance(c, int | float) for c in cells), f"{url} has no number cells"
                 else:
-                    assert any(re.fullmatch(r"\d+", c) for c in text), f"{url} has no numbers"
+                    assert any(re.fullmatch(r"\d+([.,]\d+)?", c) for c in text), f"{url} has no numbers"
         auth.logout()
 
 

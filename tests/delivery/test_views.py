@@ -235,11 +235,11 @@ def test_the_lecturer_grades_and_the_trainee_reads_the_result(client, auth, trip
     response = client.post(f"/submissions/{submission.id}/grade", data={
         f"criterion-{criteria[0]}": "2", f"criterion-{criteria[1]}": "1", "feedback_md": "Bài **tốt**.",
         "grade": "1"}, follow_redirects=True)
-    assert "Đã chấm: 83.3 điểm." in response.get_data(as_text=True)
+    assert "Đã chấm: 8,3/10 điểm." in response.get_data(as_text=True)  # 83.3 % on the default 10-point scale
     auth.logout()
     auth.login("alice")
     page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
-    assert "Điểm: 83.3/100" in page
+    assert "Điểm: 8,3/10" in page
     assert "Bài <strong>tốt</strong>." in page
     assert _submit(client, trip.id, "Sửa sau khi chấm").status_code == 400
 

@@ -139,3 +139,16 @@ def test_a_relation_added_later_flags_the_citing_modules(client, auth, make, app
         assert (flag.module_id, flag.relation) == (module.id, "amends")
     itself = client.post(f"/documents/{new.id}/relations", data={"kind": "amends", "target_id": str(new.id)})
     assert itself.status_code == 400
+
+
+def test_the_document_page_shows_where_the_text_is_published(client, auth, make, app):
+    make.lecturer("gv")
+    auth.login("gv")
+    source = "https://tulieuvankien.dangcongsan.vn/he-thong-van-ban/van-ban-cua-dang/12"
+    assert _register(client, source=source).status_code == 302
+    with app.app_context():
+        document = db.session.scalar(sa.select(Document).where(Document.code == "12-NQ/TW"))
+        assert document.source == source
+    page = client.get(f"/documents/{document.id}").text
+    assert "Nguồn văn bản" in page
+    assert source in page

@@ -96,3 +96,28 @@ def test_a_periodic_run_belongs_to_the_latest_scheduled_time(app):
             datetime(2026, 3, 9, 19, 0)
         assert queue.scheduled_time(periodic.DAILY_REFRESH, datetime(2026, 3, 10, 19, 0, 5)) == \
             datetime(2026, 3, 10, 19, 0)
+
+
+def test_the_hourly_sweep_removes_orphan_uploads_through_the_queue(app, storage, consumers, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from lms.delivery import files
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    with app.app_context():
+        folder = files.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan, young = folder / ("e" * 40), folder / ("f" * 40)  # no row names either
+    for path in (orphan, young):
+        path.write_bytes(b"12345")
+    two_hours_ago = time.time() - 7200
+    os.utime(orphan, (two_hours_ago, two_hours_ago))
+    consumers.start()
+    _scheduler_fires(datetime(2026, 3, 9, 10, 45))  # minute 45 of every hour
+    [(name, outcome)] = consumers.wait_for(1)
+    assert (name, outcome) == ("files.sweep", "complete")
+    assert not orphan.exists()
+    assert young.exists()  # its upload may still be about to commit
+    [job] = _jobs(app, "files.sweep")
+    assert job.result == {"files": 1, "partial": 0, "bytes": 5, "dry_run": False}

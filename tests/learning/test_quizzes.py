@@ -96,7 +96,7 @@ def test_a_perfect_attempt_passes_and_completes_the_module(app, make, client, au
     response = client.post(f"/learning/attempts/{attempt_id}", data=_right_answers(app, attempt_id))
     assert response.headers["Location"].endswith(f"/learning/attempts/{attempt_id}/result")
     result = client.get(f"/learning/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "Điểm: 100,0 %" in result
+    assert "Điểm: 10,0/10" in result  # 100 % on the default 10-point scale
     assert "Đạt" in result
     assert "Đúng. Nghị quyết được ban hành ngày 26 tháng 5 năm 2014." in result  # the chosen answer's feedback
     assert "Xem lại phần I của Nghị quyết." in result  # general feedback

@@ -15,6 +15,7 @@ from lms.content.loader.specs import (
     MODULE_FILE,
     MODULES_DIR,
     PROGRAMS_DIR,
+    QUIZ_FILE,
     THEORY_LEVEL_NAMES,
     TITLES_FILE,
     Content,
@@ -27,7 +28,7 @@ from lms.content.loader.specs import (
 )
 
 __all__ = [
-    "DOCUMENTS_DIR", "MODULES_DIR", "MODULE_FILE", "PROGRAMS_DIR", "THEORY_LEVEL_NAMES", "TITLES_FILE",
+    "DOCUMENTS_DIR", "MODULES_DIR", "MODULE_FILE", "PROGRAMS_DIR", "QUIZ_FILE", "THEORY_LEVEL_NAMES", "TITLES_FILE",
     "Content", "ContentErrors", "DocumentSpec", "ModuleSpec", "Problem", "ProgramSpec", "load_content",
     "normalise_body",
 ]

@@ -14,6 +14,7 @@ from lms.content.loader.specs import (
     MODULE_FILE,
     MODULES_DIR,
     PROGRAMS_DIR,
+    QUIZ_FILE,
     THEORY_LEVELS,
     TITLES_FILE,
     Content,
@@ -26,11 +27,14 @@ from lms.content.loader.specs import (
     ProgramSpec,
     RelationSpec,
     TitleSpec,
+    nfc,
     normalise_body,
 )
 from lms.curriculum.models import ModuleKind
 from lms.dates import DOCUMENT_DATES
 from lms.documents.models import DocumentKind, RelationKind
+from lms.grading import DEFAULT_SCALE, GradeScale
+from lms.learning import gift
 from lms.organisation.models import TitleLevel
 from lms.text import NotUtf8, decode_utf8
 
@@ -163,6 +167,9 @@ class Reader:
             issued_on = f.date("issued_on", DOCUMENT_DATES)
             title = f.text("title")
             term = f.text("term", required=False)
+            source = f.text("source", required=False)
+            if source and ("\n" in source or len(source) > 500):
+                self.error(f.path, f.line_of("source"), _("trường 'source' phải nằm trên một dòng, tối đa 500 ký tự"))
             relations = []
             for rel, line in f.mappings("relations"):
                 rf = Fields(self, f.path, rel, None, 0, line)
@@ -171,7 +178,7 @@ class Reader:
                 rf.no_extra({"kind", "target"})
                 if rkind and target:
                     relations.append(RelationSpec(rkind, target, line))
-            f.no_extra({"code", "kind", "number", "issuer", "issued_on", "title", "term", "relations"})
+            f.no_extra({"code", "kind", "number", "issuer", "issued_on", "title", "term", "source", "relations"})
             if not (code and kind and number and issuer and issued_on and title):
                 continue
             if code in content.documents:
@@ -180,7 +187,8 @@ class Reader:
                                                         code=code, path=first.path))
                 continue
             content.documents[code] = DocumentSpec(code, kind, number, issuer, issued_on, title, term,
-                                                   body or None, relations, f.path, f.line_of("code"))
+                                                   body or None, relations, f.path, f.line_of("code"),
+                                                   source=source)
 
     def modules(self, content: Content) -> None:
         base = self.root / MODULES_DIR
@@ -213,6 +221,7 @@ class Reader:
             if len(self.problems) > before:
                 self.broken_modules.update({folder.name, code or folder.name})
             lessons = self.lessons(folder)
+            quiz = self.quiz(folder)
             if not (code and kind and title):
                 continue
             if code in content.modules:
@@ -221,7 +230,20 @@ class Reader:
                              code=code, path=content.modules[code].path))
                 continue
             content.modules[code] = ModuleSpec(code, kind, title, body, localities, documents, lessons, f.path,
-                                               dict(f.lines))
+                                               dict(f.lines), quiz)
+
+    def quiz(self, folder: Path) -> str | None:
+        """The module's question bank (quiz.gift), checked question by question; None when there is none."""
+        file = folder / QUIZ_FILE
+        if not file.exists():
+            return None
+        source = self.read_text(file)
+        if source is None:
+            return None
+        _questions, problems = gift.parse(source)
+        for problem in problems:
+            self.error(self.rel(file), problem.line, problem.message)
+        return None if problems else nfc(source)
 
     def lessons(self, folder: Path) -> list[LessonSpec]:
         lessons: list[LessonSpec] = []
@@ -263,6 +285,7 @@ class Reader:
             level = f.choice("required_theory_level", list(THEORY_LEVELS), required=False)
             hours = f.integer("hours", required=False, minimum=0)
             validity = f.integer("validity_months", required=False, minimum=0)
+            scale = f.choice("grade_scale", [str(g) for g in GradeScale], required=False)
             items = []
             for item, line in f.mappings("modules"):
                 itf = Fields(self, f.path, item, None, 0, line)
@@ -274,7 +297,8 @@ class Reader:
                     items.append(ProgramItemSpec(module, required, due, line))
             if "modules" in f.data and not items and not f.data.get("modules"):
                 self.error(f.path, f.line_of("modules"), _("chương trình phải có ít nhất một học phần"))
-            f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "modules"})
+            f.no_extra({"code", "name", "titles", "required_theory_level", "hours", "validity_months", "grade_scale",
+                        "modules"})
             if not (code and name and titles):
                 continue
             if code in content.programs:
@@ -283,7 +307,8 @@ class Reader:
                              code=code, path=content.programs[code].path))
                 continue
             content.programs[code] = ProgramSpec(code, name, titles, items, body, THEORY_LEVELS.get(level or "none", 0),
-                                                 hours, validity, f.path, dict(f.lines))
+                                                 hours, validity, f.path, dict(f.lines),
+                                                 scale or str(DEFAULT_SCALE))
 
     # -- references between files ----------------------------------------------------------------
     def cross_check(self, content: Content, known_titles, known_documents, known_localities) -> None:

@@ -11,6 +11,7 @@ DOCUMENTS_DIR = "documents"
 MODULES_DIR = "modules"
 PROGRAMS_DIR = "programs"
 MODULE_FILE = "_module.md"
+QUIZ_FILE = "quiz.gift"  # the module's question bank, in the GIFT format of `lms quiz import-gift`
 
 THEORY_LEVELS = {"none": 0, "elementary": 1, "intermediate": 2, "advanced": 3}
 THEORY_LEVEL_NAMES = {v: k for k, v in THEORY_LEVELS.items()}
@@ -68,6 +69,7 @@ class DocumentSpec:
     relations: list[RelationSpec] = field(default_factory=list)
     path: str = ""
     line: int = 0
+    source: str | None = None
 
 
 @dataclass
@@ -90,6 +92,7 @@ class ModuleSpec:
     lessons: list[LessonSpec] = field(default_factory=list)
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+    quiz: str | None = None  # the GIFT text of quiz.gift, already checked
 
 
 @dataclass
@@ -112,6 +115,7 @@ class ProgramSpec:
     validity_months: int | None = None
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+    grade_scale: str = "10"  # "10" (one decimal) or "100"
 
 
 @dataclass

@@ -219,6 +219,7 @@ def my_classes():
               if n.state in (NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED)]
     trip_rows = db.session.scalars(
         sa.select(FieldTrip).where(FieldTrip.class_id.in_(taking)).order_by(FieldTrip.deadline)
+        .options(selectinload(FieldTrip.training_class).selectinload(TrainingClass.program))
     ).all() if taking else []
     mine = {s.trip_id: s for s in db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == me.id,

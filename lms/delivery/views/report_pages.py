@@ -16,6 +16,7 @@ from lms.delivery.models import (
 from lms.delivery.views import _me, _trip_or_404, bp
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.grading import format_grade
 from lms.inputs import int_or_none
 from lms.transaction import on_refusal
 
@@ -99,8 +100,10 @@ def grade(submission_id: int):
         raise InvalidInput(_("Mức chấm không hợp lệ cho tiêu chí %(name)s.", name=", ".join(bad)))
     reports.grade(_me(), submission, points=points, feedback_md=form.feedback_md.data,
                   return_for_revision=bool(form.return_for_revision.data))
+    scale = submission.trip.training_class.grade_scale
     flash(_("Đã trả bài để học viên sửa.") if submission.status == SubmissionStatus.RETURNED
-          else _("Đã chấm: %(score)s điểm.", score=submission.score), "success")
+          else _("Đã chấm: %(score)s/%(max)s điểm.", score=format_grade(submission.score, scale),
+                 max=scale.maximum), "success")
     return redirect(back)
 
 
