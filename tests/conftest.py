@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -207,3 +208,23 @@ def page_statements(client, statements):
         return len(seen)
 
     return count
+
+
+@contextmanager
+def separate_database(app, tmp_path):
+    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL test database."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'behind.sqlite3'}"
+        return
+    schema = f"readyz_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

@@ -1,9 +1,6 @@
 """/healthz and /readyz: public, cheap, and 503 with a reason when this server cannot serve."""
 from __future__ import annotations
 
-import uuid
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
@@ -12,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from lms import create_app
 from lms.config import ROOT
 from lms.extensions import db
-from tests.conftest import _config_dict
+from tests.conftest import _config_dict, separate_database
 
 
 def test_healthz_answers_without_touching_the_database(client, statements):
@@ -31,29 +28,9 @@ def test_readyz_is_ready_on_the_migrated_database(client, statements):
     assert [s for s in seen if s not in ("BEGIN", "COMMIT", "ROLLBACK")] == ["SELECT version_num FROM alembic_version"]
 
 
-@contextmanager
-def _separate_database(app, tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL test database."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'behind.sqlite3'}"
-        return
-    schema = f"readyz_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-
 def test_readyz_refuses_a_database_one_migration_behind_and_accepts_it_at_head(app, tmp_path):
     head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
-    with _separate_database(app, tmp_path) as url:
+    with separate_database(app, tmp_path) as url:
         other = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url,
                             "UPLOAD_FOLDER": str(tmp_path / "uploads")})
         try:

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from lms.extensions import db
+from tests.conftest import _config_dict, separate_database
 
 
 def test_migrations_build_exactly_the_models_schema(app):
@@ -48,3 +49,27 @@ def test_the_completion_facts_triggers_are_in_place(app):
         else:
             found = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
         assert set(found) == set(TRIGGERS_V1)
+
+
+def test_every_migration_downgrades_and_upgrades_again(app, tmp_path):
+    """From the head down to an empty database and back up: each downgrade undoes its upgrade on this
+    database (SQLite rebuilds tables for it), and the schema at the end is the models' again."""
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+
+    with separate_database(app, tmp_path) as url:
+        other = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url,
+                            "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+        try:
+            with other.app_context():
+                upgrade()
+                downgrade(revision="base")
+                db.session.remove()
+                upgrade()
+                with db.engine.connect() as conn:
+                    context = MigrationContext.configure(conn, opts={"compare_type": True})
+                    assert compare_metadata(context, db.metadata) == []
+        finally:
+            with other.app_context():
+                db.engine.dispose()

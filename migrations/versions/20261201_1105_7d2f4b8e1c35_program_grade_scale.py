@@ -24,4 +24,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('programs') as batch_op:
+        # The CHECK goes first: SQLite's copy of the table would otherwise still check a column it no longer has.
+        batch_op.drop_constraint(op.f('ck_programs_gradescale'), type_='check')
         batch_op.drop_column('grade_scale')
