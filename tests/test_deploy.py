@@ -156,8 +156,10 @@ def test_nginx_serves_the_built_static_files_itself(app, tmp_path):
             .replace("listen 80;", f"listen 127.0.0.1:{http};")
             .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"))
     assert _nginx_check(site, tmp_path).returncode == 0
+    # Run as root (CI), nginx's workers would become `nobody`, who cannot read a checkout in a private folder.
+    workers_as = " user root;" if os.geteuid() == 0 else ""
     server = subprocess.Popen([NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
-                               "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+                               "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;" + workers_as],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     context = ssl._create_unverified_context()
     try:
