@@ -26,6 +26,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -322,7 +323,7 @@ def main(argv=None) -> int:
         csv_path = tmp / "users.csv"
         generate_users_csv(csv_path, args.users)
         generate_content(tmp / "content", args.modules)
-        env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-imports-secret"}
+        env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": secrets.token_urlsafe(48)}
         server = start_gunicorn("wsgi:app", args.port, env, args.workers)
         try:
             base = f"http://127.0.0.1:{args.port}"
