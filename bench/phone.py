@@ -22,7 +22,6 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.throughput import stop
+from bench.throughput import start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -48,21 +47,8 @@ PASSWORD = "demo12345"  # the demo accounts' password (README)
 
 def serve(port: int, workers: int, env: dict) -> subprocess.Popen:
     """The Procfile's web process (what `make run` starts), on our port."""
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     env = {**env, "LMS_BIND": f"127.0.0.1:{port}", "LMS_WORKERS": str(workers)}
-    process = subprocess.Popen([gunicorn, "--config", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}") from None
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit(f"gunicorn did not start on port {port}")
+    return start_gunicorn("wsgi:app", port, env, workers, arguments=["--config", "deploy/gunicorn.conf.py"], wait=60)
 
 
 def prepare_database(path: Path, fresh: bool, env: dict) -> str:

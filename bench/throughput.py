@@ -39,16 +39,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+def start_gunicorn(app: str, port: int, env: dict, workers: int, *, arguments: list[str] | None = None,
+                   wait: float = 30) -> subprocess.Popen:
+    """gunicorn serving `app` on 127.0.0.1:port (or with `arguments` instead of the default ones), once it
+    accepts connections."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    if arguments is None:
+        arguments = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     # The app logs a line per request on stderr: into a file, since a pipe nobody reads fills up and then
     # blocks every worker.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs; closed with the process)
     process = subprocess.Popen(
-        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+        [gunicorn, *arguments, app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        start_new_session=True,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
