@@ -243,12 +243,7 @@ def check_in(user: User, trip: FieldTrip, code: str, now: datetime | None = None
 
 
 def qr_svg(text: str) -> str:
-    """The text as a QR code, drawn on the server as inline SVG (no script, no other host)."""
-    import io
+    """The check-in text as a QR code, drawn on the server as inline SVG (no script, no other host)."""
+    from lms import qr
 
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2,
-                                     title=_("Mã QR điểm danh"), svgclass="qr-code", lineclass=None)
-    return buffer.getvalue().decode()
+    return qr.qr_svg(text, title=_("Mã QR điểm danh"))
