@@ -4,6 +4,7 @@ from lms.audit import AuditEntry  # noqa: F401
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule, ReviewFlag  # noqa: F401
 from lms.dashboards.models import CompletionFact  # noqa: F401
 from lms.delivery.models import FieldTrip, Nomination, Submission, TrainingClass, TrainingPlan  # noqa: F401
+from lms.delivery.timetable_models import AttendanceException, ClassSession, SessionAttendance  # noqa: F401
 from lms.documents.models import Document, DocumentRelation  # noqa: F401
 from lms.jobs.models import Job  # noqa: F401
 from lms.learning.models import (  # noqa: F401

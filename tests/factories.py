@@ -376,3 +376,19 @@ class Factories:
             ]
             s.add(trip)
         return trip
+
+    def class_session(self, klass, *, held_on: date | None = None, starts_at=None, ends_at=None, topic: str = "",
+                      lecturer=None, room: str = "P.201"):
+        from datetime import time
+
+        from lms.delivery.models import TrainingClass
+        from lms.delivery.timetable_models import ClassSession
+
+        with self._session() as s:
+            session = ClassSession(
+                training_class=s.get(TrainingClass, klass.id), held_on=held_on or date(2026, 9, 7),
+                starts_at=starts_at or time(7, 30), ends_at=ends_at or time(11, 0),
+                topic=topic or f"Chuyên đề {next(_seq)}", lecturer=s.get(User, lecturer.id) if lecturer else None,
+                room=room)
+            s.add(session)
+        return session

@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -131,3 +132,30 @@ class GradeForm(PageForm):
     feedback_md = TextAreaField(_l("Nhận xét (Markdown)"), validators=[Optional()], render_kw={"rows": 5})
     grade = SubmitField(_l("Chấm điểm"))
     return_for_revision = SubmitField(_l("Trả lại để sửa"))
+
+
+class SessionForm(PageForm):
+    held_on = DateField(_l("Ngày học"), validators=[DataRequired(), InRange(CLASS_DATES)])
+    starts_at = TimeField(_l("Từ giờ"), validators=[DataRequired()])
+    ends_at = TimeField(_l("Đến giờ"), validators=[DataRequired()])
+    topic = StringField(_l("Chủ đề"), validators=[Optional(), Length(max=255)])
+    module_id = SelectField(_l("Học phần"), coerce=bounded_int, validators=[Optional()])
+    lecturer_id = SelectField(_l("Giảng viên"), coerce=bounded_int, validators=[Optional()])
+    room = StringField(_l("Phòng học"), validators=[Optional(), Length(max=120)])
+    submit = SubmitField(_l("Lưu buổi học"))
+
+
+class AbsenceLimitForm(PageForm):
+    percent = IntegerField(_l("Tỷ lệ buổi được vắng tối đa (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    submit = SubmitField(_l("Lưu quy định"))
+
+
+class RollForm(PageForm):
+    """The lecturer's list: one presence-<id> and reason-<id> pair per trainee, read by the view."""
+
+    submit = SubmitField(_l("Lưu điểm danh"))
+
+
+class ExceptionForm(PageForm):
+    reason = StringField(_l("Lý do cho phép hoàn thành"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Ghi ngoại lệ"))

@@ -39,6 +39,7 @@ class TrainingClass(db.Model):
     __table_args__ = (
         sa.CheckConstraint("(program_id IS NULL) <> (module_id IS NULL)", name="program_or_module"),
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("absence_limit_percent BETWEEN 0 AND 100", name="absence_limit_percent_range"),
         sa.Index("ix_classes_program_starts", "program_id", "starts_on"),
     )
 
@@ -53,6 +54,8 @@ class TrainingClass(db.Model):
     place: Mapped[str] = mapped_column(sa.String(255), default="")
     capacity: Mapped[int]
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    # The share of sessions a trainee may miss and still complete through this class (lms.delivery.attendance).
+    absence_limit_percent: Mapped[int] = mapped_column(default=20, server_default="20")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     program = relationship("Program")

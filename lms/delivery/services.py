@@ -28,6 +28,7 @@ from lms.delivery.models import (
     TrainingClass,
     TrainingPlan,
 )
+from lms.delivery.standing import standing_of
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.organisation.models import Unit
@@ -367,6 +368,11 @@ def change_state(actor: User, nomination: Nomination, new_state: NominationState
     if nomination.state not in TRANSITIONS[new_state]:
         raise Conflict(_("Không thể chuyển đề cử từ trạng thái %(old)s sang %(new)s.",
                          old=state_label(nomination.state), new=state_label(new_state)))
+    if new_state == NominationState.COMPLETED:
+        standing = standing_of(nomination)
+        if standing.blocks_completion:
+            raise NotEligible(_("%(name)s chưa thể hoàn thành lớp: %(reason)s", name=nomination.trainee.full_name,
+                                reason=standing.reason()))
     if nomination.flagged_at is not None and new_state in (NominationState.APPROVED, NominationState.ENROLLED):
         raise NotEligible(_("Đề cử đang bị đánh dấu: %(reason)s Hãy rút đề cử hoặc xác nhận giữ lại kèm lý do.",
                             reason=nomination.flag_reason))

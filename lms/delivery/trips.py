@@ -3,10 +3,9 @@ Reports, grading and exemplary reports are in lms.delivery.reports. Services flu
 """
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,6 +15,8 @@ from lms.accounts.models import Role, User
 from lms.curriculum.models import Module
 from lms.dates import CLASS_DATES
 from lms.db import utcnow
+from lms.delivery import checkin
+from lms.delivery.checkin import CHECKIN_MAX_FAILURES, CHECKIN_MINUTES  # noqa: F401 (the trip's limits)
 from lms.delivery.models import (
     Attendance,
     AttendanceMethod,
@@ -32,9 +33,6 @@ from lms.delivery.services import is_class_lecturer
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
 from lms.text import clean_name
-
-CHECKIN_MINUTES = 15
-CHECKIN_MAX_FAILURES = 5
 
 
 def _text(value: str | None) -> str:
@@ -205,9 +203,7 @@ def record_attendance(actor: User, trip: FieldTrip, present: list[User]) -> int:
 def open_checkin(actor: User, trip: FieldTrip, minutes: int = CHECKIN_MINUTES) -> str:
     """A new short-lived check-in code for trainees on site; the previous one stops working."""
     ensure_lecturer_of(actor, trip.training_class)
-    code = f"{secrets.randbelow(10**6):06d}"
-    trip.checkin_code, trip.checkin_expires_at = code, utcnow() + timedelta(minutes=minutes)
-    db.session.flush()
+    code = checkin.open_code(trip, minutes)
     audit.record(actor, "trip.checkin_open", trip, minutes=minutes)
     return code
 
@@ -217,20 +213,7 @@ def check_in(user: User, trip: FieldTrip, code: str, now: datetime | None = None
     now = now or utcnow()
     if not is_participant(user, trip.training_class):
         raise NotAllowed(_("Bạn không phải học viên của lớp này."))
-    code = _text(code).replace(" ", "")
-    failures = db.session.scalar(
-        sa.select(sa.func.count(CheckInFailure.id)).where(
-            CheckInFailure.trip_id == trip.id, CheckInFailure.trainee_id == user.id,
-            CheckInFailure.failed_at > now - timedelta(minutes=CHECKIN_MINUTES))
-    )
-    if failures >= CHECKIN_MAX_FAILURES:
-        raise InvalidInput(_("Bạn đã nhập sai mã quá nhiều lần. Hãy nhờ giảng viên điểm danh theo danh sách."))
-    if (not trip.checkin_code or trip.checkin_expires_at is None or now > trip.checkin_expires_at
-            or not secrets.compare_digest(code, trip.checkin_code)):
-        # Kept even though the request is refused: the view commits it, so guessing codes soon stops.
-        db.session.add(CheckInFailure(trip_id=trip.id, trainee_id=user.id, failed_at=now))
-        db.session.flush()
-        raise InvalidInput(_("Mã điểm danh không đúng hoặc đã hết hạn. Hãy hỏi giảng viên mã mới."))
+    checkin.check_code(trip, code, failures=CheckInFailure, key="trip_id", trainee_id=user.id, now=now)
     existing = db.session.scalar(
         sa.select(Attendance).where(Attendance.trip_id == trip.id, Attendance.trainee_id == user.id)
     )
@@ -242,8 +225,4 @@ def check_in(user: User, trip: FieldTrip, code: str, now: datetime | None = None
     return attendance
 
 
-def qr_svg(text: str) -> str:
-    """The check-in text as a QR code, drawn on the server as inline SVG (no script, no other host)."""
-    from lms import qr
-
-    return qr.qr_svg(text, title=_("Mã QR điểm danh"))
+qr_svg = checkin.qr_svg

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms import signals
 from lms.accounts.models import User
 from lms.db import utcnow
-from lms.delivery import files, reports, trips
+from lms.delivery import checkin, files, reports, trips
 from lms.delivery.models import (
     Attendance,
     AttendanceMethod,
@@ -119,7 +119,7 @@ def test_check_in_with_the_short_lived_code(trip_world, make, monkeypatch):
         trips.check_in(alice, trip_world.trip, code, now=utcnow() + timedelta(minutes=trips.CHECKIN_MINUTES + 1))
     attendance = trips.check_in(alice, trip_world.trip, f" {code} ")
     assert attendance.method == AttendanceMethod.CODE
-    monkeypatch.setattr(trips.secrets, "randbelow", lambda _n: 424242 if code != "424242" else 434343)
+    monkeypatch.setattr(checkin.secrets, "randbelow", lambda _n: 424242 if code != "424242" else 434343)
     trips.open_checkin(lecturer, trip_world.trip)
     with pytest.raises(InvalidInput):  # a new code replaces the old one
         trips.check_in(db.session.get(User, trip_world.bob.id), trip_world.trip, code)

@@ -19,6 +19,7 @@ from lms.delivery.models import (
     TrainingClass,
     class_lecturers,
 )
+from lms.delivery.standing import trainee_standings
 from lms.delivery.views import _class_or_404, _flash_problems, _me, bp
 from lms.errors import DomainError, InvalidInput
 from lms.extensions import db
@@ -224,7 +225,9 @@ def my_classes():
     mine = {s.trip_id: s for s in db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == me.id,
                                     Submission.trip_id.in_([t.id for t in trip_rows])))} if trip_rows else {}
-    return render_template("delivery/my_classes.html", nominations=nominations, trips=trip_rows, mine=mine)
+    standings = trainee_standings(me.id, [n.training_class for n in nominations if n.class_id in taking])
+    return render_template("delivery/my_classes.html", nominations=nominations, trips=trip_rows, mine=mine,
+                           standings=standings)
 
 
 @bp.route("/teaching")

@@ -5,13 +5,11 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from lms.access import roles_required, signed_in
 from lms.accounts.models import Role, User
 from lms.curriculum.models import Module
-from lms.db import utcnow
 from lms.delivery import forms, reports, services, trips
 from lms.delivery.models import (
     Attendance,
@@ -20,7 +18,7 @@ from lms.delivery.models import (
     TrainingClass,
 )
 from lms.delivery.views import _class_or_404, _flash_problems, _me, _trip_or_404, bp
-from lms.errors import InvalidInput
+from lms.delivery.views.checkin_pages import check_in_page, code_page
 from lms.extensions import db
 from lms.organisation.models import Locality
 from lms.throttling import guessing_limit
@@ -124,14 +122,9 @@ def record_attendance(trip_id: int):
 def checkin_code(trip_id: int):
     trip = _trip_or_404(trip_id)
     trips.ensure_lecturer_of(_me(), trip.training_class)
-    form = forms.OpenCheckinForm()
-    if form.validate_on_submit():
-        trips.open_checkin(_me(), trip)
-        return redirect(url_for("delivery.checkin_code", trip_id=trip.id))
-    live = trip.checkin_code and trip.checkin_expires_at and trip.checkin_expires_at > utcnow()
-    link = url_for("delivery.check_in", trip_id=trip.id, code=trip.checkin_code, _external=True) if live else None
-    return render_template("delivery/checkin_code.html", trip=trip, live=live, link=link, form=form,
-                           qr=Markup(trips.qr_svg(link)) if live else None)
+    return code_page(trip, open_code=lambda: trips.open_checkin(_me(), trip), endpoint="delivery.check_in",
+                     args={"trip_id": trip.id}, heading=trip.topic,
+                     back=url_for("delivery.trip_page", trip_id=trip.id), back_label=_("Về bài tập"))
 
 
 @bp.route("/trips/<int:trip_id>/check-in", methods=["GET", "POST"])
@@ -139,17 +132,7 @@ def checkin_code(trip_id: int):
 @guessing_limit("CODE_RATE_LIMIT")
 def check_in(trip_id: int):
     trip = _trip_or_404(trip_id)
-    form = forms.CheckInForm()
-    if request.method == "GET" and request.args.get("code"):
-        form.code.data = request.args["code"][:12]
-
-    def page(_refused=None):
-        return render_template("delivery/check_in.html", trip=trip, form=form)
-
-    if form.validate_on_submit():
-        # The failed attempt counts: the refusal keeps what check_in wrote.
-        on_refusal(page, field=form.code, keep_writes=True, catch=(InvalidInput,))
-        trips.check_in(_me(), trip, form.code.data)
-        flash(_("Đã điểm danh có mặt tại %(site)s.", site=trip.site), "success")
-        return redirect(url_for("delivery.trip_page", trip_id=trip.id))
-    return page()
+    return check_in_page(heading=trip.topic, hint=_("Nhập mã giảng viên đưa ra tại %(site)s.", site=trip.site),
+                         check=lambda code: trips.check_in(_me(), trip, code),
+                         done=_("Đã điểm danh có mặt tại %(site)s.", site=trip.site),
+                         back=url_for("delivery.trip_page", trip_id=trip.id))
