@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -161,7 +162,9 @@ def _reset(url: str) -> None:
 def make_app(url: str):
     from lms import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    # The app refuses to start without a proper key; the benchmark's own processes need no lasting one.
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                       "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)})
 
 
 def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = False) -> dict:
