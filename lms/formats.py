@@ -66,6 +66,22 @@ def local_time(value: datetime | None) -> str:
     return "" if value is None else to_local(value).strftime(TIME)
 
 
+def place_and_date(place: str, value: date | datetime) -> str:
+    """The line above a signature, in local time: "Quảng Trị, ngày 01 tháng 12 năm 2026".
+
+    As official papers write it: a day below 10 and the months 1 and 2 take a leading zero ("ngày 05 tháng 3",
+    "ngày 15 tháng 02"), so that nothing can be written in front of them afterwards.
+    """
+    from flask_babel import gettext as _
+
+    if isinstance(value, datetime):
+        value = to_local(value)
+    day, month, year = f"{value.day:02d}", f"{value.month:02d}" if value.month < 3 else str(value.month), value.year
+    if place:
+        return _("%(place)s, ngày %(day)s tháng %(month)s năm %(year)s", place=place, day=day, month=month, year=year)
+    return _("Ngày %(day)s tháng %(month)s năm %(year)s", day=day, month=month, year=year)
+
+
 def iso_utc(value: datetime | None) -> str:
     """For scripts (the quiz countdown): an unambiguous instant."""
     if value is None:

@@ -48,3 +48,14 @@ def test_numbers_follow_the_readers_language(ctx, locale, rate, small, whole, co
 def test_pages_choose_the_language_of_the_request(app):
     with app.test_request_context():
         assert formats.percent(62.5) == "62,5 %"  # Vietnamese by default
+
+
+@pytest.mark.parametrize(("moment", "line"), [
+    (LATE_EVENING_UTC, "Quảng Trị, ngày 01 tháng 4 năm 2026"),  # already 1 April in Hà Nội
+    (date(2026, 2, 15), "Quảng Trị, ngày 15 tháng 02 năm 2026"),  # months 1 and 2 take a leading zero
+    (date(2026, 12, 1), "Quảng Trị, ngày 01 tháng 12 năm 2026"),
+])
+def test_the_place_and_date_line_is_written_as_official_papers_write_it(app, moment, line):
+    with app.test_request_context():
+        assert formats.place_and_date("Quảng Trị", moment) == line
+        assert formats.place_and_date("", moment) == "N" + line.removeprefix("Quảng Trị, n")
