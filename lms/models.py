@@ -9,6 +9,8 @@ from lms.documents.models import Document, DocumentRelation  # noqa: F401
 from lms.jobs.models import Job  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Certificate,
+    CertificateCounter,
+    CertificateIssuer,
     LearningEvent,
     LessonProgress,
     ModuleRule,

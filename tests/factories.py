@@ -320,6 +320,28 @@ class Factories:
             status.due_on, status.completed_at = due_on, completed_at
         return status
 
+    def certificate_issuer(self, unit: Unit, **fields):
+        """The school issuing the certificates of the unit's subtree (a provincial school by default)."""
+        from lms.learning.certificates import set_certificate_issuer
+
+        data = {"heading": "party", "superior_body": "TỈNH ỦY QUẢNG TRỊ", "name": "TRƯỜNG CHÍNH TRỊ LÊ DUẨN",
+                "place": "Quảng Trị", "number_suffix": "GCN", "signer_title": "HIỆU TRƯỞNG",
+                "signer_name": "Nguyễn Văn Hùng", **fields}
+        with self._session() as s:
+            issuer = set_certificate_issuer(None, s.get(Unit, unit.id), data)
+        return issuer
+
+    def certificate(self, user: User, program):
+        """A certificate issued now for the program, as completing it would issue it."""
+        from types import SimpleNamespace
+
+        from lms.learning.certificates import issue_certificate
+
+        with self._session() as s:
+            certificate = issue_certificate(s.get(User, user.id), s.get(Program, program.id),
+                                            SimpleNamespace(cycle=1, valid_until=None))
+        return certificate
+
     # --- delivery ----------------------------------------------------------------------------------
 
     def training_class(self, *, program=None, module=None, unit: Unit | None = None, mode=None,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import str_enum, utcnow
 from lms.extensions import db
+from lms.organisation.models import Unit
 
 
 class LessonProgress(db.Model):
@@ -206,11 +207,58 @@ class QuizAttempt(db.Model):
     quiz: Mapped[Quiz] = relationship()
 
 
+class CertificateHeading(enum.StrEnum):
+    """The national heading at the top right of the paper: a Party body's or a State body's."""
+
+    PARTY = "party"  # ĐẢNG CỘNG SẢN VIỆT NAM
+    STATE = "state"  # CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc
+
+
+class CertificateIssuer(db.Model):
+    """The school that issues the certificates of a unit's trainees (the nearest unit above a trainee that
+    has one): the heading of its papers, the place written before the date, and who signs."""
+
+    __tablename__ = "certificate_issuers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), unique=True)
+    heading: Mapped[CertificateHeading] = mapped_column(str_enum(CertificateHeading, 10),
+                                                        default=CertificateHeading.PARTY)
+    superior_body: Mapped[str] = mapped_column(sa.String(255), default="")  # TỈNH ỦY QUẢNG TRỊ
+    name: Mapped[str] = mapped_column(sa.String(255))  # TRƯỜNG CHÍNH TRỊ LÊ DUẨN
+    place: Mapped[str] = mapped_column(sa.String(100))  # Quảng Trị
+    number_suffix: Mapped[str] = mapped_column(sa.String(30), default="GCN")  # 123/2026/GCN
+    signer_title: Mapped[str] = mapped_column(sa.String(255))  # HIỆU TRƯỞNG
+    signer_name: Mapped[str] = mapped_column(sa.String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CertificateIssuer {self.unit_id} {self.name}>"
+
+
+class CertificateCounter(db.Model):
+    """The last number an issuer gave in a year; bumped in place by one atomic upsert per certificate."""
+
+    __tablename__ = "certificate_counters"
+
+    issuer_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate_issuers.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int]
+
+
 class Certificate(db.Model):
-    """Issued on program completion; the name, unit and program are kept as they were on that day."""
+    """Issued on program completion; the name, unit, program and issuing school are kept as they were on
+    that day. Its number counts per issuing school and calendar year (Vietnam time): 123/2026/GCN."""
 
     __tablename__ = "certificates"
-    __table_args__ = (sa.Index("ix_certificates_user", "user_id", "issued_at"),)
+    __table_args__ = (
+        sa.Index("ix_certificates_user", "user_id", "issued_at"),
+        sa.Index("ix_certificates_number", "number"),  # an admin searches by the number on the paper
+        sa.UniqueConstraint("issuer_id", "number_year", "serial"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -226,9 +274,16 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # None when no school was set up for the trainee's units on the day it was issued.
+    issuer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate_issuers.id"))
+    number_year: Mapped[int | None]
+    serial: Mapped[int | None]
+    number: Mapped[str] = mapped_column(sa.String(50), default="")
+    # The issuer's heading, bodies, place and signer as printed that day (see CertificateIssuer).
+    issued_by: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     def __repr__(self) -> str:
-        return f"<Certificate {self.user_id} {self.program_id}>"
+        return f"<Certificate {self.number or self.id} {self.user_id} {self.program_id}>"
 
 
 class LearningEvent(db.Model):
