@@ -70,7 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
             "UPLOAD_FOLDER"),
     Setting("LMS_MAX_UPLOAD_MB", "20", "largest request body, in MB", "MAX_CONTENT_LENGTH", _megabytes),
     Setting("LMS_BASE_URL", "http://localhost",
-            "the site's public address; `https://...` makes cookies Secure and sends HSTS; names xAPI activities",
+            "the site's public address; `https://...` makes cookies Secure and sends HSTS; names xAPI activities; "
+            "begins the verification address in a certificate's QR code",
             "LMS_BASE_URL"),
     Setting("LMS_PROXY_HOPS", "0",
             "how many reverse proxies stand in front of the app (nginx alone: `1`); their X-Forwarded-For, "

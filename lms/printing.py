@@ -11,10 +11,14 @@ Pango (`libpango-1.0-0`, `libpangoft2-1.0-0`, `libharfbuzz-subset0`); README's s
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import Response, current_app
+
+# WeasyPrint logs each of its steps at INFO: ten lines per paper that tell an operator nothing.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 A4_POINTS = (595.28, 841.89)  # 210 × 297 mm at 72 points per inch
 

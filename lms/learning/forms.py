@@ -1,10 +1,10 @@
-"""Forms for quiz authoring, completion rules and certificate revocation."""
+"""Forms for quiz authoring, completion rules, certificate revocation and the certificate issuer."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lms.forms import PageForm
+from lms.forms import PageForm, choices
 
 
 class QuizSettingsForm(PageForm):
@@ -39,3 +39,23 @@ class RevokeForm(PageForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)],
                            render_kw={"rows": 3})
     submit = SubmitField(_l("Thu hồi chứng nhận"))
+
+
+class CertificateIssuerForm(PageForm):
+    heading = SelectField(_l("Tiêu đề góc phải"), choices=choices([
+        ("party", _l("ĐẢNG CỘNG SẢN VIỆT NAM (cơ quan Đảng)")),
+        ("state", _l("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM (cơ quan Nhà nước)")),
+    ]))
+    superior_body = StringField(_l("Cơ quan chủ quản (dòng trên, ví dụ TỈNH ỦY QUẢNG TRỊ)"),
+                                validators=[Optional(), Length(max=255)])
+    name = StringField(_l("Tên cơ sở đào tạo (ví dụ TRƯỜNG CHÍNH TRỊ TỈNH QUẢNG TRỊ)"),
+                       validators=[DataRequired(_l("Hãy nhập tên cơ sở đào tạo.")), Length(max=255)])
+    place = StringField(_l("Địa danh ghi trước ngày tháng (ví dụ Quảng Trị)"),
+                        validators=[DataRequired(_l("Hãy nhập địa danh.")), Length(max=100)])
+    number_suffix = StringField(_l("Ký hiệu sau số và năm (ví dụ GCN: số 123/2026/GCN)"),
+                                validators=[DataRequired(_l("Hãy nhập ký hiệu.")), Length(max=30)])
+    signer_title = StringField(_l("Chức vụ người ký (ví dụ HIỆU TRƯỞNG, KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG)"),
+                               validators=[DataRequired(_l("Hãy nhập chức vụ người ký.")), Length(max=255)])
+    signer_name = StringField(_l("Họ và tên người ký"),
+                              validators=[DataRequired(_l("Hãy nhập họ tên người ký.")), Length(max=200)])
+    submit = SubmitField(_l("Lưu"))

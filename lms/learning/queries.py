@@ -168,7 +168,7 @@ def changes_since(module: Module, old_revision_id: int | None) -> tuple[list[Mod
 
 
 def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Select:
-    """The newest certificates of users in the admin's unit subtree, by name or code."""
+    """The newest certificates of users in the admin's unit subtree, by name, number or code."""
     from lms.accounts.models import User
     from lms.accounts.services import admin_scope
     from lms.organisation.models import Unit
@@ -179,9 +179,33 @@ def certificates_in_scope(actor, search: str = "", limit: int = 100) -> sa.Selec
     words = fold_words(search).split()[:5]
     if words:
         # By name the way the user list searches ("binh" finds "Bình", "%" and "_" are plain characters).
-        query = query.where(sa.or_(Certificate.code == search.strip(),
+        query = query.where(sa.or_(Certificate.code == search.strip(), Certificate.number == search.strip(),
                                    sa.and_(*(User.search_key.contains(w, autoescape=True) for w in words))))
     return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(limit)
+
+
+def issuers_in_scope(actor) -> list:
+    """The schools set up on the admin's units, in tree order, each with its unit."""
+    from lms.accounts.services import admin_scope
+    from lms.learning.models import CertificateIssuer
+    from lms.organisation.models import Unit
+
+    scope = admin_scope(actor)
+    return db.session.execute(
+        sa.select(CertificateIssuer, Unit).join(Unit, Unit.id == CertificateIssuer.unit_id)
+        .where(Unit.path.startswith(scope.path)).order_by(Unit.path)).all()
+
+
+def issuer_unit_choices(actor) -> list:
+    """The units an admin usually sets a school on: the top of their scope and the units right below it
+    (a national admin's provinces); a unit further down is reached from its own page."""
+    from lms.accounts.services import admin_scope
+    from lms.organisation.models import Unit
+
+    scope = admin_scope(actor)
+    return db.session.scalars(
+        sa.select(Unit).where(Unit.path.startswith(scope.path), Unit.depth <= scope.depth + 1)
+        .order_by(Unit.depth, Unit.name)).all()
 
 
 def certificates_of(user_id: int) -> list[Certificate]:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from lms import printing
 from lms.access import public, roles_required, signed_in
 from lms.accounts.auth import safe_next
 from lms.accounts.models import Role, User
@@ -20,8 +21,9 @@ from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, services
-from lms.learning.forms import GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
+from lms.learning.forms import CertificateIssuerForm, GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
+from lms.organisation.models import Unit
 from lms.text import decode_utf8
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
@@ -268,17 +270,39 @@ def delete_question(question_id: int):
 
 # --- certificates --------------------------------------------------------------------------------------------
 
-@certificates_bp.route("/certificates/<int:certificate_id>")
-@signed_in
-def show(certificate_id: int):
+def _readable_certificate(certificate_id: int) -> Certificate:
+    """The trainee's own certificate, or one of a trainee the admin manages; 404 for anyone else."""
     certificate = db.get_or_404(Certificate, certificate_id)
     if certificate.user_id != current_user.id:
         try:
             ensure_can_manage(current_user, db.session.get(User, certificate.user_id))
         except NotAllowed:
             abort(404)
+    return certificate
+
+
+@certificates_bp.route("/certificates/<int:certificate_id>")
+@signed_in
+def show(certificate_id: int):
+    certificate = _readable_certificate(certificate_id)
     return render_template("learning/certificate.html", certificate=certificate,
+                           paper=certificates.paper(certificate),
                            revoke_form=RevokeForm() if current_user.has_role(Role.ADMIN) else None)
+
+
+@certificates_bp.route("/certificates/<int:certificate_id>/print")
+@signed_in
+def print_page(certificate_id: int):
+    certificate = _readable_certificate(certificate_id)
+    return render_template("learning/certificate_print.html", paper=certificates.paper(certificate))
+
+
+@certificates_bp.route("/certificates/<int:certificate_id>/pdf")
+@signed_in
+def pdf(certificate_id: int):
+    certificate = _readable_certificate(certificate_id)
+    html = render_template("learning/certificate_print.html", paper=certificates.paper(certificate))
+    return printing.pdf_response(printing.render_pdf(html), certificates.pdf_filename(certificate))
 
 
 @certificates_bp.route("/verify/<code>")
@@ -295,7 +319,35 @@ def verify(code: str):
 def admin_index():
     search = request.args.get("q", "").strip()
     found = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
-    return render_template("learning/certificates_admin.html", certificates=found, search=search)
+    return render_template("learning/certificates_admin.html", certificates=found, search=search,
+                           issuers=queries.issuers_in_scope(current_user),
+                           units=queries.issuer_unit_choices(current_user))
+
+
+@certificates_bp.route("/admin/certificate-issuer")
+@roles_required(Role.ADMIN)
+def choose_issuer_unit():
+    return redirect(url_for("certificates.edit_issuer", unit_id=request.args.get("unit", 0, type=int)))
+
+
+@certificates_bp.route("/admin/units/<int:unit_id>/certificate-issuer", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_issuer(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    issuer = certificates.issuer_of_unit(current_user, unit)
+    form = CertificateIssuerForm(obj=issuer, data=None if issuer else {"number_suffix": "GCN"})
+    inherited = None if issuer else certificates.issuer_for(unit.parent)
+
+    def page(_refused=None):
+        return render_template("learning/certificate_issuer.html", form=form, unit=unit, inherited=inherited), (
+            400 if form.errors else 200)
+
+    if form.validate_on_submit():
+        on_refusal(page, field=form.name)
+        certificates.set_certificate_issuer(current_user, unit, form.data)
+        flash(_("Đã lưu cơ sở cấp giấy chứng nhận của %(unit)s.", unit=unit.name), "success")
+        return redirect(url_for("certificates.admin_index"))
+    return page()
 
 
 @certificates_bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
