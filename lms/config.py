@@ -46,6 +46,19 @@ def _whole_number(value: str) -> int:
     return int(value)
 
 
+def _smtp_security(value: str) -> str:
+    if value not in ("starttls", "tls", "none"):
+        raise ValueError(f"expected starttls, tls or none, got {value!r}")
+    return value
+
+
+def _quiet_hours(value: str) -> tuple[int, int]:
+    start, sep, end = value.partition("-")
+    if not sep or not start.strip().isdigit() or not end.strip().isdigit() or max(int(start), int(end)) > 23:
+        raise ValueError(f"expected two hours like 21-7, got {value!r}")
+    return int(start), int(end)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # the environment variable
@@ -93,6 +106,19 @@ SETTINGS: tuple[Setting, ...] = (
             "refused sign-ins and password changes allowed per client address", "SIGN_IN_RATE_LIMIT"),
     Setting("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour",
             "refused check-in codes and certificate codes allowed per client address", "CODE_RATE_LIMIT"),
+    Setting("LMS_SMTP_HOST", None, "the SMTP server notifications are mailed through (the province's relay); "
+            "unset: notifications show in the app only, as the admin's notification page says", "SMTP_HOST"),
+    Setting("LMS_SMTP_PORT", "587", "its port", "SMTP_PORT", _whole_number),
+    Setting("LMS_SMTP_SECURITY", "starttls", "`starttls`, `tls` (SMTPS, usually port 465) or `none` (a relay on "
+            "a trusted network)", "SMTP_SECURITY", _smtp_security),
+    Setting("LMS_SMTP_USER", None, "the SMTP account, when the server asks for one", "SMTP_USER"),
+    Setting("LMS_SMTP_PASSWORD", None, "its password", "SMTP_PASSWORD"),
+    Setting("LMS_SMTP_FROM", "no-reply@localhost", "the sender address of notification mail", "SMTP_FROM"),
+    Setting("LMS_MAIL_QUIET_HOURS", "21-7", "site-time hours when no notification mail leaves (`21-7`: from "
+            "21:00 to 07:00; empty `0-0`: none); what waits goes out after them", "MAIL_QUIET_HOURS",
+            _quiet_hours),
+    Setting("LMS_GRADING_WAIT_DAYS", "7", "days a submitted report may wait for grading before its lecturers "
+            "are reminded", "GRADING_WAIT_DAYS", _whole_number),
     Setting("LMS_BIND", "127.0.0.1:5000",
             "where gunicorn listens (`deploy/gunicorn.conf.py`); `make run PORT=8080` serves on 127.0.0.1:8080"),
     Setting("LMS_WORKERS", None, "gunicorn worker processes; unset: 2 × CPU cores + 1"),

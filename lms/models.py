@@ -21,5 +21,11 @@ from lms.learning.models import (  # noqa: F401
     QuizChoice,
     QuizQuestion,
 )
+from lms.notifications.models import (  # noqa: F401
+    CalendarFeed,
+    Notification,
+    NotificationDefault,
+    NotificationPreference,
+)
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401
 from lms.search.models import SearchTerm  # noqa: F401

@@ -33,3 +33,16 @@ lesson_viewed = _signals.signal("lesson-viewed")
 
 # A program was created or changed (targets, modules). kwargs: program, actor
 program_saved = _signals.signal("program-saved")
+
+# A nomination was made or moved to another state (nominated, approved, enrolled, completed, withdrawn).
+# kwargs: nomination, actor
+nomination_changed = _signals.signal("nomination-changed")
+
+# A lecturer graded a field-trip report or returned it for revision. kwargs: submission, returned (bool), actor
+report_graded = _signals.signal("report-graded")
+
+# A module was flagged for review (a document it cites was superseded, amended or stopped). kwargs: flag, actor
+review_flag_raised = _signals.signal("review-flag-raised")
+
+# A certificate was issued on completing a program. kwargs: certificate
+certificate_issued = _signals.signal("certificate-issued")

@@ -243,6 +243,7 @@ def grade(actor: User, submission: Submission, *, points: dict[int, int], feedba
     db.session.flush()
     audit.record(actor, "submission.returned" if return_for_revision else "submission.graded", submission,
                  score=submission.score, passed=submission.passed)
+    signals.report_graded.send(submission=submission, returned=return_for_revision, actor=actor)
     if not return_for_revision:  # a report sent back for revision is not a grade yet
         signals.assignment_graded.send(user=submission.trainee, module=trip.module, passed=bool(submission.passed),
                                        score=submission.score, graded_at=now, actor=actor)

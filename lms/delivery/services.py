@@ -342,6 +342,7 @@ def nominate(actor: User, trainee: User, klass: TrainingClass, *, over_quota_rea
         quota, used = exceeded[-1]  # the nearest plan overrun; `plans` lists every one
         audit.record(actor, "nomination.over_quota", nomination, reason=reason, quota=quota.quota, used=used,
                      plans=[{"unit": q.plan.unit_id, "quota": q.quota, "used": u} for q, u in exceeded])
+    signals.nomination_changed.send(nomination=nomination, actor=actor)
     return nomination
 
 
@@ -381,6 +382,7 @@ def change_state(actor: User, nomination: Nomination, new_state: NominationState
     nomination.updated_at = utcnow()
     db.session.flush()
     audit.record(actor, f"nomination.{new_state.value}", nomination, previous=old.value, note=_text(note) or None)
+    signals.nomination_changed.send(nomination=nomination, actor=actor)
     return nomination
 
 

@@ -157,6 +157,7 @@ def _flag_citing_modules(actor, old: Document, new: Document, kind: RelationKind
         db.session.flush()
         audit.record(actor, "review_flag.raise", flag, module=module.code, old=old.code, new=new.code,
                      reason=reason)
+        signals.review_flag_raised.send(flag=flag, actor=actor)
         flags.append(flag)
     return flags
 

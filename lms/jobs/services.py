@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 
 import sqlalchemy as sa
+from flask import has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
@@ -115,3 +116,11 @@ def run_now(kind: str, work: Callable[[], dict]) -> int:
     db.session.commit()
     run_job(job.id, lambda _job: work())
     return job.id
+
+
+def commit_step() -> None:
+    """Commit what a task has done so far, so the next step starts in a new transaction (a claim that other
+    consumers must see at once, a short write lock on SQLite). Tasks only: a request commits once, at its end."""
+    if has_request_context():
+        raise RuntimeError("commit_step is for background tasks; a request commits once (lms.transaction)")
+    db.session.commit()

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from lms import audit, formats
+from lms import audit, formats, signals
 from lms.accounts.models import User
 from lms.accounts.services import ensure_can_manage, ensure_unit_in_scope
 from lms.curriculum.models import Program
@@ -77,6 +77,7 @@ def issue_certificate(user: User, program: Program, status: ProgramStatus) -> Ce
                                  **{name: getattr(issuer, name) for name in ISSUER_TEXTS}}
     db.session.add(certificate)
     db.session.flush()
+    signals.certificate_issued.send(certificate=certificate)
     return certificate
 
 

@@ -1,0 +1,98 @@
+"""The bell, the notifications page, preferences, and the admin's page on mail."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.access import roles_required, signed_in
+from lms.accounts.models import Role
+from lms.notifications import services
+from lms.notifications.kinds import KINDS, kind, kinds_for
+from lms.notifications.models import MailChoice
+from lms.transaction import on_refusal
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def _bell():
+    def unread_notifications() -> int:
+        """The unread count, counted once per request and only by pages that show it."""
+        if "lms_unread" not in g:
+            g.lms_unread = services.unread_count(current_user)
+        return g.lms_unread
+
+    return {"unread_notifications": unread_notifications}
+
+
+def _choice_labels() -> dict[str, str]:
+    return {MailChoice.IMMEDIATE: _("Gửi ngay"), MailChoice.DIGEST: _("Gộp trong thư hằng ngày"),
+            MailChoice.OFF: _("Không gửi thư")}
+
+
+@bp.route("")
+@signed_in
+def index():
+    page = services.page_of(current_user, request.args.get("page", 1, type=int))
+    return render_template("notifications/index.html", page=page, kind=kind)
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@signed_in
+def open_one(notification_id: int):
+    notification = services.mark_read(current_user, notification_id)
+    return redirect(kind(notification.kind).link(notification.params))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@signed_in
+def mark_read(notification_id: int):
+    services.mark_read(current_user, notification_id)
+    return redirect(url_for("notifications.index", page=request.form.get("page", 1, type=int)))
+
+
+@bp.route("/read-all", methods=["POST"])
+@signed_in
+def mark_all_read():
+    count = services.mark_all_read(current_user)
+    flash(_("Đã đánh dấu %(n)d thông báo là đã đọc.", n=count), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@signed_in
+def preferences():
+    if request.method == "POST":
+        on_refusal(url_for("notifications.preferences"))
+        services.save_preferences(current_user, request.form.to_dict())
+        flash(_("Đã lưu cách nhận thông báo."), "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", kinds=kinds_for(current_user.roles),
+                           choices=services.mail_choices(current_user), labels=_choice_labels(),
+                           mail_on=services.mail_configured(), has_email=bool(current_user.email))
+
+
+@bp.route("/admin", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin():
+    if request.method == "POST":
+        on_refusal(url_for("notifications.admin"))
+        services.save_scope_defaults(current_user, request.form.to_dict())
+        flash(_("Đã lưu cách nhận thông báo mặc định cho đơn vị."), "success")
+        return redirect(url_for("notifications.admin"))
+    counts, failed = services.mail_problems(current_user)
+    scope = current_user.admin_scope
+    defaults = services.scope_defaults(scope.path)
+    return render_template("notifications/admin.html", kinds=list(KINDS.values()), scope=scope,
+                           default_of=lambda name: defaults.get(name, services.DEFAULT_CHOICE), labels=_choice_labels(),
+                           mail_on=services.mail_configured(), smtp_host=current_app.config.get("SMTP_HOST"),
+                           counts=counts, failed=failed, kind=kind)
+
+
+@bp.route("/admin/<int:notification_id>/send-again", methods=["POST"])
+@roles_required(Role.ADMIN)
+def send_again(notification_id: int):
+    services.send_again(current_user, notification_id)
+    flash(_("Thư sẽ được gửi lại."), "success")
+    return redirect(url_for("notifications.admin"))
