@@ -1,7 +1,7 @@
 """Notifications: the outbox (one row per recipient, kind and object, with its mail state), e-mail preferences per user and kind, admins' defaults per unit subtree, and calendar feed tokens.
 
 Revision ID: b00ac608f927
-Revises: 7d2f4b8e1c35
+Revises: 955984aa982e
 Create Date: 2026-12-01 12:45:52.417822
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b00ac608f927'
-down_revision = '7d2f4b8e1c35'
+down_revision = '955984aa982e'
 branch_labels = None
 depends_on = None
 
