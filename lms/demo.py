@@ -173,7 +173,19 @@ def load_demo() -> dict[str, int]:
             accounts.assign_title(None, user, titles[code], AssignmentKind.PLANNED, SINCE)
         summary["users"] += 1
     db.session.flush()
+    _demo_certificate_school(units["province"])
     from lms.delivery.demo import load_delivery_demo
 
     summary.update(load_delivery_demo())
     return summary
+
+
+def _demo_certificate_school(province: Unit) -> None:
+    """The provincial school issues the demo province's certificates (the signer is a made-up name)."""
+    from lms.learning import certificates
+
+    if certificates.issuer_for(province) is None:
+        certificates.set_certificate_issuer(None, province, {
+            "heading": "party", "superior_body": "TỈNH ỦY QUẢNG TRỊ", "name": "TRƯỜNG CHÍNH TRỊ LÊ DUẨN",
+            "place": "Quảng Trị", "number_suffix": "GCN", "signer_title": "HIỆU TRƯỞNG",
+            "signer_name": "Nguyễn Văn Mẫu"})
