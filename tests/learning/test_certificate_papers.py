@@ -59,7 +59,10 @@ def test_the_qr_code_on_the_pdf_opens_the_public_verification(app, client, auth,
     assert address == f"{app.config['LMS_BASE_URL']}/verify/{certificate.code}"
     verification = client.get(address.removeprefix(app.config["LMS_BASE_URL"]))
     assert verification.status_code == 200
-    assert "Chứng nhận hợp lệ." in verification.get_data(as_text=True)
+    shown = verification.get_data(as_text=True)
+    assert "Chứng nhận hợp lệ." in shown
+    assert "123/2026/GCN" in shown  # the number on the paper, to compare
+    assert "TRƯỜNG CHÍNH TRỊ LÊ DUẨN" in shown
 
 
 def test_the_qr_code_names_the_sites_public_address(app, client, auth, issued, monkeypatch):
@@ -128,6 +131,8 @@ def test_an_admin_sets_up_the_school_of_their_province_and_the_next_certificate_
     auth.login("admin_qn")
 
     assert "Tỉnh Quảng Ngãi" in client.get("/admin/certificates").get_data(as_text=True)
+    unit_page = client.get(f"/admin/units/{province.id}").get_data(as_text=True)
+    assert f"/admin/units/{province.id}/certificate-issuer" in unit_page
     response = client.post(f"/admin/units/{province.id}/certificate-issuer", data=dict(SCHOOL))
 
     assert response.status_code == 302
