@@ -14,7 +14,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from lms.errors import InvalidInput
-from lms.formats import local_date
+from lms.formats import local_date, local_today
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class DateRange:
     years_ahead: int
 
     def last(self) -> date:
-        return date(date.today().year + self.years_ahead, 12, 31)
+        return date(local_today().year + self.years_ahead, 12, 31)
 
     def contains(self, day: date | datetime) -> bool:
         day = day.date() if isinstance(day, datetime) else day

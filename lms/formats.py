@@ -14,7 +14,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context, has_request_context
+
+from lms.db import utcnow
 
 DATE = "%d/%m/%Y"
 TIME = "%H:%M"
@@ -22,6 +24,7 @@ DATETIME = f"{DATE} {TIME}"
 # Babel's own Vietnamese pattern writes 62,5%; Vietnamese typography (and this product) sets 62,5 %.
 PERCENT = {"vi": "#,##0{} %", "en": "#,##0{}%"}
 DECIMAL = "#,##0.0"
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"  # LMS_TIMEZONE's default
 
 
 @lru_cache(maxsize=8)
@@ -30,7 +33,9 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def zone() -> ZoneInfo:
-    return _zone(current_app.config["TIMEZONE"])
+    """The site's time zone (outside an application, e.g. a date range checked by a script: the default)."""
+    name = current_app.config["TIMEZONE"] if has_app_context() else DEFAULT_ZONE
+    return _zone(name)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -45,8 +50,15 @@ def local_naive(moment: datetime | None) -> datetime | None:
     return None if moment is None else to_local(moment).replace(tzinfo=None)
 
 
+def local_now() -> datetime:
+    """The site's wall-clock time now, naive (for comparing with local dates and times)."""
+    return to_local(utcnow()).replace(tzinfo=None)
+
+
 def local_today() -> date:
-    return datetime.now(zone()).date()
+    """Today in the site's time zone: what due dates, years and "today" mean everywhere (never the server's
+    own date: at 23:30 UTC it is already tomorrow in Hà Nội)."""
+    return local_now().date()
 
 
 def local_date(value: date | datetime | None) -> str:

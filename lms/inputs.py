@@ -6,14 +6,13 @@ forms say the choice is not valid. Parsing goes through here so that no database
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Request, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from lms.errors import InvalidInput
+from lms.formats import local_today
 
 INT_MAX = 2**31 - 1
 YEAR_MIN, YEAR_MAX = 1945, 2200
@@ -47,7 +46,7 @@ def year_or(value, default: int) -> int:
 
 def requested_year(name: str = "year") -> int:
     """The year a page asks for (?year=), or the current year."""
-    return year_or(request.args.get(name), date.today().year)
+    return year_or(request.args.get(name), local_today().year)
 
 
 class Values(ImmutableMultiDict):

@@ -15,6 +15,7 @@ from lms.dates import TITLE_DATES
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation.models import Title, Unit
 from lms.text import clean_name
 
@@ -307,7 +308,7 @@ def end_title(actor: User, assignment: TitleAssignment, end_date: date) -> None:
 
 def current_titles(user: User, kind: AssignmentKind | None = None, day: date | None = None):
     """Titles the user holds (or is planned for) on `day`."""
-    day = day or date.today()
+    day = day or local_today()
     return [
         a.title
         for a in user.title_assignments

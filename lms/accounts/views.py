@@ -1,5 +1,4 @@
 """Signing in and out, one's own password and language; the admin's user pages."""
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from lms.accounts.models import AssignmentKind, Role, TitleAssignment, User
 from lms.accounts.tasks import IMPORT_KIND, import_users_task
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.formats import local_today
 from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
@@ -158,7 +158,7 @@ def _render_edit(user: User, form=None, title_form=None, status: int = 200):
         title_form = TitleAssignmentForm(formdata=None)
     title_form.title_id.choices = title_choices()
     return render_template(
-        "accounts/users/edit.html", user=user, form=form, title_form=title_form, today=date.today(),
+        "accounts/users/edit.html", user=user, form=form, title_form=title_form, today=local_today(),
     ), status
 
 

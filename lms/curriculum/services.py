@@ -28,6 +28,7 @@ from lms.db import each_value, utcnow
 from lms.documents.services import ensure_author
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
+from lms.formats import local_today
 from lms.grading import DEFAULT_SCALE, GradeScale
 from lms.markup import render_markdown
 from lms.text import clean_name, slug
@@ -483,7 +484,7 @@ def programs_for_user(user, day: date | None = None) -> list[Program]:
     """Live programs targeting a title the user holds or is planned for on `day`."""
     from lms.accounts.models import TitleAssignment
 
-    day = day or date.today()
+    day = day or local_today()
     titles = (sa.select(TitleAssignment.title_id)
               .where(TitleAssignment.user_id == user.id, TitleAssignment.start_date <= day,
                      sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= day)))

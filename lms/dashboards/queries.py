@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from lms.accounts.models import User
 from lms.curriculum.models import Program
 from lms.dashboards.models import CompletionFact as Fact
+from lms.formats import local_today
 from lms.learning.models import ProgramState, ProgramStatus
 from lms.organisation.models import Locality, Title, Unit
 
@@ -35,7 +36,7 @@ class Filters:
     title_id: int | None = None
     program_id: int | None = None
     year: int | None = None
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=local_today)
 
     @property
     def unit_path(self) -> str:

@@ -14,6 +14,7 @@ from lms.dashboards import queries
 from lms.dashboards.queries import Filters
 from lms.errors import NotAllowed
 from lms.extensions import db
+from lms.formats import local_today
 from lms.inputs import YEAR_MAX, YEAR_MIN, int_or_none
 from lms.organisation.models import Locality, Unit
 
@@ -48,7 +49,7 @@ def read_filters(actor: User, args: Mapping, today: date | None = None) -> Filte
         title_id=_int(args, "title"),
         program_id=_int(args, "program"),
         year=year,
-        today=today or date.today(),
+        today=today or local_today(),
     )
 
 

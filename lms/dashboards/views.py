@@ -15,6 +15,7 @@ from lms.curriculum.models import Program
 from lms.dashboards import charts, exports, queries, receivers, services
 from lms.db import reading
 from lms.extensions import db
+from lms.formats import local_today
 from lms.inputs import requested_year
 from lms.learning.models import ProgramState
 from lms.organisation.models import Locality, Title
@@ -102,7 +103,7 @@ def people():
 
 def _download(fmt: str, name: str, body) -> Response:
     response = Response(stream_with_context(body), mimetype=exports.MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{date.today():%Y%m%d}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{local_today():%Y%m%d}.{fmt}"'
     return response
 
 
@@ -206,7 +207,7 @@ def plan():
     bars = charts.bar_chart([(f"{r[0]} · {r[1]}", r[4]) for r in rows], chart_id="plan-chart",
                             title=_("Số đã cử so với chỉ tiêu năm %(year)d", year=year), maximum=100.0)
     return render_template("dashboards/plan.html", year=year, rows=rows, bars=bars, columns=plan_columns(),
-                           years=list(range(date.today().year + 1, date.today().year - 5, -1)))
+                           years=list(range(local_today().year + 1, local_today().year - 5, -1)))
 
 
 @bp.route("/plan.<fmt>")
@@ -225,7 +226,7 @@ def export_plan(fmt: str):
 @bp.route("/classes")
 @roles_required(Role.LECTURER)
 def my_classes():
-    today = date.today()
+    today = local_today()
     figures = [services._figure(r, r.name, {"class_id": r.id})
                for r in db.session.execute(queries.class_figures(current_user.id, today))]
     bars = charts.bar_chart([(f.label, f.rate) for f in figures], chart_id="class-chart",
@@ -238,9 +239,9 @@ def my_classes():
 def class_people(class_id: int):
     status = services.read_status(request.args)
     klass = _my_class_or_403(class_id)
-    rows = db.session.execute(queries.class_people(current_user.id, klass.id, status, date.today())).all()
+    rows = db.session.execute(queries.class_people(current_user.id, klass.id, status, local_today())).all()
     return render_template("dashboards/class_people.html", klass=klass, rows=rows, status=status,
-                           statuses=status_labels(), states=state_labels(), today=date.today())
+                           statuses=status_labels(), states=state_labels(), today=local_today())
 
 
 @bp.route("/classes/<int:class_id>/people.<fmt>")
@@ -250,7 +251,7 @@ def export_class_people(class_id: int, fmt: str):
         abort(404)
     status = services.read_status(request.args)
     klass = _my_class_or_403(class_id)
-    body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, date.today()), date.today())
+    body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, local_today()), local_today())
     return _download(fmt, f"lop-{klass.id}-{status}", body)
 
 

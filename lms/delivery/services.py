@@ -31,6 +31,7 @@ from lms.delivery.models import (
 from lms.delivery.standing import standing_of
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation.models import Unit
 from lms.text import clean_name
 
@@ -177,7 +178,7 @@ def _has_concentrated_seat(trainee: User, program: Program, other_than: Training
 
 def check_eligibility(trainee: User, klass: TrainingClass, day: date | None = None) -> Eligibility:
     """Whether the trainee belongs to the class's target group and meets its standards; the reason if not."""
-    day = day or date.today()
+    day = day or local_today()
     if not trainee.has_role(Role.TRAINEE):
         return Eligibility(False, _("%(name)s không phải là học viên.", name=trainee.full_name))
     programs = _programs_of(klass)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import str_enum, utcnow
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation.models import Unit
 
 
@@ -92,7 +93,7 @@ class ProgramStatus(db.Model):
     state: Mapped[ProgramState] = mapped_column(str_enum(ProgramState), default=ProgramState.NOT_STARTED)
     required_total: Mapped[int] = mapped_column(default=0)
     required_done: Mapped[int] = mapped_column(default=0)
-    started_on: Mapped[date] = mapped_column(sa.Date, default=date.today)
+    started_on: Mapped[date] = mapped_column(sa.Date, default=local_today)
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     completed_at: Mapped[datetime | None]
     valid_until: Mapped[date | None] = mapped_column(sa.Date)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from lms.caching import forget_per_request, per_request
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning.models import (
     Certificate,
     LearningEvent,
@@ -56,7 +57,7 @@ def resume_lesson(user_id: int) -> Lesson | None:
 
 
 def dashboard(user_id: int, today: date | None = None) -> Dashboard:
-    today = today or date.today()
+    today = today or local_today()
     board = Dashboard()
     board.programs = db.session.scalars(
         sa.select(ProgramStatus).where(ProgramStatus.user_id == user_id)

@@ -1,8 +1,6 @@
 """Trainee progress actions, quizzes, the learning record, quiz authoring, and certificates."""
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from lms.curriculum import queries as curriculum_queries
 from lms.curriculum.models import Lesson, Module
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.formats import local_today
 from lms.forms import choices
 from lms.learning import certificates, queries, quizzes, services
 from lms.learning.forms import CertificateIssuerForm, GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
@@ -94,7 +93,7 @@ def _learning_helpers():
         "learning_program_status": program_status,
         "learning_quiz": quizzes.quiz_for,
         "learning_changes": queries.changes_since,
-        "learning_today": date.today,
+        "learning_today": local_today,
         "learning_state_label": lambda state: STATE_LABELS.get(str(state), str(state)),
         "learning_verb_label": lambda verb: VERB_LABELS.get(verb, verb),
         "learning_object_label": lambda kind: OBJECT_LABELS.get(kind, kind),

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.formats import local_today
 from lms.forms import choices
 from lms.organisation.models import Locality, Title, Unit
 
@@ -18,7 +19,7 @@ def titles_in_order() -> sa.Select:
 
 def title_choices(day: date | None = None):
     """Select options of the titles valid on `day` (today), by level and name."""
-    day = day or date.today()
+    day = day or local_today()
     titles = db.session.scalars(
         titles_in_order().where(
             sa.or_(Title.valid_from.is_(None), Title.valid_from <= day),

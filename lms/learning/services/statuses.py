@@ -14,6 +14,7 @@ from lms.curriculum.models import Lesson, Module, Program, ProgramModule, progra
 from lms.db import each_value, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.formats import local_today, to_local
 from lms.learning.models import (
     LessonProgress,
     ModuleRule,
@@ -148,7 +149,7 @@ def record_assignment_graded(user: User, module: Module, passed: bool, score: fl
 
 def programs_for(user_id: int, day: date | None = None) -> sa.Select:
     """Active programs aimed at a title the user holds or is planned for on `day`."""
-    day = day or date.today()
+    day = day or local_today()
     titles = sa.select(TitleAssignment.title_id).where(
         TitleAssignment.user_id == user_id,
         TitleAssignment.kind.in_([AssignmentKind.HELD, AssignmentKind.PLANNED]),
@@ -184,7 +185,7 @@ def _done_count(program_id: int, user_id) -> sa.ScalarSelect:
 
 def ensure_program_statuses(user: User) -> list[ProgramStatus]:
     """Create the user's missing ProgramStatus rows and start new cycles where a refresher lapsed."""
-    today = date.today()
+    today = local_today()
     programs = db.session.scalars(programs_for(user.id, today)).all()
     have = set(db.session.scalars(sa.select(ProgramStatus.program_id).where(ProgramStatus.user_id == user.id)))
     for program in programs:
@@ -221,7 +222,7 @@ def ensure_program_statuses_for(user_ids) -> int:
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return 0
-    today = date.today()
+    today = local_today()
     users = each_value(db.session, user_ids)
     current = sa.and_(
         TitleAssignment.user_id.in_(users),
@@ -272,7 +273,7 @@ def ensure_program_statuses_for(user_ids) -> int:
 
 def ensure_statuses_for_program(program_id: int) -> int:
     """Give every trainee the program now targets (by held or planned title) their ProgramStatus row."""
-    today = date.today()
+    today = local_today()
     current = sa.and_(
         TitleAssignment.start_date <= today,
         sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
@@ -351,7 +352,7 @@ def _complete_program(status: ProgramStatus) -> None:
     now = utcnow()
     status.state = ProgramState.COMPLETED
     status.completed_at = now
-    status.valid_until = add_months(now.date(), program.validity_months) if program.validity_months else None
+    status.valid_until = add_months(to_local(now).date(), program.validity_months) if program.validity_months else None
     user = db.session.get(User, status.user_id)
     from lms.learning.certificates import issue_certificate
 
@@ -370,7 +371,7 @@ def start_new_cycle(status: ProgramStatus) -> None:
         .values(state=ModuleState.NOT_STARTED, since=now, lessons_done=0, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    today = now.date()
+    today = to_local(now).date()
     status.cycle += 1
     status.state = ProgramState.NOT_STARTED
     status.started_on = today
@@ -383,7 +384,7 @@ def start_new_cycle(status: ProgramStatus) -> None:
 
 def refresh_lapsed(today: date | None = None) -> int:
     """Start a new cycle for every refresher that lapsed before `today` (run daily); how many."""
-    today = today or date.today()
+    today = today or local_today()
     lapsed = db.session.scalars(sa.select(ProgramStatus).where(
         ProgramStatus.state == ProgramState.COMPLETED, ProgramStatus.valid_until.is_not(None),
         ProgramStatus.valid_until < today)).all()
