@@ -22,17 +22,25 @@ def ordered_items(program, locality) -> list:
     """A program's published modules for a trainee: local topics of their own locality (or its province)
     first, then the others in program order; local topics of other localities are left out."""
     mine = {locality.id, locality.parent_id} - {None} if locality is not None else set()
-    local, others = [], []
-    for item in program.items:
-        module = item.module
-        if module.published_revision_id is None:
+    return trainee_order(program.items, published=lambda item: item.module.published_revision_id is not None,
+                         local=lambda item: item.module.kind == ModuleKind.LOCAL_TOPIC,
+                         mine=lambda item: bool({loc.id for loc in item.module.localities} & mine))
+
+
+def trainee_order(items, *, published, local, mine) -> list:
+    """The order a trainee meets a program's modules (`items` in program order, judged by the three callables):
+    published local topics of their own locality first, then the other published modules; local topics of
+    other localities are left out."""
+    own, others = [], []
+    for item in items:
+        if not published(item):
             continue
-        if module.kind == ModuleKind.LOCAL_TOPIC:
-            if {loc.id for loc in module.localities} & mine:
-                local.append(item)
+        if local(item):
+            if mine(item):
+                own.append(item)
             continue
         others.append(item)
-    return local + others
+    return own + others
 
 
 def grade_scale_of_module(module_id: int) -> GradeScale:

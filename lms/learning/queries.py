@@ -12,6 +12,8 @@ from lms.caching import forget_per_request, per_request
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
 from lms.extensions import db
 from lms.formats import local_today
+from lms.learning import flow
+from lms.learning.flow import Resume
 from lms.learning.models import (
     Certificate,
     LearningEvent,
@@ -40,20 +42,8 @@ class Dashboard:
     due_soon: list[ModuleDue] = field(default_factory=list)
     overdue: list[ModuleDue] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
-    resume: Lesson | None = None
+    resume: Resume | None = None
     module_states: dict[int, ModuleState] = field(default_factory=dict)
-
-
-def resume_lesson(user_id: int) -> Lesson | None:
-    """The published lesson the trainee last worked on and has not finished ("continue where I left off")."""
-    return db.session.scalars(
-        sa.select(Lesson)
-        .join(Module, Module.published_revision_id == Lesson.revision_id)
-        .join(LessonProgress, sa.and_(LessonProgress.module_id == Module.id, LessonProgress.lesson_key == Lesson.key))
-        .where(LessonProgress.user_id == user_id, LessonProgress.completed_at.is_(None))
-        .order_by(LessonProgress.last_seen_at.desc(), LessonProgress.id.desc())
-        .limit(1)
-    ).first()
 
 
 def dashboard(user_id: int, today: date | None = None) -> Dashboard:
@@ -82,7 +72,7 @@ def dashboard(user_id: int, today: date | None = None) -> Dashboard:
             elif due.due_on <= today + timedelta(days=DUE_SOON_DAYS):
                 board.due_soon.append(due)
     board.certificates = certificates_of(user_id)
-    board.resume = resume_lesson(user_id)
+    board.resume = flow.resume(user_id)
     return board
 
 

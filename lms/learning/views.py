@@ -19,7 +19,7 @@ from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.formats import local_today
 from lms.forms import choices
-from lms.learning import certificates, queries, quizzes, services
+from lms.learning import certificates, flow, queries, quizzes, services
 from lms.learning.forms import CertificateIssuerForm, GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 from lms.organisation.models import Unit
@@ -31,10 +31,10 @@ bp = Blueprint("learning", __name__)
 certificates_bp = Blueprint("certificates", __name__)
 
 
-def lesson_url(lesson: Lesson) -> str | None:
-    """The curriculum's lesson page when that blueprint is installed."""
+def lesson_url(lesson: Lesson | int) -> str | None:
+    """The curriculum's lesson page (of a lesson or a lesson id) when that blueprint is installed."""
     if "curriculum.lesson_page" in current_app.view_functions:
-        return url_for("curriculum.lesson_page", lesson_id=lesson.id)
+        return url_for("curriculum.lesson_page", lesson_id=getattr(lesson, "id", lesson))
     return None
 
 
@@ -42,6 +42,17 @@ def module_url(module_id: int) -> str | None:
     if "curriculum.module_page" in current_app.view_functions:
         return url_for("curriculum.module_page", module_id=module_id)
     return None
+
+
+def program_url(program_id: int) -> str | None:
+    """The program's card on the trainee's curriculum page."""
+    if "curriculum.my_curriculum" in current_app.view_functions:
+        return url_for("curriculum.my_curriculum", _anchor=f"program-{program_id}")
+    return None
+
+
+# Where "mark complete" and the lesson flow land: the progress section under the lesson body.
+PROGRESS_ANCHOR = "tien-do"
 
 
 STATE_LABELS = {
@@ -86,7 +97,10 @@ def _learning_helpers():
         return statuses.get(program_id)
 
     return {
-        "learning_lesson_url": lesson_url, "learning_module_url": module_url,
+        "learning_lesson_url": lesson_url, "learning_module_url": module_url, "learning_program_url": program_url,
+        "learning_progress_anchor": PROGRESS_ANCHOR,
+        "learning_continue": lambda module_id: flow.continue_lesson(current_user.id, module_id),
+        "learning_module_outcome": lambda module_id: flow.module_outcome(current_user.id, module_id),
         "learning_dashboard": _dashboard,
         "learning_lesson_done": lambda lesson: queries.lesson_done(current_user.id, lesson),
         "learning_module_status": lambda module_id: queries.module_status(current_user.id, module_id),
@@ -114,7 +128,8 @@ def complete_lesson(lesson_id: int):
     lesson = db.get_or_404(Lesson, lesson_id)
     if services.complete_lesson(current_user, lesson):
         flash(_("Đã đánh dấu hoàn thành bài học."), "success")
-    return redirect(_back(lesson_url(lesson) or url_for("home.index")))
+    url = lesson_url(lesson)
+    return redirect(_back(f"{url}#{PROGRESS_ANCHOR}" if url else url_for("home.index")))
 
 
 @bp.route("/learning/lessons/<int:lesson_id>/heartbeat", methods=["POST"])

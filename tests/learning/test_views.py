@@ -55,7 +55,7 @@ def test_mark_complete_and_heartbeat(app, client, auth, program_setup):
         assert progress.completed_at is not None
     for outside in ("//evil.example", "/\\evil.example", "https://evil.example/"):
         assert client.post(f"/learning/lessons/{first}/complete", data={"next": outside}
-                           ).headers["Location"] == f"/lessons/{first}"
+                           ).headers["Location"] == f"/lessons/{first}#tien-do"
 
 
 def test_the_dashboard_shows_progress_resume_due_items_and_certificates(app, client, auth, program_setup):
