@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext
 
 from lms.db import utcnow
 
@@ -131,7 +132,28 @@ def percent(value: float | None, digits: int = 1, locale: str | None = None) -> 
     return format_percent(value / 100, format=pattern, locale=locale)
 
 
+FILE_UNITS = ("KB", "MB", "GB", "TB")
+
+
+def file_size(size: int | None, locale: str | None = None) -> str:
+    """A file's size as readers write it: "557 byte", "12 KB", "1,2 MB" (Vietnamese), "1.2 MB" (English).
+
+    Units of 1,024, as the upload limit counts them; up to 999 bytes in bytes, then one decimal at most.
+    """
+    if size is None:
+        return ""
+    locale = reader_locale(locale)
+    if size < 1000:
+        return gettext("%(n)s byte", n=format_decimal(size, locale=locale))
+    value = size / 1024
+    for unit in FILE_UNITS:
+        if value < 1000 or unit == FILE_UNITS[-1]:
+            break
+        value /= 1024
+    return f"{format_decimal(value, format='#,##0.#', locale=locale)} {unit}"
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime, local_time=local_time,
-                                 number=number, percent=percent, iso_utc=iso_utc)
+                                 number=number, percent=percent, iso_utc=iso_utc, file_size=file_size)
     app.jinja_env.globals["local_today"] = local_today

@@ -59,3 +59,18 @@ def test_the_place_and_date_line_is_written_as_official_papers_write_it(app, mom
     with app.test_request_context():
         assert formats.place_and_date("Quảng Trị", moment) == line
         assert formats.place_and_date("", moment) == "N" + line.removeprefix("Quảng Trị, n")
+
+
+@pytest.mark.parametrize(("size", "vi", "en"), [
+    (557, "557 byte", "557 bytes"),
+    (999, "999 byte", "999 bytes"),
+    (12 * 1024, "12 KB", "12 KB"),
+    (1_258_291, "1,2 MB", "1.2 MB"),
+    (3 * 1024 ** 3 // 2, "1,5 GB", "1.5 GB"),
+])
+def test_file_sizes_are_written_in_the_readers_words(app, size, vi, en):
+    from flask_babel import force_locale
+
+    for locale, expected in (("vi", vi), ("en", en)):
+        with app.test_request_context(), force_locale(locale):
+            assert formats.file_size(size) == expected

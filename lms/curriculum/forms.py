@@ -51,7 +51,7 @@ class NewModuleForm(PageForm):
     kind = SelectField(_l("Loại học phần"), choices=[])
     title = StringField(_l("Tên học phần"), validators=[DataRequired(_l("Hãy nhập tên học phần.")),
                                                          Length(max=255)])
-    summary_md = TextAreaField(_l("Giới thiệu (Markdown)"), render_kw={"rows": 4})
+    summary_md = TextAreaField(_l("Giới thiệu"), render_kw={"rows": 4})
     locality_ids = SelectMultipleField(_l("Địa phương (cho chuyên đề thực tiễn địa phương)"), coerce=bounded_int,
                                        choices=[], validate_choice=False, render_kw={"size": 8})
     submit = SubmitField(_l("Tạo học phần"))
@@ -77,7 +77,7 @@ class ModuleSettingsForm(PageForm):
 class LessonForm(SubForm):
     key = HiddenField()
     title = StringField(_l("Tên bài"), validators=[Length(max=255)])
-    body_md = TextAreaField(_l("Nội dung (Markdown)"), render_kw={"rows": 12})
+    body_md = TextAreaField(_l("Nội dung"), render_kw={"rows": 12})
     minutes = IntegerField(_l("Thời lượng (phút)"), validators=[Optional(), NumberRange(0, 10000)])
     position = IntegerField(_l("Thứ tự"), validators=[Optional()])
     remove = BooleanField(_l("Xóa bài này"))
@@ -87,7 +87,7 @@ class DraftForm(PageForm):
     lock_version = HiddenField()
     title = StringField(_l("Tên học phần"), validators=[DataRequired(_l("Hãy nhập tên học phần.")),
                                                          Length(max=255)])
-    summary_md = TextAreaField(_l("Giới thiệu (Markdown)"), render_kw={"rows": 4})
+    summary_md = TextAreaField(_l("Giới thiệu"), render_kw={"rows": 4})
     lessons = FieldList(FormField(LessonForm), min_entries=0)
     document_ids = SelectMultipleField(_l("Văn bản được trích dẫn"), coerce=bounded_int, choices=[],
                                        validate_choice=False, render_kw={"size": 8})

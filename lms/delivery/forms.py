@@ -84,7 +84,7 @@ class TripForm(PageForm):
     ends_on = DateField(_l("Đến ngày"), validators=[DataRequired(), InRange(CLASS_DATES)])
     deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired(), InRange(CLASS_DATES)])
-    instructions_md = TextAreaField(_l("Hướng dẫn (Markdown)"), validators=[Optional()], render_kw={"rows": 6})
+    instructions_md = TextAreaField(_l("Hướng dẫn cho học viên"), validators=[Optional()], render_kw={"rows": 6})
     rubric = TextAreaField(
         _l("Thang đánh giá: mỗi dòng một tiêu chí — tên | trọng số | mức thấp nhất | ... | mức cao nhất"),
         validators=[DataRequired()], render_kw={"rows": 4},
@@ -109,11 +109,11 @@ class CheckInForm(PageForm):
 
 
 class SubmissionForm(PageForm):
-    body_md = TextAreaField(_l("Nội dung bài thu hoạch (Markdown)"), validators=[Optional()],
+    body_md = TextAreaField(_l("Nội dung bài thu hoạch"), validators=[Optional()],
                             render_kw={"rows": 12})
     attachments = MultipleFileField(_l("Đính kèm tệp (PDF, DOCX, ODT, JPEG, PNG)"))
     remove_file_ids = MultiCheckboxField(_l("Bỏ tệp đã đính kèm"), coerce=bounded_int, choices=[])
-    consent = BooleanField(_l("Tôi đồng ý để giảng viên công bố bài này làm báo cáo điển hình"))
+    consent = BooleanField(_l("Tôi đồng ý để giảng viên công bố bài này là bài thu hoạch tiêu biểu"))
     save_draft = SubmitField(_l("Lưu nháp"))
     submit_report = SubmitField(_l("Nộp bài"))
 
@@ -124,12 +124,12 @@ class ConsentForm(PageForm):
 
 
 class PublishForm(PageForm):
-    title = StringField(_l("Tiêu đề báo cáo điển hình"), validators=[DataRequired(), Length(max=255)])
-    submit = SubmitField(_l("Công bố vào thư viện"))
+    title = StringField(_l("Tiêu đề bài thu hoạch tiêu biểu"), validators=[DataRequired(), Length(max=255)])
+    submit = SubmitField(_l("Công bố là bài thu hoạch tiêu biểu"))
 
 
 class GradeForm(PageForm):
-    feedback_md = TextAreaField(_l("Nhận xét (Markdown)"), validators=[Optional()], render_kw={"rows": 5})
+    feedback_md = TextAreaField(_l("Nhận xét"), validators=[Optional()], render_kw={"rows": 5})
     grade = SubmitField(_l("Chấm điểm"))
     return_for_revision = SubmitField(_l("Trả lại để sửa"))
 

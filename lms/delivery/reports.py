@@ -257,9 +257,9 @@ def publish_exemplary(actor: User, submission: Submission, title: str) -> Exempl
     """Publish a graded report, whose author consented, into its module's library."""
     ensure_lecturer_of(actor, submission.trip.training_class)
     if submission.status != SubmissionStatus.GRADED:
-        raise Conflict(_("Chỉ bài đã chấm mới được chọn làm báo cáo điển hình."))
+        raise Conflict(_("Chỉ bài đã chấm mới được chọn làm bài thu hoạch tiêu biểu."))
     if submission.exemplary_consent_at is None:
-        raise Conflict(_("Học viên chưa đồng ý cho công bố bài này làm báo cáo điển hình."))
+        raise Conflict(_("Học viên chưa đồng ý cho công bố bài này là bài thu hoạch tiêu biểu."))
     title = clean_name(title) or submission.trip.topic
     report = db.session.scalar(sa.select(ExemplaryReport).where(ExemplaryReport.submission_id == submission.id))
     if report is None:
@@ -286,7 +286,7 @@ def can_view_library(user: User, module: Module) -> bool:
 
 def library(user: User, module: Module) -> list[ExemplaryReport]:
     if not can_view_library(user, module):
-        raise NotAllowed(_("Thư viện báo cáo điển hình này dành cho học viên của học phần."))
+        raise NotAllowed(_("Các bài thu hoạch tiêu biểu này dành cho học viên của học phần."))
     return list(db.session.scalars(
         sa.select(ExemplaryReport).where(ExemplaryReport.module_id == module.id)
         .options(sa.orm.selectinload(ExemplaryReport.submission).selectinload(Submission.trainee))

@@ -130,7 +130,7 @@ def publish(submission_id: int):
         return redirect(back)
     on_refusal(back)
     report = reports.publish_exemplary(_me(), submission, form.title.data)
-    flash(_("Đã công bố vào thư viện báo cáo điển hình."), "success")
+    flash(_("Đã công bố là bài thu hoạch tiêu biểu."), "success")
     return redirect(url_for("delivery.exemplary_page", report_id=report.id))
 
 
