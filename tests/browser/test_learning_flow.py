@@ -57,7 +57,7 @@ def test_study_quiz_and_certificate(page, app, make):
     page.wait_for_load_state()
     assert page.get_by_text("Bạn đã hoàn thành bài học này.").is_visible()
 
-    page.get_by_role("link", name="Công tác xây dựng chi bộ").click()
+    page.get_by_role("link", name="Công tác xây dựng chi bộ", exact=True).click()
     page.wait_for_load_state()
     page.get_by_role("link", name=re.compile("Kiểm tra:")).click()
     page.wait_for_load_state()
@@ -74,7 +74,7 @@ def test_study_quiz_and_certificate(page, app, make):
     assert_accessible(page)
 
     page.goto("/")
-    page.get_by_role("link", name="Bồi dưỡng Bí thư chi bộ").click()
+    page.locator("a[href^='/certificates/']", has_text="Bồi dưỡng Bí thư chi bộ").click()  # not the program's link
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="GIẤY CHỨNG NHẬN").is_visible()
     assert page.locator(".certificate-name").inner_text() == "Lê Thị Thu Hà"
