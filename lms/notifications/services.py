@@ -71,7 +71,7 @@ def mail_configured() -> bool:
 
 def _insert():
     name = db.session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(Notification)
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(Notification.__table__)
 
 
 def _first_mail_state() -> MailState:
@@ -92,7 +92,7 @@ def notify(user_id: int, kind: str, key: str, params: dict) -> int | None:
     new_id = db.session.scalar(
         _insert().values(key=f"{kind}:{key}:{user_id}", user_id=user_id, kind=kind, params=params, created_at=now,
                          mail_state=state, mail_attempts=0, next_mail_at=now)
-        .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
+        .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.__table__.c.id)
     )
     if new_id is not None and state is MailState.PENDING:
         from lms.notifications import tasks
@@ -120,6 +120,7 @@ def notify_many(kind: str, rows: sa.Select, *, dispatch: bool = True) -> int:
         _insert().from_select(["user_id", "key", "kind", "params", "created_at", "mail_state", "mail_attempts",
                                "next_mail_at"], select)
         .on_conflict_do_nothing(index_elements=["key"])
+        .execution_options(preserve_rowcount=True)  # an INSERT's rowcount is kept only when asked for
     ).rowcount
     if added and dispatch and state is MailState.PENDING:
         from lms.notifications import tasks

@@ -1,5 +1,5 @@
 """Background tasks: each notification's mail after commit (tried again with backoff), a dispatcher every ten
-minutes for what waited (quiet hours, retries), and the daily digest."""
+minutes for what waited (quiet hours, retries), the daily digest, and the daily reminders."""
 from __future__ import annotations
 
 from lms.jobs.queue import local_crontab, periodic, task
@@ -9,6 +9,7 @@ from lms.notifications import mailing
 # At 7, 17, ... 57 past each hour: apart from the other jobs' minutes (0, 30, 45).
 DISPATCH = local_crontab(minute="7-59/10")
 DIGEST = local_crontab(minute="0", hour="7")
+REMINDERS = local_crontab(minute="0", hour="6")
 
 
 @task("notifications.send")
@@ -36,3 +37,12 @@ def dispatch_waiting():
 def send_daily_digests():
     """Every morning at 07:00: the daily digest for those who chose it."""
     mailing.send_digests()
+
+
+@periodic("notifications.reminders", REMINDERS)
+def send_reminders():
+    """Every morning at 06:00: due dates, overdue work, classes starting, reports waiting; once each."""
+    from lms.jobs.services import run_now
+    from lms.notifications.reminders import run_reminders
+
+    run_now("notifications.reminders", run_reminders)
