@@ -1,13 +1,17 @@
-"""The bell, the notifications page, preferences, and the admin's page on mail."""
+"""The bell, the notifications page, preferences, the admin's page on mail, and the calendar and its feed."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.access import roles_required, signed_in
+from lms.access import public, roles_required, signed_in
 from lms.accounts.models import Role
-from lms.notifications import services
+from lms.formats import local_today
+from lms.notifications import calendar, services
 from lms.notifications.kinds import KINDS, kind, kinds_for
 from lms.notifications.models import MailChoice
 from lms.transaction import on_refusal
@@ -96,3 +100,42 @@ def send_again(notification_id: int):
     services.send_again(current_user, notification_id)
     flash(_("Thư sẽ được gửi lại."), "success")
     return redirect(url_for("notifications.admin"))
+
+
+# --- the calendar ----------------------------------------------------------------------------------------
+
+calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+@calendar_bp.route("")
+@signed_in
+def calendar_page():
+    events = calendar.events_for(current_user)
+    token = calendar.feed_token(current_user)
+    feed_url = url_for("calendar.feed", token=token, _external=True) if token else None
+    return render_template("notifications/calendar.html", events=events, feed_url=feed_url,
+                           today=local_today(), timedelta1=timedelta(days=1), kind_labels=_event_labels())
+
+
+def _event_labels() -> dict[str, str]:
+    return {"class": _("Lớp học"), "session": _("Buổi học"), "trip": _("Đi thực tế"),
+            "deadline": _("Hạn nộp bài"), "module_due": _("Hạn học phần"), "program_due": _("Hạn chương trình")}
+
+
+@calendar_bp.route("/feed", methods=["POST"])
+@signed_in
+def reset_feed():
+    calendar.reset_feed(current_user)
+    flash(_("Đã tạo địa chỉ lịch mới; địa chỉ cũ (nếu có) không còn dùng được."), "success")
+    return redirect(url_for("calendar.calendar_page", _anchor="feed"))
+
+
+@calendar_bp.route("/feed/<token>.ics")
+@public
+def feed(token: str):
+    owner = calendar.owner_of(token)
+    if owner is None:
+        abort(404)
+    with force_locale(owner.locale or "vi"):
+        body = calendar.ical(owner, calendar.events_for(owner))
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=900"})
