@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from lms.extensions import login_manager
@@ -15,6 +15,18 @@ PUBLIC = "public"
 SIGNED_IN = "signed_in"
 # Endpoints that Flask and extensions register themselves.
 FRAMEWORK_PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
+# Roles that only read (lms.accounts.models.READ_ONLY_ROLES, by name: access stays below the domains).
+READ_ONLY_ROLES = frozenset({"inspector"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _read_only_user_writes(allowed: frozenset[str] = frozenset()) -> bool:
+    """A request that would change data from a user holding only read-only roles (an inspector), unless the
+    route names one of their roles (`allowed`) or is about their own account."""
+    if request.method in SAFE_METHODS:
+        return False
+    mine = {str(r) for r in current_user.roles}
+    return bool(mine) and mine <= READ_ONLY_ROLES and not mine & allowed
 
 
 def public(view):
@@ -24,7 +36,22 @@ def public(view):
 
 
 def signed_in(view):
-    """Any signed-in user may use this route."""
+    """Any signed-in user may use this route (read-only users only to read it)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if _read_only_user_writes():
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.access = SIGNED_IN
+    return wrapper
+
+
+def own_account(view):
+    """Any signed-in user may use this route about their own account (sign out, change their password)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -45,7 +72,7 @@ def roles_required(*roles):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(*names):
+            if not current_user.has_role(*names) or _read_only_user_writes(names):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -102,9 +102,10 @@ def _register_domain_commands() -> None:
     from lms.jobs.cli import jobs_cli
     from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
     from lms.search.cli import search_cli
+    from lms.supervision.cli import audit_cli
 
     for group in (content_cli, search_cli, xapi_cli, learning_cli, quiz_cli, import_users_command, create_admin_command,
-                  dashboards_cli, files_cli, jobs_cli):
+                  dashboards_cli, files_cli, jobs_cli, audit_cli):
         lms_cli.add_command(group)
 
 

@@ -1,6 +1,6 @@
 """Every domain's models, imported so that one metadata serves Alembic."""
 from lms.accounts.models import RoleGrant, SignInFailure, TitleAssignment, User  # noqa: F401
-from lms.audit import AuditEntry  # noqa: F401
+from lms.audit import AuditChain, AuditEntry  # noqa: F401
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule, ReviewFlag  # noqa: F401
 from lms.dashboards.models import CompletionFact  # noqa: F401
 from lms.delivery.models import FieldTrip, Nomination, Submission, TrainingClass, TrainingPlan  # noqa: F401
@@ -29,3 +29,4 @@ from lms.notifications.models import (  # noqa: F401
 )
 from lms.organisation.models import Locality, Title, Unit  # noqa: F401
 from lms.search.models import SearchTerm  # noqa: F401
+from lms.supervision.models import Inspection  # noqa: F401

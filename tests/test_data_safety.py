@@ -118,8 +118,8 @@ def test_pages_are_read_while_another_connection_holds_the_write_lock(sqlite_app
     writer = sqlite3.connect(path, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
-        writer.execute("INSERT INTO audit_entries (action, object_type, at, detail) "
-                       "VALUES ('held', 'test', '2026-01-01', '{}')")
+        writer.execute("INSERT INTO audit_entries (action, object_type, at, detail, prev_hash, hash) "
+                       "VALUES ('held', 'test', '2026-01-01', '{}', '', '')")
         started = time.monotonic()
         page = client.get("/admin/users/")
         waited = time.monotonic() - started
@@ -173,8 +173,8 @@ def test_a_download_read_after_its_request_leaves_the_write_lock_free(sqlite_app
             other = sqlite3.connect(path, timeout=0.5, isolation_level=None)
             try:
                 other.execute("BEGIN IMMEDIATE")
-                other.execute("INSERT INTO audit_entries (action, object_type, at, detail) "
-                              "VALUES ('meanwhile', 'test', '2026-01-01', '{}')")
+                other.execute("INSERT INTO audit_entries (action, object_type, at, detail, prev_hash, hash) "
+                              "VALUES ('meanwhile', 'test', '2026-01-01', '{}', '', '')")
                 other.execute("COMMIT")
             finally:
                 other.close()

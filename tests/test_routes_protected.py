@@ -18,7 +18,9 @@ PUBLIC_ALLOW_LIST = {
     "health.readyz",
     "calendar.feed",  # phone calendars fetch it without a session; the secret token in its address is the key
 }
-ROLES = ("trainee", "lecturer", "admin")
+ROLES = ("trainee", "lecturer", "admin", "inspector")
+# The only requests that change data an inspector may make: their own inspections, and their own account.
+INSPECTOR_MAY_CHANGE = {"supervision.record_inspection", "accounts.sign_out", "accounts.change_password"}
 
 
 def _urls(app):
@@ -69,6 +71,26 @@ def test_each_role_gets_403_on_routes_of_roles_it_lacks(app, make, role):
         checked += 1
     if role != "admin":
         assert checked > 0
+
+
+def test_every_route_that_changes_data_refuses_an_inspector(app, make):
+    """Generated from the URL map: an inspector reads the training of their subtree and changes nothing."""
+    from lms.accounts.models import Role
+
+    root = make.unit("Ban Tổ chức Trung ương")
+    make.user("thanhtra", roles=(Role.INSPECTOR,), unit=root, scope=root)
+    client = app.test_client()
+    client.post("/sign-in", data={"username": "thanhtra", "password": "secret-pass-1"})
+    checked = 0
+    for endpoint, method, url in _urls(app):
+        if method in ("GET", "HEAD", "OPTIONS") or access_of(app, endpoint) == PUBLIC:
+            continue
+        if endpoint in INSPECTOR_MAY_CHANGE:
+            continue
+        response = client.open(url, method=method, data={})
+        assert response.status_code == 403, f"inspector: {method} {url} answered {response.status_code}"
+        checked += 1
+    assert checked > 50
 
 
 # --- a second top-level tree: no admin sees or changes what lies outside their scope ----------------------

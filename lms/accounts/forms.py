@@ -58,6 +58,7 @@ def role_choices():
         (Role.TRAINEE.value, _l("Học viên")),
         (Role.LECTURER.value, _l("Giảng viên")),
         (Role.ADMIN.value, _l("Cán bộ quản lý đào tạo")),
+        (Role.INSPECTOR.value, _l("Cán bộ kiểm tra, giám sát đào tạo")),
     ])
 
 
@@ -83,8 +84,8 @@ class UserForm(PageForm):
     unit_id = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
     roles = MultiCheckboxField(_l("Vai trò"), choices=role_choices(),
                                validators=[DataRequired(_l("Hãy chọn ít nhất một vai trò."))])
-    admin_scope_id = SelectField(_l("Phạm vi quản trị (khi là cán bộ quản lý đào tạo)"), coerce=bounded_int,
-                                 validators=[Optional()])
+    admin_scope_id = SelectField(_l("Phạm vi quản trị hoặc giám sát (khi là cán bộ quản lý hoặc kiểm tra)"),
+                                 coerce=bounded_int, validators=[Optional()])
     theory_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=bounded_int, choices=theory_level_choices())
     password = PasswordField(_l("Mật khẩu ban đầu"),
                              validators=[DataRequired(_l("Hãy đặt mật khẩu ban đầu.")), _password_length()],

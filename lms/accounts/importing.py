@@ -23,7 +23,6 @@ from lms import audit, signals
 from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold, sort_key
-from lms.audit import AuditEntry
 from lms.dates import TITLE_DATES
 from lms.db import each_value, insert_many, preparing, utcnow
 from lms.errors import InvalidInput
@@ -389,9 +388,9 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
                  "detail": {"title": code, "kind": str(kind), "start": str(start)}}
                 for username, _id, kind, start, code in plan.titles]
     if entries:
-        insert_many(db.session, AuditEntry.__table__, [
+        audit.insert_entries(db.session, [
             {"at": now, "actor_id": actor_id, "action": e["action"], "object_type": "users",
-             "object_id": ids[e["user"]], "detail": e["detail"]} for e in entries])
+             "object_id": ids[e["user"]], "detail": e["detail"], "ip": audit.client_address()} for e in entries])
     retitled = sorted({ids[username] for username, *_rest in plan.titles})
     if retitled:
         signals.users_titles_changed.send(user_ids=retitled, actor=actor)

@@ -18,6 +18,14 @@ class Role(enum.StrEnum):
     TRAINEE = "trainee"
     LECTURER = "lecturer"
     ADMIN = "admin"
+    INSPECTOR = "inspector"  # kiểm tra, giám sát: reads the training of a unit subtree, changes nothing
+
+
+# Roles that read and never write: a user holding only these is refused every request that would change data
+# (lms.access), the few routes made for them aside.
+READ_ONLY_ROLES = frozenset({Role.INSPECTOR})
+# Roles whose grant names a unit subtree.
+SCOPED_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
 
 
 class TheoryLevel(enum.IntEnum):
@@ -82,13 +90,19 @@ class User(UserMixin, db.Model):
         mine = self.roles
         return any(Role(r) in mine for r in roles)
 
+    def _scope_of(self, role: Role) -> Unit | None:
+        return next((grant.scope_unit for grant in self.role_grants if grant.role == role), None)
+
     @property
     def admin_scope(self) -> Unit | None:
         """The unit subtree this user administers, or None when not an admin."""
-        for grant in self.role_grants:
-            if grant.role == Role.ADMIN:
-                return grant.scope_unit
-        return None
+        return self._scope_of(Role.ADMIN)
+
+    @property
+    def inspector_scope(self) -> Unit | None:
+        """The unit subtree this user inspects, or None when not an inspector."""
+        return self._scope_of(Role.INSPECTOR)
+
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

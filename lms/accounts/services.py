@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from lms import audit, signals
 from lms.accounts import passwords
-from lms.accounts.models import AssignmentKind, Role, RoleGrant, SignInFailure, TitleAssignment, User
+from lms.accounts.models import SCOPED_ROLES, AssignmentKind, Role, RoleGrant, SignInFailure, TitleAssignment, User
 from lms.dates import TITLE_DATES
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -126,6 +126,29 @@ def admin_scope(actor: User) -> Unit:
     return scope
 
 
+def read_scope(actor: User) -> Unit | None:
+    """The unit subtree whose training the actor may read: the one they administer, else the one they inspect."""
+    if actor.has_role(Role.ADMIN) and actor.admin_scope is not None:
+        return actor.admin_scope
+    return actor.inspector_scope if actor.has_role(Role.INSPECTOR) else None
+
+
+def inspects(user: User, unit: Unit | None) -> bool:
+    """Whether the user is an inspector whose subtree holds the unit (they read its training, change nothing)."""
+    if unit is None or not user.has_role(Role.INSPECTOR):
+        return False
+    scope = user.inspector_scope
+    return scope is not None and scope.contains(unit)
+
+
+def ensure_read_scope(actor: User) -> Unit:
+    """read_scope, or NotAllowed for someone who neither administers nor inspects."""
+    scope = read_scope(actor)
+    if scope is None:
+        raise NotAllowed(_("Bạn không có quyền xem dữ liệu đào tạo của đơn vị."))
+    return scope
+
+
 def ensure_unit_in_scope(actor: User, unit: Unit | None) -> None:
     scope = admin_scope(actor)
     if unit is None or not scope.contains(unit):
@@ -174,7 +197,7 @@ def _set_roles(user: User, roles: set[Role], scope_unit: Unit | None) -> None:
         grant = have.get(role) or RoleGrant(role=role)
         if role not in have:
             user.role_grants.append(grant)
-        grant.scope_unit = scope_unit if role == Role.ADMIN else None
+        grant.scope_unit = scope_unit if role in SCOPED_ROLES else None
 
 
 def create_user(
@@ -195,6 +218,8 @@ def create_user(
         ensure_unit_in_scope(actor, unit)
         if Role.ADMIN in (roles or ()):
             _ensure_strictly_inside(actor, admin_scope_unit or unit)
+        if Role.INSPECTOR in (roles or ()):
+            ensure_unit_in_scope(actor, admin_scope_unit or unit)
     username = normalise_username(username)
     if not username:
         raise InvalidInput(_("Thiếu tên đăng nhập."))
@@ -239,6 +264,8 @@ def update_user(
             ensure_unit_in_scope(actor, admin_scope_unit or unit)
         else:
             _ensure_strictly_inside(actor, admin_scope_unit or unit)
+    if Role.INSPECTOR in roles:
+        ensure_unit_in_scope(actor, admin_scope_unit or unit)
     if user.id == actor.id and Role.ADMIN not in roles:
         raise InvalidInput(_("Bạn không thể tự bỏ quyền quản trị của chính mình."))
     user.full_name = clean_name(full_name)

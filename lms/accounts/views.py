@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from lms.access import public, roles_required, signed_in
+from lms.access import own_account, public, roles_required
 from lms.accounts import importing, queries, services
 from lms.accounts.auth import safe_next, start_session
 from lms.accounts.forms import (
@@ -54,7 +54,7 @@ def sign_in():
 
 
 @bp.route("/sign-out", methods=["POST"])
-@signed_in
+@own_account
 def sign_out():
     services.end_other_sessions(current_user)
     logout_user()
@@ -64,7 +64,7 @@ def sign_out():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@signed_in
+@own_account
 @guessing_limit("SIGN_IN_RATE_LIMIT")
 def change_password():
     form = ChangePasswordForm()
@@ -151,7 +151,8 @@ def _render_edit(user: User, form=None, title_form=None, status: int = 200):
         form = UserEditForm(formdata=None, data={
             "full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,
             "roles": [str(r) for r in user.roles], "theory_level": user.theory_level,
-            "admin_scope_id": user.admin_scope.id if user.admin_scope else 0,
+            "admin_scope_id": (user.admin_scope or user.inspector_scope).id
+            if (user.admin_scope or user.inspector_scope) else 0,
         })
         _fill_user_choices(form)
     if title_form is None:

@@ -314,8 +314,6 @@ def create_published_modules(actor, prepared: list[dict], *, change_summary: str
     ensure_author(actor)
     if not prepared:
         return {}
-    from lms.audit import AuditEntry
-
     now, actor_id = utcnow(), getattr(actor, "id", None)
     codes = [m["code"] for m in prepared]
     modules, revisions, lessons = Module.__table__, ModuleRevision.__table__, Lesson.__table__
@@ -361,8 +359,9 @@ def create_published_modules(actor, prepared: list[dict], *, change_summary: str
              "detail": {"revision_id": revision_id, "number": 1, "requires_restudy": False,
                         "change_summary": change_summary}},
         ]
-    db.session.execute(AuditEntry.__table__.insert(), [
-        {**entry, "at": now, "actor_id": actor_id, "object_type": "modules"} for entry in entries])
+    audit.insert_entries(db.session, [
+        {**entry, "at": now, "actor_id": actor_id, "object_type": "modules", "ip": audit.client_address()}
+        for entry in entries])
     return {m["code"]: {"module_id": ids[m["code"]], "revision_id": revision_of[ids[m["code"]]],
                         "lessons": lesson_ids.get(revision_of[ids[m["code"]]], {})} for m in prepared}
 

@@ -28,7 +28,7 @@ def read_filters(actor: User, args: Mapping, today: date | None = None) -> Filte
 
     Unknown or malformed values are ignored rather than refused: a shared link must still open.
     """
-    scope = accounts.admin_scope(actor)
+    scope = accounts.ensure_read_scope(actor)
     unit = None
     unit_id = _int(args, "unit")
     if unit_id is not None and unit_id != scope.id:
@@ -141,7 +141,7 @@ def trend(f: Filters, months: int = 12) -> list[tuple[int, int, int]]:
 
 def breadcrumbs(actor: User, f: Filters) -> list[Unit]:
     """The units from the actor's scope down to the drill node, in one statement."""
-    scope = accounts.admin_scope(actor)
+    scope = accounts.ensure_read_scope(actor)
     if f.unit is None or f.unit.id == scope.id:
         return [scope]
     ids = [int(part) for part in f.unit.path.strip("/").split("/")]

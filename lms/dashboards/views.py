@@ -64,7 +64,7 @@ def _link(endpoint: str, filters: queries.Filters, **changes) -> str:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def index():
     filters = services.read_filters(current_user, request.args)
     by = services.read_dimension(request.args)
@@ -85,7 +85,7 @@ def index():
 
 
 @bp.route("/people")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def people():
     filters = services.read_filters(current_user, request.args)
     status = services.read_status(request.args)
@@ -108,7 +108,7 @@ def _download(fmt: str, name: str, body) -> Response:
 
 
 @bp.route("/table.<fmt>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def export_table(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -130,7 +130,7 @@ def export_table(fmt: str):
 
 
 @bp.route("/people.<fmt>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def export_people(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -186,10 +186,10 @@ def plan_columns() -> list[exports.Column]:
 
 
 def _plan_rows(year: int) -> list[tuple]:
-    from lms.accounts.services import admin_scope
+    from lms.accounts.services import ensure_read_scope
     from lms.delivery.queries import plan_vs_actual
 
-    rows = db.session.execute(plan_vs_actual(year, admin_scope(current_user))).all()
+    rows = db.session.execute(plan_vs_actual(year, ensure_read_scope(current_user))).all()
     return [(r.unit_name, r.program_name, r.quota, r.nominated,
              round(100.0 * r.nominated / r.quota, 1) if r.quota else 0.0, r.enrolled, r.completed, r.remaining,
              r.over_quota) for r in rows]
@@ -200,7 +200,7 @@ def _plan_year() -> int:
 
 
 @bp.route("/plan")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def plan():
     year = _plan_year()
     rows = _plan_rows(year)
@@ -211,7 +211,7 @@ def plan():
 
 
 @bp.route("/plan.<fmt>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def export_plan(fmt: str):
     if fmt not in FORMATS:
         abort(404)

@@ -78,6 +78,12 @@ def plan_vs_actual(year: int, scope: Unit | None = None) -> sa.Select:
     return query
 
 
+def classes_in(scope: Unit) -> sa.Select:
+    """Classes managed by a unit of the subtree (what an inspector of it reads)."""
+    return (sa.select(TrainingClass).join(Unit, TrainingClass.unit_id == Unit.id)
+            .where(Unit.path.startswith(scope.path)).order_by(TrainingClass.starts_on.desc(), TrainingClass.code))
+
+
 def classes_visible_to(admin_scope: Unit) -> sa.Select:
     """Classes an admin runs (managing unit in scope) or may nominate to (managed above their scope)."""
     return (

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lms import audit, markup, signals
 from lms.accounts.models import Role, User
+from lms.accounts.services import inspects
 from lms.curriculum.models import Module, ProgramModule
 from lms.db import utcnow
 from lms.delivery import files
@@ -44,10 +45,10 @@ def _text(value: str | None) -> str:
 
 
 def can_read_submission(user: User, submission: Submission) -> bool:
-    """The owner, the class's lecturers, and admins whose scope holds the trainee."""
+    """The owner, the class's lecturers, admins whose scope holds the trainee, and the class's inspectors."""
     if submission.trainee_id == user.id:
         return True
-    if is_class_lecturer(user, submission.trip.training_class):
+    if is_class_lecturer(user, submission.trip.training_class) or inspects(user, submission.trip.training_class.unit):
         return True
     scope = user.admin_scope if user.has_role(Role.ADMIN) else None
     return scope is not None and scope.contains(submission.trainee.unit)

@@ -64,8 +64,9 @@ def is_class_lecturer(user: User, klass: TrainingClass) -> bool:
 
 
 def can_view_class(user: User, klass: TrainingClass) -> bool:
-    """Admins of the managing unit or of a unit below it (they nominate), and the class's lecturers."""
-    if is_class_lecturer(user, klass):
+    """Admins of the managing unit or of a unit below it (they nominate), the class's lecturers, and the
+    inspectors whose subtree holds the class."""
+    if is_class_lecturer(user, klass) or accounts.inspects(user, klass.unit):
         return True
     scope = user.admin_scope if user.has_role(Role.ADMIN) else None
     return scope is not None and (scope.contains(klass.unit) or klass.unit.contains(scope))

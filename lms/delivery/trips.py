@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from lms import audit, markup
 from lms.accounts.models import Role, User
+from lms.accounts.services import inspects
 from lms.curriculum.models import Module
 from lms.dates import CLASS_DATES
 from lms.db import utcnow
@@ -172,7 +173,7 @@ def participants(klass: TrainingClass) -> list[User]:
 
 def can_view_trip(user: User, trip: FieldTrip) -> bool:
     klass = trip.training_class
-    if is_class_lecturer(user, klass) or is_participant(user, klass):
+    if is_class_lecturer(user, klass) or is_participant(user, klass) or inspects(user, klass.unit):
         return True
     scope = user.admin_scope if user.has_role(Role.ADMIN) else None
     return scope is not None and scope.contains(klass.unit)

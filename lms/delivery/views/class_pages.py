@@ -33,10 +33,14 @@ MAX_TRAINEE_CHOICES = 1000
 
 
 @bp.route("/admin/classes")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def classes():
-    scope = accounts.admin_scope(_me())
-    rows = db.session.scalars(queries.classes_visible_to(scope).options(
+    me = _me()
+    if me.has_role(Role.ADMIN):
+        query = queries.classes_visible_to(accounts.admin_scope(me))
+    else:
+        query = queries.classes_in(accounts.ensure_read_scope(me))
+    rows = db.session.scalars(query.options(
         selectinload(TrainingClass.program), selectinload(TrainingClass.unit),
         selectinload(TrainingClass.module).selectinload(Module.published))).all()
     seats = dict(db.session.execute(queries.seats_by_class([c.id for c in rows])).all()) if rows else {}

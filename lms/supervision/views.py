@@ -1,0 +1,149 @@
+"""Supervision pages: a class under inspection, inspections and their answers, the audit log and its CSV."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import db as transactions
+from lms.access import roles_required
+from lms.accounts import services as accounts
+from lms.accounts.models import Role, User
+from lms.dashboards import exports
+from lms.delivery import services as delivery
+from lms.delivery.models import TrainingClass
+from lms.extensions import db
+from lms.supervision import forms, queries, services
+from lms.supervision.models import Inspection
+from lms.transaction import on_refusal
+
+bp = Blueprint("supervision", __name__)
+PER_PAGE = 50
+TRAIL_ON_PAGE = 30
+
+
+def _me() -> User:
+    return current_user.account
+
+
+def _readable_class_or_404(class_id: int) -> TrainingClass:
+    klass = db.get_or_404(TrainingClass, class_id)
+    if not delivery.can_view_class(_me(), klass):
+        abort(404)
+    return klass
+
+
+@bp.app_context_processor
+def _supervision_helpers():
+    def open_findings():
+        """The admin's open inspection findings, for their home page (read only when the page asks)."""
+        return db.session.scalars(services.open_findings(_me()).limit(20)).all()
+
+    return {"open_findings": open_findings}
+
+
+@bp.route("/classes/<int:class_id>/inspection")
+@roles_required(Role.ADMIN, Role.INSPECTOR, Role.LECTURER)
+def class_inspection(class_id: int):
+    klass = _readable_class_or_404(class_id)
+    me = _me()
+    inspector = services.can_inspect(me, klass)
+    manages = me.has_role(Role.ADMIN) and me.admin_scope is not None and me.admin_scope.contains(klass.unit)
+    trail = db.session.execute(queries.class_trail(klass, newest_first=True).limit(TRAIL_ON_PAGE)).all()
+    return render_template(
+        "supervision/class.html", klass=klass, inspector=inspector, manages=manages,
+        inspections=db.session.scalars(services.inspections_of(klass)).all(),
+        form=forms.InspectionForm(inspected_on=date.today()) if inspector else None,
+        answer_form=forms.AnswerForm(), trail=trail, describe=_row)
+
+
+@bp.route("/classes/<int:class_id>/inspections", methods=["POST"])
+@roles_required(Role.INSPECTOR)
+def record_inspection(class_id: int):
+    klass = _readable_class_or_404(class_id)
+    form = forms.InspectionForm()
+
+    def page(refused=None):
+        if refused is not None:
+            form.findings.errors = [*form.findings.errors, *getattr(refused, "problems", [])]
+        return render_template("supervision/inspection_form.html", klass=klass, form=form), 400
+
+    if form.validate_on_submit():
+        on_refusal(page, quiet=True)
+        services.record_inspection(_me(), klass, inspected_on=form.inspected_on.data, findings=form.findings.data,
+                                   recommendations=form.recommendations.data, follow_up_due=form.follow_up_due.data)
+        flash(_("Đã ghi kết quả kiểm tra lớp %(code)s.", code=klass.code), "success")
+        return redirect(url_for("supervision.class_inspection", class_id=klass.id, _anchor="inspections"))
+    return page()
+
+
+@bp.route("/admin/inspections/<int:inspection_id>/answer", methods=["POST"])
+@roles_required(Role.ADMIN)
+def answer_inspection(inspection_id: int):
+    inspection = db.get_or_404(Inspection, inspection_id)
+    back = url_for("supervision.class_inspection", class_id=inspection.class_id, _anchor=f"inspection-{inspection.id}")
+    form = forms.AnswerForm()
+    if form.validate_on_submit():
+        on_refusal(back)
+        services.answer_inspection(_me(), inspection, form.answer.data)
+        flash(_("Đã gửi trả lời kết luận kiểm tra."), "success")
+    else:
+        flash(_("Hãy ghi nội dung trả lời, khắc phục."), "danger")
+    return redirect(back)
+
+
+# --- the audit log -------------------------------------------------------------------------------
+
+
+def audit_columns() -> list[exports.Column]:
+    return [exports.Column(_("Mã"), "int", 8), exports.Column(_("Thời gian"), "datetime", 18),
+            exports.Column(_("Người thực hiện"), width=24), exports.Column(_("Tên đăng nhập"), width=16),
+            exports.Column(_("Hành động"), width=22), exports.Column(_("Đối tượng"), width=16),
+            exports.Column(_("Mã đối tượng"), "int", 10), exports.Column(_("Chi tiết"), width=60),
+            exports.Column(_("Địa chỉ IP"), width=16), exports.Column(_("Mã băm"), width=66)]
+
+
+def _row(entry) -> tuple:
+    import json
+
+    detail = json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True)
+    return (entry.id, entry.at, entry.actor_name or _("Hệ thống"), entry.actor_username or "", entry.action,
+            entry.object_type, entry.object_id, detail, entry.ip or "", entry.hash)
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def audit_log():
+    scope = accounts.ensure_read_scope(_me())
+    filters = queries.AuditFilters.read(request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db.session.execute(queries.audit_entries(scope, filters).limit(PER_PAGE + 1)
+                              .offset((page - 1) * PER_PAGE)).all()
+    more = len(rows) > PER_PAGE
+
+    def link(**changes):
+        return url_for("supervision.audit_log", **{**filters.as_args(), **changes})
+
+    return render_template("supervision/audit.html", rows=rows[:PER_PAGE], filters=filters, page=page, scope=scope,
+                           prev_url=link(page=page - 1) if page > 1 else None,
+                           next_url=link(page=page + 1) if more else None,
+                           csv_url=url_for("supervision.export_audit", **filters.as_args()), describe=_row)
+
+
+@bp.route("/audit.csv")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def export_audit():
+    scope = accounts.ensure_read_scope(_me())
+    select = queries.audit_entries(scope, queries.AuditFilters.read(request.args))
+    columns = audit_columns()
+
+    def rows():
+        with transactions.reading(db.session):
+            for entry in db.session.execute(select.execution_options(yield_per=1000)):
+                yield _row(entry)
+
+    response = Response(stream_with_context(exports.csv_stream(columns, rows())), mimetype=exports.MIMETYPES["csv"])
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{date.today():%Y%m%d}.csv"'
+    return response
