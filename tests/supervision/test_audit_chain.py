@@ -142,3 +142,18 @@ def test_the_migration_hashes_the_entries_already_there(app, tmp_path):
             with other.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_verify_passes_on_the_demo_and_fails_after_a_row_is_altered(app, runner):
+    assert runner.invoke(args=["lms", "demo"]).exit_code == 0
+    result = runner.invoke(args=["lms", "audit", "verify"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
+        middle = db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id).offset(count // 2)).first()
+        db.session.execute(sa.text("UPDATE audit_entries SET detail = '{}' WHERE id = :id"), {"id": middle})
+        db.session.commit()
+    assert count > 20
+    result = runner.invoke(args=["lms", "audit", "verify"])
+    assert result.exit_code == 1
+    assert f"entry {middle}:" in result.output
