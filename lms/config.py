@@ -95,6 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
             "memory", "REDIS_URL"),
     Setting("LMS_TIMEZONE", "Asia/Ho_Chi_Minh", "the time zone every date and time is shown in (they are stored in "
             "UTC): pages, exports and certificates show `dd/mm/yyyy HH:mm` in it", "TIMEZONE", _time_zone),
+    Setting("LMS_OFFLINE_MAX_DAYS", "30", "oldest progress (in days) a phone may send after studying without a "
+            "connection; older lessons opened or completed offline are refused with a message", "OFFLINE_MAX_DAYS",
+            _whole_number),
     Setting("LMS_JOBS_SQLITE", None, "the job queue's SQLite file when `LMS_REDIS_URL` is unset; unset: "
             "`<instance>/jobs.sqlite3`", "JOBS_SQLITE"),
     Setting("LMS_JOBS_WORKERS", "2", "threads of `lms jobs worker` running tasks", "JOBS_WORKERS", _whole_number),

@@ -15,6 +15,7 @@ from lms.learning.models import (  # noqa: F401
     LessonProgress,
     ModuleRule,
     ModuleStatus,
+    OfflineEvent,
     ProgramStatus,
     Quiz,
     QuizAttempt,

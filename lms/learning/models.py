@@ -304,3 +304,21 @@ class LearningEvent(db.Model):
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
     stored: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OfflineEvent(db.Model):
+    """A lesson opened or completed on a phone without a connection, applied once: the phone names each
+    event with a key of its own and sends it again until it hears an answer."""
+
+    __tablename__ = "offline_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # opened, completed
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
+    happened_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OfflineEvent {self.kind} {self.lesson_id}>"

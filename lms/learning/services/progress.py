@@ -44,15 +44,17 @@ def start_lesson(user: User, lesson: Lesson) -> bool:
     return record_lesson_view(user, lesson) == "launched"
 
 
-def record_lesson_view(user: User, lesson: Lesson) -> str | None:
+def record_lesson_view(user: User, lesson: Lesson, at: datetime | None = None) -> str | None:
     """Record a view of a lesson; the xAPI verb written ("launched", "experienced"), or None when nothing was.
+
+    `at`: when it happened, if earlier than now (a view made on a phone without a connection).
 
     The first view records the start and a "launched" statement. A later view is a new visit, recorded
     as "experienced", only when the trainee's last activity on the lesson (a view or a heartbeat) is
     older than VISIT_GAP; a view within it continues the visit and writes nothing, so reading a lesson
     again is read-only.
     """
-    now = utcnow()
+    now = at or utcnow()
     stale = now - VISIT_GAP
     last_seen = queries.lesson_progress(user.id, lesson).last_seen_at
     if last_seen is not None and last_seen >= stale:
@@ -76,16 +78,19 @@ def record_lesson_view(user: User, lesson: Lesson) -> str | None:
         status.state = ModuleState.IN_PROGRESS
         touch_programs(user.id, status.module_id)
     verb = "launched" if created else "experienced"
-    record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
+    record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id, at=at)
     db.session.flush()
     return verb
 
 
-def complete_lesson(user: User, lesson: Lesson) -> bool:
-    """Mark a lesson complete (idempotent: a double click or concurrent requests complete it once)."""
+def complete_lesson(user: User, lesson: Lesson, at: datetime | None = None) -> bool:
+    """Mark a lesson complete (idempotent: a double click or concurrent requests complete it once).
+
+    `at`: when it happened, if earlier than now (a completion made on a phone without a connection).
+    """
     if lesson.revision.is_draft:
         raise InvalidInput(_("Bài học này chưa được xuất bản."))
-    now = utcnow()
+    now = at or utcnow()
     _insert_progress(user, lesson, now)
     # Lock the module status first: completions of one module by one trainee then run one after another.
     status = lock_module_status(user.id, lesson.revision.module_id)
@@ -95,12 +100,13 @@ def complete_lesson(user: User, lesson: Lesson) -> bool:
     result = db.session.execute(
         sa.update(LessonProgress)
         .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id, not_done)
-        .values(completed_at=now, last_seen_at=now)
+        .values(completed_at=now,
+                last_seen_at=sa.case((LessonProgress.last_seen_at < now, now), else_=LessonProgress.last_seen_at))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
-    record_event(user.id, "completed", "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id)
+    record_event(user.id, "completed", "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id, at=at)
     refresh_module_status(user.id, lesson.revision.module, status)
     db.session.flush()
     return True
