@@ -142,13 +142,15 @@ def register_blueprints(app: Flask) -> None:
     from lms.learning.views import certificates_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.notifications.views import calendar_bp
+    from lms.offline.views import bp as offline_bp
     from lms.organisation.views import bp as organisation_bp
     from lms.search.views import bp as search_bp
     from lms.supervision.views import bp as supervision_bp
 
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
-                      dashboards_bp, jobs_bp, notifications_bp, calendar_bp, health_bp, supervision_bp):
+                      dashboards_bp, jobs_bp, notifications_bp, calendar_bp, health_bp, supervision_bp,
+                      offline_bp):
         app.register_blueprint(blueprint)
 
 
@@ -158,12 +160,14 @@ def register_signals(app: Flask) -> None:
     from lms.delivery import services as delivery
     from lms.learning import receivers as learning
     from lms.notifications import receivers as notifications
+    from lms.offline import views as offline
     from lms.search import indexing
 
     transaction.init_app(app)
     learning.connect()
     delivery.connect_signals()
     indexing.connect()
+    offline.connect()
     notifications.connect()  # last: it reads what the other receivers wrote (re-study states)
 
 

@@ -17,6 +17,7 @@ PUBLIC_ALLOW_LIST = {
     "health.healthz",  # probes of load balancers and monitoring: they answer without signing in
     "health.readyz",
     "calendar.feed",  # phone calendars fetch it without a session; the secret token in its address is the key
+    "offline.service_worker",  # the installable app's worker: it holds no data, and must load before sign-in
 }
 ROLES = ("trainee", "lecturer", "admin", "inspector")
 # The only requests that change data an inspector may make: their own inspections, and their own account.

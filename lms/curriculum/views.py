@@ -1,7 +1,7 @@
 """Trainee pages (my curriculum, module, lesson) and the lecturers' review queue."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,7 +53,8 @@ def lesson_page(lesson_id: int):
             abort(404)
         return redirect(url_for("curriculum.lesson_page", lesson_id=current.id))
     lesson = lesson_pages.published_lesson(lesson_id, state)
-    if current_user.has_role(Role.TRAINEE):
+    if current_user.has_role(Role.TRAINEE) and request.headers.get("X-LMS-Offline") != "download":
+        # Saving the page to read offline is not reading it: offline.js reports the offline visits itself.
         signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
         finish_writing()  # what the view recorded, if anything; the rest of the page only reads
     flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []

@@ -1,0 +1,175 @@
+"""A trainee downloads a module, loses the connection, reads its lessons and marks two complete; when the
+connection is back the progress reaches the server once, even when the first answer is lost on the way.
+Signing out leaves no saved lesson on the phone."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.learning.models import LearningEvent, LessonProgress, OfflineEvent
+from tests.browser.conftest import assert_accessible, sign_in
+
+LESSONS = [
+    {"title": "Vai trò của chi bộ", "body_md": "Chi bộ là **hạt nhân chính trị** ở cơ sở.\n\n"
+                                               "![Sơ đồ tổ chức](/static/icons/icon-192.png)", "minutes": 15},
+    {"title": "Sinh hoạt chi bộ", "body_md": "Chi bộ sinh hoạt thường kỳ mỗi tháng một lần.", "minutes": 10},
+    {"title": "Phát triển đảng viên", "body_md": "Kết nạp quần chúng ưu tú vào Đảng.", "minutes": 10},
+]
+
+
+def _setup(make):
+    title = make.title("Bí thư chi bộ")
+    module = make.module(title="Công tác xây dựng chi bộ", lessons=LESSONS)
+    make.program(name="Bồi dưỡng Bí thư chi bộ", titles=[title], modules=[(module, True, 30)])
+    make.user("hocvien", full_name="Lê Thị Thu Hà", held=[title])
+    return module
+
+
+def _controlled(page) -> None:
+    """Wait until the service worker controls the page (the first visit installs it)."""
+    page.evaluate("navigator.serviceWorker.ready")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def _download(page, module_id: int) -> None:
+    page.goto(f"/modules/{module_id}")
+    _controlled(page)
+    page.get_by_role("button", name="Tải để học không cần mạng").click()
+    size = page.get_by_text(re.compile(r"Dung lượng khoảng .* gồm 3 bài học"))
+    size.wait_for()
+    page.get_by_role("button", name="Tải về máy").click()
+    page.get_by_text(re.compile(r"Đã lưu trên máy này lúc \d\d/\d\d/\d{4} \d\d:\d\d: 3 bài học")).wait_for()
+
+
+QUEUE_IS_EMPTY = """() => new Promise(resolve => {
+    const open = indexedDB.open('lms-offline');
+    open.onsuccess = () => {
+        const count = open.result.transaction('events').objectStore('events').count();
+        count.onsuccess = () => { open.result.close(); resolve(count.result === 0); };
+    };
+})"""
+
+
+def _saved_urls(page) -> list[str]:
+    return page.evaluate("""async () => {
+        const urls = [];
+        for (const name of await caches.keys()) {
+            if (!name.startsWith('lms-offline-')) continue;
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+        }
+        return urls;
+    }""")
+
+
+def _completed(app, user_id=None):
+    with app.app_context():
+        done = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.completed_at.is_not(None))).all()
+        events = db.session.scalars(sa.select(LearningEvent).where(LearningEvent.verb == "completed",
+                                                                   LearningEvent.object_type == "lesson")).all()
+        return done, events
+
+
+def test_lessons_downloaded_read_and_completed_offline_reach_the_server_once(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    with app.app_context():
+        lesson_ids = [row.id for row in db.session.execute(
+            sa.text("SELECT id FROM lessons WHERE revision_id = :r ORDER BY position"),
+            {"r": module.published_revision_id})]
+        # Saving the pages is not reading them: no lesson was recorded as opened.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 0
+    saved = _saved_urls(page)
+    assert {f"/lessons/{i}" for i in lesson_ids} <= set(saved)
+    assert f"/modules/{module.id}" in saved
+    assert "/static/icons/icon-192.png" in saved
+
+    context = page.context
+    context.set_offline(True)
+    started_offline = utcnow()
+    page.goto(f"/lessons/{lesson_ids[0]}")
+    assert page.get_by_role("heading", name="Vai trò của chi bộ").is_visible()
+    assert page.evaluate("document.querySelector('.lesson-body img').naturalWidth") > 0  # the local image too
+    page.get_by_role("button", name="Đánh dấu đã học xong").click()
+    page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
+    page.get_by_role("link", name=re.compile("Sinh hoạt chi bộ")).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Sinh hoạt chi bộ").is_visible()
+    page.get_by_role("button", name="Đánh dấu đã học xong").click()
+    page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
+    # A page that was not downloaded (the quiz, the learning record) says so, and lists what is saved.
+    page.goto("/my/record")
+    assert page.get_by_text(re.compile("trang bạn mở chưa được tải về máy này")).is_visible()
+    assert page.get_by_role("link", name="Phát triển đảng viên").is_visible()
+    assert page.get_by_text("Tiến độ chờ gửi khi có mạng: 4 hoạt động.").is_visible()  # 2 opened, 2 completed
+    assert _completed(app) == ([], [])
+    ended_offline = utcnow()
+
+    # Back online: the first sync reaches the server but its answer is lost; the phone sends it again.
+    answers = []
+
+    def lose_first_answer(route):
+        response = route.fetch()
+        answers.append(response.status)
+        if len(answers) == 1:
+            route.abort()
+        else:
+            route.fulfill(response=response)
+
+    context.route("**/offline/sync", lose_first_answer)
+    context.set_offline(False)
+    page.goto(f"/modules/{module.id}")
+    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
+    assert answers == [200, 200]  # the lost answer, then the one heard
+    page.get_by_text("Đã ghi nhận 4 hoạt động học không cần mạng.").wait_for()
+
+    done, events = _completed(app)
+    assert sorted(p.lesson_id for p in done) == lesson_ids[:2]  # once each
+    assert sorted(e.object_id for e in events) == lesson_ids[:2]
+    for progress in done:  # the time it happened on the phone, not the time it arrived
+        assert started_offline - timedelta(seconds=2) <= progress.completed_at <= ended_offline
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OfflineEvent)) == 4
+    page.reload()
+    assert page.get_by_text("Bài học đã xong: 2/3").is_visible()
+    page.goto(f"/lessons/{lesson_ids[2]}")  # nothing more to send
+    assert len(answers) == 2
+
+
+def test_signing_out_leaves_no_saved_lesson_on_the_phone(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    assert any(url.startswith("/lessons/") for url in _saved_urls(page))
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(re.compile("/sign-in"))
+    page.get_by_text("Bạn đã đăng xuất.").wait_for()
+    page.wait_for_function("""async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))""")
+    assert _saved_urls(page) == []
+    names = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+    assert "lms-offline" not in names
+    # Offline now, a lesson that was saved is not there any more.
+    page.context.set_offline(True)
+    page.goto("/lessons/1")
+    assert page.get_by_text("Không có kết nối mạng").first.is_visible()
+
+
+def test_the_download_box_at_360_px_is_accessible(phone_page, app, make):
+    module = _setup(make)
+    sign_in(phone_page, "hocvien")
+    phone_page.goto(f"/modules/{module.id}")
+    phone_page.get_by_role("button", name="Tải để học không cần mạng").click()
+    phone_page.get_by_role("button", name="Tải về máy").wait_for()
+    assert_accessible(phone_page)
+    phone_page.goto("/my/curriculum")
+    phone_page.get_by_role("button", name="Tải để học không cần mạng").wait_for()
+    assert_accessible(phone_page)
+    phone_page.goto("/offline")
+    assert_accessible(phone_page)
