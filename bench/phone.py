@@ -11,7 +11,9 @@ The visit: the sign-in page on a cold cache, sign in as `hocvien`, "my curriculu
 the curriculum's first four lessons in a row (by the "next lesson" link, or to the next module's first
 lesson). For each page it prints the bytes received (headers included, as Chromium counts them), the
 requests that went over the network, those answered from the browser's cache, and the time to the load
-event.
+event. The visit runs twice: with service workers blocked, for the bytes and requests (with the site's
+worker, /sw.js, pages come through its navigation preload and the DevTools protocol counts their bytes in
+the worker, not in the page), then as a phone does, with the worker, for the load times ("with sw").
 
 Targets: the first page of the visit <= 120 KB; a repeat lesson page (the 2nd to 4th) <= 12 KB and
 loaded in <= 700 ms. The exit status is 1 when one is missed.
@@ -113,14 +115,15 @@ def load_ms(page) -> float:
     )
 
 
-def visit(base: str, username: str) -> list[dict]:
+def visit(base: str, username: str, service_workers: str = "allow") -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=base, viewport={"width": 360, "height": 740}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2, locale="vi-VN")
+                                      has_touch=True, device_scale_factor=2, locale="vi-VN",
+                                      service_workers=service_workers)
         page = context.new_page()
         page.set_default_timeout(60_000)
         cdp = context.new_cdp_session(page)
@@ -178,21 +181,22 @@ def visit(base: str, username: str) -> list[dict]:
 
 
 def report(rows: list[dict]) -> bool:
-    print(f"{'page':24} {'path':22} {'KB':>7} {'requests':>9} {'cached':>7} {'load ms':>8}")
-    print("-" * 82)
+    print(f"{'page':24} {'path':22} {'KB':>7} {'requests':>9} {'cached':>7} {'load ms':>8} {'with sw':>8}")
+    print("-" * 91)
     for row in rows:
         print(f"{row['page']:24} {row['path'][:22]:22} {row['bytes'] / 1024:7.1f} {row['requests']:9d} "
-              f"{row['cached']:7d} {row['ms']:8.0f}")
+              f"{row['cached']:7d} {row['ms']:8.0f} {row.get('worker_ms', 0):8.0f}")
     ok = True
     first = rows[0]
     if first["bytes"] > FIRST_PAGE_MAX:
         ok = False
         print(f"first page {first['bytes'] / 1024:.1f} KB > {FIRST_PAGE_MAX // 1024} KB: MISSED")
     for row in rows:
-        slow = row["bytes"] > REPEAT_LESSON_MAX or row["ms"] > REPEAT_LESSON_MS
+        slow = row["bytes"] > REPEAT_LESSON_MAX or max(row["ms"], row.get("worker_ms", 0)) > REPEAT_LESSON_MS
         if re.fullmatch(r"lesson [234]", row["page"]) and slow:
             ok = False
-            print(f"{row['page']}: {row['bytes'] / 1024:.1f} KB, {row['ms']:.0f} ms "
+            print(f"{row['page']}: {row['bytes'] / 1024:.1f} KB, {row['ms']:.0f} ms ({row.get('worker_ms', 0):.0f} ms "
+                  f"with the service worker) "
                   f"(targets {REPEAT_LESSON_MAX // 1024} KB, {REPEAT_LESSON_MS} ms): MISSED; went over "
                   f"the network: {row['urls']}")
     print(f"over the network on the cold first page: {', '.join(first['urls'])}")
@@ -222,7 +226,12 @@ def main(argv=None) -> int:
         base = f"http://127.0.0.1:{args.port}"
         for _ in range(2 * args.workers):  # each worker's first request imports the rest of the app
             urllib.request.urlopen(f"{base}/sign-in").read()
-        rows = visit(base, args.username)
+        # Twice: the service worker (/sw.js) answers pages through navigation preload, and the DevTools
+        # protocol then counts their bytes in the worker, not in the page. So the bytes and requests come from
+        # a visit with the worker blocked (the same requests over the wire), the times from both visits.
+        rows = visit(base, args.username, service_workers="block")
+        for row, with_worker in zip(rows, visit(base, args.username, service_workers="allow"), strict=True):
+            row["worker_ms"] = with_worker["ms"]
     finally:
         stop(server)
     return 0 if report(rows) else 1

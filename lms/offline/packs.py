@@ -20,7 +20,7 @@ from lms.extensions import db
 # What a page weighs around its content: header, menu, footer and the forms of the lesson page.
 PAGE_BYTES = 6 * 1024
 IMAGE = re.compile(r"""<img\b[^>]*\bsrc="(/(?:static|media)/[^"?#]+)\"""")
-ASSET_SUFFIXES = (".css", ".js", ".png", ".svg", ".webmanifest")
+ASSET_SUFFIXES = (".css", ".js", ".png", ".svg", ".json")
 
 
 @dataclass

@@ -161,6 +161,15 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.hasAttribute("data-sign-out") && !form.dataset.cleared && !navigator.onLine) {
+      // The server cannot hear the sign-out: at least nothing of this trainee stays on the phone.
+      event.preventDefault();
+      all("events").then(function (events) { return events.length; }, function () { return 0; }).then(function (n) {
+        if (n && !window.confirm(form.getAttribute("data-offline-pending"))) { return; }
+        clearAll().then(function () { notice(form.getAttribute("data-offline-cleared"), "warning"); });
+      });
+      return;
+    }
     if (form.hasAttribute("data-sign-out") && !form.dataset.cleared) {
       event.preventDefault();
       within(5000, sync()).then(function () { return within(3000, clearAll()); }).then(function () {
