@@ -138,7 +138,10 @@
           });
         });
       });
-    }).catch(function () { return null; }).then(function (result) { syncing = null; return result; });
+    }).catch(function () {
+      window.setTimeout(sync, 20000);  // the connection dropped again, or the answer was lost: try later
+      return null;
+    }).then(function (result) { syncing = null; return result; });
     return syncing;
   }
 

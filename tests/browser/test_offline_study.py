@@ -124,10 +124,15 @@ def test_lessons_downloaded_read_and_completed_offline_reach_the_server_once(pag
             route.fulfill(response=response)
 
     context.route("**/offline/sync", lose_first_answer)
-    context.set_offline(False)
-    page.goto(f"/modules/{module.id}")
+    context.set_offline(False)  # the page hears "online" and sends the queue
+    for _ in range(50):
+        if answers:
+            break
+        page.wait_for_timeout(100)
+    assert answers == [200]
+    assert not page.evaluate(QUEUE_IS_EMPTY)  # no answer heard: the phone keeps everything
+    page.goto(f"/modules/{module.id}")  # the next page sends it again
     page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
-    assert answers == [200, 200]  # the lost answer, then the one heard
     page.get_by_text("Đã ghi nhận 4 hoạt động học không cần mạng.").wait_for()
 
     done, events = _completed(app)
@@ -139,8 +144,9 @@ def test_lessons_downloaded_read_and_completed_offline_reach_the_server_once(pag
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OfflineEvent)) == 4
     page.reload()
     assert page.get_by_text("Bài học đã xong: 2/3").is_visible()
-    page.goto(f"/lessons/{lesson_ids[2]}")  # nothing more to send
-    assert len(answers) == 2
+    sent = len(answers)
+    page.goto(f"/lessons/{lesson_ids[2]}")
+    assert len(answers) == sent  # nothing more to send
 
 
 def test_signing_out_leaves_no_saved_lesson_on_the_phone(page, app, make):
@@ -167,9 +173,31 @@ def test_the_download_box_at_360_px_is_accessible(phone_page, app, make):
     phone_page.goto(f"/modules/{module.id}")
     phone_page.get_by_role("button", name="Tải để học không cần mạng").click()
     phone_page.get_by_role("button", name="Tải về máy").wait_for()
+    phone_page.mouse.move(0, 0)  # no button left half-way through its hover transition
+    phone_page.wait_for_timeout(400)
     assert_accessible(phone_page)
     phone_page.goto("/my/curriculum")
     phone_page.get_by_role("button", name="Tải để học không cần mạng").wait_for()
     assert_accessible(phone_page)
     phone_page.goto("/offline")
     assert_accessible(phone_page)
+
+
+def test_a_quiz_says_it_needs_a_connection_when_there_is_none(page, app, make):
+    from lms.curriculum.models import Module
+    from lms.learning import quizzes
+
+    module = _setup(make)
+    with app.test_request_context():
+        quiz = quizzes.get_or_create_quiz(None, db.session.get(Module, module.id))
+        quizzes.import_gift(None, quiz, "::Vai trò::Chi bộ là hạt nhân chính trị ở cơ sở. {T}\n")
+        db.session.commit()
+    sign_in(page, "hocvien")
+    page.goto(f"/learning/modules/{module.id}/quiz")
+    page.context.set_offline(True)
+    notice = page.get_by_text(re.compile("Bài kiểm tra chỉ làm được khi có mạng"))
+    notice.first.wait_for()
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    assert page.url.endswith(f"/learning/modules/{module.id}/quiz")  # nothing was sent; the page stays
+    page.context.set_offline(False)
+    page.wait_for_function("!document.querySelector('.offline-note')")
