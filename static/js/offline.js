@@ -94,7 +94,10 @@
   }
 
   // --- the queue of progress made offline ---------------------------------------------------------------
+  var pending = 0;  // events queued on this phone, as last counted (signing out sends them first)
+
   function queue(kind, lessonId, revisionId) {
+    pending += 1;
     return put("events", {
       key: newKey(), user: userKey, kind: kind, lesson_id: lessonId, revision_id: revisionId,
       at: new Date().toISOString()
@@ -111,6 +114,7 @@
     if (!userKey || !navigator.onLine) { return Promise.resolve(); }
     if (syncing) { return syncing; }
     syncing = all("events").then(function (events) {
+      pending = events.length;
       var mine = events.filter(function (e) { return e.user === userKey; }).slice(0, 100);
       if (!mine.length) { return null; }
       return fetch(script.getAttribute("data-sync"), {
@@ -127,6 +131,7 @@
           var done = answer.results.map(function (r) { return r.key; });
           var refused = answer.results.filter(function (r) { return r.status === "refused"; });
           return remove("events", done).then(function () {
+            pending = Math.max(0, pending - done.length);
             return Promise.all(refused.map(function (r) {
               return put("notices", { user: userKey, text: r.message, at: new Date().toISOString() });
             }));
@@ -164,7 +169,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.hasAttribute("data-sign-out") && !form.dataset.cleared && !navigator.onLine) {
+    if (form.hasAttribute("data-sign-out") && !navigator.onLine) {
       // The server cannot hear the sign-out: at least nothing of this trainee stays on the phone.
       event.preventDefault();
       all("events").then(function (events) { return events.length; }, function () { return 0; }).then(function (n) {
@@ -173,10 +178,11 @@
       });
       return;
     }
-    if (form.hasAttribute("data-sign-out") && !form.dataset.cleared) {
+    if (form.hasAttribute("data-sign-out") && !form.dataset.sent && pending > 0) {
+      // Progress still queued: send it first. The page after signing out clears the phone (data-clear).
       event.preventDefault();
-      within(5000, sync()).then(function () { return within(3000, clearAll()); }).then(function () {
-        form.dataset.cleared = "1";
+      within(5000, sync()).then(function () {
+        form.dataset.sent = "1";
         form.submit();
       });
       return;
