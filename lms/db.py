@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -152,6 +154,27 @@ def each_value(session, values, type_=None) -> sa.Select:
         return sa.select(sa.func.unnest(sa.bindparam(None, values, type_=ARRAY(type_))).column_valued("value"))
     table = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String())).table_valued("value")
     return sa.select(sa.cast(table.c.value, type_) if not isinstance(type_, sa.String) else table.c.value)
+
+
+class shifted(FunctionElement):  # noqa: N801  (used like a SQL function)
+    """`shifted(timestamp, seconds)`: a naive timestamp moved by a number of seconds, on both databases (a stored
+    UTC time read on the site's wall clock, to group by local day or month)."""
+
+    type = sa.DateTime()
+    name = "shifted"
+    inherit_cache = True
+
+
+@compiles(shifted)
+def _shifted(element, compiler, **kw):
+    moment, seconds = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({moment} + {seconds} * INTERVAL '1 second')"
+
+
+@compiles(shifted, "sqlite")
+def _shifted_sqlite(element, compiler, **kw):
+    moment, seconds = (compiler.process(c, **kw) for c in element.clauses)
+    return f"datetime({moment}, {seconds} || ' seconds')"
 
 
 def insert_many(session, table: sa.Table, rows: list[dict]) -> None:

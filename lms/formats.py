@@ -56,6 +56,11 @@ def local_now() -> datetime:
     return to_local(utcnow()).replace(tzinfo=None)
 
 
+def utc_offset_seconds() -> int:
+    """How far the site's wall clock is ahead of UTC now (Vietnam: 7 hours, all year)."""
+    return int(to_local(utcnow()).utcoffset().total_seconds())
+
+
 def local_today() -> date:
     """Today in the site's time zone: what due dates, years and "today" mean everywhere (never the server's
     own date: at 23:30 UTC it is already tomorrow in Hà Nội)."""

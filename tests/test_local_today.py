@@ -2,7 +2,8 @@
 module due on 31 March is overdue, and a program started then starts on 1 April."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -87,3 +88,25 @@ def test_no_code_reads_the_servers_date():
                  if any(call in line for call in ("date.today", "datetime.today", "datetime.now()",
                                                   "func.current_date", "CURRENT_DATE"))]
     assert offenders == []
+
+
+def test_a_completion_late_in_the_utc_evening_counts_in_vietnams_month(app, client, auth, make):
+    """The dashboard's monthly trend counts a completion at 23:30 UTC on a month's last day in the next month."""
+    first_of_month = formats_today(app).replace(day=1)
+    late_evening = datetime.combine(first_of_month - timedelta(days=1), datetime.min.time()).replace(hour=23,
+                                                                                                     minute=30)
+    root = make.unit("Ban Tổ chức Trung ương")
+    make.admin("tw.admin", scope=root)
+    program = make.program_record("Bồi dưỡng Bí thư Đảng ủy xã")
+    trainee = make.user("hv.an", unit=make.unit("Đảng ủy xã Kỳ Anh", parent=root))
+    make.program_status(trainee, program, "completed", completed_at=late_evening)
+    auth.login("tw.admin")
+    html = client.get("/dashboards/").get_data(as_text=True)
+    this_month, last_month = first_of_month.strftime("%m/%Y"), late_evening.strftime("%m/%Y")
+    assert re.search(rf'<th scope="row">{re.escape(this_month)}</th><td class="text-end">1</td>', html)
+    assert re.search(rf'<th scope="row">{re.escape(last_month)}</th><td class="text-end">0</td>', html)
+
+
+def formats_today(app) -> date:
+    with app.app_context():
+        return formats.local_today()

@@ -8,7 +8,7 @@ unit tree with the materialised paths, so the wide scan happens once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -16,7 +16,8 @@ from sqlalchemy.orm import aliased
 from lms.accounts.models import User
 from lms.curriculum.models import Program
 from lms.dashboards.models import CompletionFact as Fact
-from lms.formats import local_today
+from lms.db import shifted
+from lms.formats import local_today, utc_offset_seconds
 from lms.learning.models import ProgramState, ProgramStatus
 from lms.organisation.models import Locality, Title, Unit
 
@@ -213,11 +214,15 @@ BREAKDOWNS = {"unit": by_unit, "locality": by_locality, "title": by_title, "prog
 
 def monthly_completions(f: Filters, months: int = 12) -> sa.Select:
     """Rows (year, month, completed) for completions in the last `months` months, over the filters."""
-    first = _month_start(f.today, months - 1)
-    year = sa.extract("year", Fact.completed_at)
-    month = sa.extract("month", Fact.completed_at)
+    # Completions are stored in UTC and counted in the month of Vietnam's calendar (23:30 UTC on 31 March is
+    # 1 April); the range still reads the stored column, so its index serves.
+    offset = utc_offset_seconds()
+    first = datetime.combine(_month_start(f.today, months - 1), datetime.min.time()) - timedelta(seconds=offset)
+    local = shifted(Fact.completed_at, sa.literal(offset, sa.Integer))
+    year = sa.extract("year", local)
+    month = sa.extract("month", local)
     select = _facts(year.label("year"), month.label("month"), sa.func.count().label("completed"))
-    select = select.where(Fact.completed_at >= datetime.combine(first, datetime.min.time()))
+    select = select.where(Fact.completed_at >= first)
     return (_where(select, f, status="completed", index_friendly_order=_wide(f))
             .group_by(year, month).order_by(year, month))
 
