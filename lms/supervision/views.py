@@ -1,8 +1,6 @@
 """Supervision pages: a class under inspection, inspections and their answers, the audit log and its CSV."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +13,7 @@ from lms.dashboards import exports
 from lms.delivery import services as delivery
 from lms.delivery.models import TrainingClass
 from lms.extensions import db
+from lms.formats import local_today
 from lms.supervision import forms, queries, services
 from lms.supervision.models import Inspection
 from lms.transaction import on_refusal
@@ -55,7 +54,7 @@ def class_inspection(class_id: int):
     return render_template(
         "supervision/class.html", klass=klass, inspector=inspector, manages=manages,
         inspections=db.session.scalars(services.inspections_of(klass)).all(),
-        form=forms.InspectionForm(inspected_on=date.today()) if inspector else None,
+        form=forms.InspectionForm(inspected_on=local_today()) if inspector else None,
         answer_form=forms.AnswerForm(), trail=trail, describe=_row)
 
 
@@ -145,5 +144,5 @@ def export_audit():
                 yield _row(entry)
 
     response = Response(stream_with_context(exports.csv_stream(columns, rows())), mimetype=exports.MIMETYPES["csv"])
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-{date.today():%Y%m%d}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{local_today():%Y%m%d}.csv"'
     return response
