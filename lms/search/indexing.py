@@ -18,7 +18,7 @@ from lms.curriculum.models import Lesson, Module, ModuleRevision
 from lms.documents.models import Document, DocumentKind
 from lms.extensions import db
 from lms.search.models import SearchKind, SearchTerm
-from lms.search.text import fold_code, spans
+from lms.search.text import code_keys, nfc, spans, word_pairs
 
 # Field weights; a token's weight is the sum over fields of weight x min(occurrences, TF_CAP).
 CODE, TITLE, SUMMARY, LABEL, BODY = 10, 8, 3, 2, 1
@@ -40,11 +40,6 @@ lessons = Lesson.__table__
 documents = Document.__table__
 
 
-def _insert(conn: sa.Connection, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(terms.insert(), rows)
-
-
 def plain_text(html: str | None, fallback: str | None = "") -> str:
     """Stored sanitised HTML as plain text (Markdown source when nothing was rendered)."""
     return Markup(html).striptags() if html else (fallback or "")
@@ -55,8 +50,12 @@ def _rows(kind: SearchKind, object_id: int, module_id: int | None, draft: bool,
     weights: dict[str, list] = {}
     for text, weight in fields:
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        for _start, _end, term, exact in spans(text or ""):
+        text = nfc(text)
+        found = spans(text)
+        for _start, _end, term, exact in found:
             counts[(term, exact)] += 1
+        for pair in word_pairs(text, found):
+            counts[pair] += 1
         for (term, exact), n in counts.items():
             weights.setdefault(exact, [term, 0])[1] += weight * min(n, TF_CAP)
     for key in keys:
@@ -133,22 +132,25 @@ def index_module(conn: sa.Connection, module_id: int) -> int:
         ):
             rows += _rows(SearchKind.LESSON, lesson.id, module_id, draft_of[lesson.revision_id],
                           [(lesson.title, TITLE), (plain_text(lesson.body_html, lesson.body_md), BODY)])
-    _insert(conn, rows)
+    insert_rows(conn, rows)
     return len(shown)
 
 
 def index_document(conn: sa.Connection, document_id: int) -> int:
-    """Replace a document's rows: its code (also as one folded key), kind, title, issuer and summary."""
+    """Replace a document's rows: its code (also as folded keys, see `code_keys`), kind, title, issuer and
+    summary."""
     doc = conn.execute(sa.select(documents).where(documents.c.id == document_id).with_for_update()).first()
     conn.execute(terms.delete().where(terms.c.kind == SearchKind.DOCUMENT.value,
                                       terms.c.object_id == document_id))
     if doc is None:
         return 0
     rows = _rows(SearchKind.DOCUMENT, doc.id, None, False,
-                 [(doc.code, CODE), (doc.title, TITLE), (KIND_WORDS.get(DocumentKind(doc.kind), ""), LABEL),
+                 [(doc.code, CODE), (doc.title, TITLE),
+                  # "Nghị quyết 32-NQ/TW": the kind and the number as people write them, one phrase
+                  (f"{KIND_WORDS.get(DocumentKind(doc.kind), '')} {doc.code}", LABEL),
                   (doc.issuer, LABEL), (doc.summary, SUMMARY)],
-                 keys=(fold_code(doc.code),))
-    _insert(conn, rows)
+                 keys=code_keys(doc.code))
+    insert_rows(conn, rows)
     return 1
 
 

@@ -103,14 +103,16 @@ def _load(ids: dict[SearchKind, list[int]]) -> dict[str, dict[int, object]]:
 
 
 def _hit(kind: SearchKind, obj, q: queries.ParsedQuery) -> Hit:
-    terms, prefix = q.term_set, q.prefix
+    terms, prefix, sequence = q.term_set, q.prefix, q.sequence
+
+    def cut(text: str) -> Markup:
+        return snippet(text, terms, prefix, sequence=sequence)
+
     if kind is SearchKind.LESSON:
-        body = plain_text(obj.body_html, obj.body_md)
-        return Hit(kind, False, highlight(obj.title, terms, prefix), snippet(body, terms, prefix), obj,
-                   module_id=obj.revision.module_id)
+        return Hit(kind, False, highlight(obj.title, terms, prefix), cut(plain_text(obj.body_html, obj.body_md)),
+                   obj, module_id=obj.revision.module_id)
     if kind is SearchKind.MODULE:
-        summary = plain_text(obj.summary_html, obj.summary_md)
-        return Hit(kind, False, highlight(obj.title, terms, prefix), snippet(summary, terms, prefix), obj,
-                   module_id=obj.module_id)
+        return Hit(kind, False, highlight(obj.title, terms, prefix),
+                   cut(plain_text(obj.summary_html, obj.summary_md)), obj, module_id=obj.module_id)
     title = highlight(f"{obj.code} — {obj.title}", terms, prefix)
-    return Hit(kind, False, title, snippet(obj.summary or "", terms, prefix), obj)
+    return Hit(kind, False, title, cut(obj.summary or ""), obj)

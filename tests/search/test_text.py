@@ -1,7 +1,7 @@
 """Folding Vietnamese text: one function for the index and the query."""
 import unicodedata
 
-from lms.search.text import fold, fold_code, highlight, snippet, spans
+from lms.search.text import code_keys, fold, fold_code, highlight, snippet, spans, word_pairs
 
 
 def test_folding_removes_case_and_every_mark_and_maps_d_stroke():
@@ -50,3 +50,27 @@ def test_snippet_is_a_window_around_the_first_match():
     assert cut.startswith("… ")
     assert cut.endswith(" …")
     assert len(cut) < 300
+
+
+def test_word_pairs_are_neighbours_in_order_and_near_words_within_a_sentence():
+    text = "Thành cổ Quảng Trị. Đảng viên"
+    pairs = {term for term, _exact in word_pairs(text, spans(text))}
+    assert pairs == {"+thanh co", "+co quang", "+quang tri", "~quang thanh", "~co tri", "~thanh tri",
+                     "+dang vien"}
+    exacts = {exact for _term, exact in word_pairs(text, spans(text))}
+    assert "+thành cổ" in exacts
+
+
+def test_document_codes_get_the_keys_people_type_without_separators():
+    assert code_keys("32-NQ/TW") == ("32nqtw", "32nq", "nq32", "nq32tw")
+    assert set(code_keys("09-KL/TW")) >= {"09kltw", "kl09", "kl9", "9kl", "9kltw"}
+    assert set(code_keys("145-QĐ/TW")) >= {"145qdtw", "qd145", "145qd"}
+    assert set(code_keys("19/2025/QĐ-TTg")) >= {"192025qdttg", "qd19", "19qd", "qd19ttg"}
+    assert code_keys("Hiến pháp 2013") == ("hienphap2013",)
+
+
+def test_highlight_marks_a_prefix_only_where_the_whole_word_is_absent():
+    assert str(highlight("Thành cổ, công tác", frozenset({"thanh", "co"}), prefix="co")) == (
+        "<mark>Thành</mark> <mark>cổ</mark>, công tác")
+    assert str(highlight("Thành công", frozenset({"thanh", "co"}), prefix="co")) == (
+        "<mark>Thành</mark> <mark>công</mark>")
