@@ -35,6 +35,15 @@ def relation_labels() -> dict:
     }
 
 
+def incoming_relation_labels() -> dict:
+    """What a later document did to this one, said from this one's side."""
+    return {
+        RelationKind.SUPERSEDES: _l("Bị thay thế bởi"), RelationKind.AMENDS: _l("Được sửa đổi, bổ sung bởi"),
+        RelationKind.STOPS: _l("Bị dừng thực hiện bởi"), RelationKind.IMPLEMENTS: _l("Được thực hiện bởi"),
+        RelationKind.GUIDES: _l("Được hướng dẫn thực hiện bởi"),
+    }
+
+
 class RelationForm(SubForm):
     kind = SelectField(_l("Quan hệ"), choices=[], validate_choice=False)
     target_id = SelectField(_l("Văn bản"), coerce=bounded_int, choices=[], validate_choice=False)

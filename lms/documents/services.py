@@ -29,11 +29,16 @@ _STATUS_RANK = {DocumentStatus.IN_FORCE: 0, DocumentStatus.AMENDED: 1, DocumentS
                 DocumentStatus.SUPERSEDED: 3}
 
 
-def ensure_author(actor) -> None:
-    """Lecturers and admins keep the registry (actor None: the command line)."""
+def is_author(actor) -> bool:
+    """Lecturers and admins keep the registry; everyone else reads it."""
     from lms.accounts.models import Role
 
-    if actor is not None and not actor.has_role(Role.LECTURER, Role.ADMIN):
+    return actor.has_role(Role.LECTURER, Role.ADMIN)
+
+
+def ensure_author(actor) -> None:
+    """Lecturers and admins keep the registry (actor None: the command line)."""
+    if actor is not None and not is_author(actor):
         raise NotAllowed(_("Chỉ giảng viên và cán bộ quản lý đào tạo được làm việc này."))
 
 
@@ -165,3 +170,12 @@ def _flag_citing_modules(actor, old: Document, new: Document, kind: RelationKind
 def documents_select() -> sa.Select:
     """Every document, newest first."""
     return sa.select(Document).order_by(Document.issued_on.desc(), Document.code)
+
+
+def document_with_relations(document_id: int) -> sa.Select:
+    """A document with its relations both ways and the documents at their other end, loaded at once."""
+    from sqlalchemy.orm import selectinload
+
+    return sa.select(Document).where(Document.id == document_id).options(
+        selectinload(Document.outgoing).joinedload(DocumentRelation.target),
+        selectinload(Document.incoming).joinedload(DocumentRelation.source))

@@ -1,4 +1,4 @@
-"""The document registry pages for lecturers and training admins."""
+"""The document registry: kept by lecturers and training admins; every signed-in user may read a document."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -6,10 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.access import roles_required
+from lms.access import roles_required, signed_in
 from lms.accounts.models import Role
 from lms.documents import services
-from lms.documents.forms import AddRelationForm, DocumentForm, kind_labels, relation_labels, status_labels
+from lms.documents.forms import (
+    AddRelationForm,
+    DocumentForm,
+    incoming_relation_labels,
+    kind_labels,
+    relation_labels,
+    status_labels,
+)
 from lms.documents.models import Document
 from lms.extensions import db
 from lms.transaction import on_refusal
@@ -56,25 +63,27 @@ def _relation_form(document: Document) -> AddRelationForm:
     return AddRelationForm(documents=others)
 
 
-def _show(document: Document, form: AddRelationForm, status: int = 200):
+def _show(document: Document, form: AddRelationForm | None, status: int = 200):
     from lms.curriculum.queries import citing_modules
 
     return render_template("documents/show.html", document=document, kinds=kind_labels(),
                            statuses=status_labels(), relations=relation_labels(),
-                           citing=citing_modules(document), form=form), status
+                           incoming=incoming_relation_labels(), form=form,
+                           citing=citing_modules(document) if form else None), status
 
 
 @bp.route("/<int:document_id>")
-@roles_required(Role.LECTURER, Role.ADMIN)
+@signed_in
 def show(document_id: int):
-    document = db.get_or_404(Document, document_id)
-    return _show(document, _relation_form(document))
+    """A document as everyone reads it; lecturers and admins also relate it and see the modules citing it."""
+    document = db.first_or_404(services.document_with_relations(document_id))
+    return _show(document, _relation_form(document) if services.is_author(current_user) else None)
 
 
 @bp.route("/<int:document_id>/relations", methods=["POST"])
 @roles_required(Role.LECTURER, Role.ADMIN)
 def add_relation(document_id: int):
-    document = db.get_or_404(Document, document_id)
+    document = db.first_or_404(services.document_with_relations(document_id))
     form = _relation_form(document)
     if not form.validate_on_submit():
         return _show(document, form, 400)

@@ -12,20 +12,17 @@ from lms.search.models import SearchKind
 bp = Blueprint("search", __name__)
 
 
-
 def link_for(hit: services.Hit) -> str | None:
     """Where a hit leads: published lessons and modules to their pages, drafts to the authoring page,
-    documents to the registry (which only lecturers and admins may open). None when there is no page."""
+    documents to their page in the registry (which every signed-in user may read). None when there is no page."""
     if hit.draft:
         endpoint, values = "authoring.edit", {"module_id": hit.module_id}
     elif hit.kind is SearchKind.LESSON:
         endpoint, values = "curriculum.lesson_page", {"lesson_id": hit.obj.id}
     elif hit.kind is SearchKind.MODULE:
         endpoint, values = "curriculum.module_page", {"module_id": hit.module_id}
-    elif services.may_see_drafts(current_user):
-        endpoint, values = "documents.show", {"document_id": hit.obj.id}
     else:
-        return None
+        endpoint, values = "documents.show", {"document_id": hit.obj.id}
     if endpoint not in current_app.view_functions:
         return None
     return url_for(endpoint, **values)

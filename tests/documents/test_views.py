@@ -152,3 +152,62 @@ def test_the_document_page_shows_where_the_text_is_published(client, auth, make,
     page = client.get(f"/documents/{document.id}").text
     assert "Nguồn văn bản" in page
     assert source in page
+
+
+def test_a_trainee_opens_a_cited_document_and_reads_its_status_and_what_superseded_it(client, auth, make, app):
+    make.user("hv")
+    old = make.document("164-QĐ/TW", kind="regulation", number="164", title="Quy định chế độ bồi dưỡng")
+    new = make.document("145-QĐ/TW", kind="regulation", number="145", title="Quy định bồi dưỡng mới",
+                        relations=[("supersedes", old)])
+    module = make.module("HP-01", title="Học phần bồi dưỡng", documents=[old])
+    auth.login("hv")
+    assert f'<a href="/documents/{old.id}">164-QĐ/TW</a>' in client.get(f"/modules/{module.id}").text
+    response = client.get(f"/documents/{old.id}")
+    assert response.status_code == 200
+    page = response.text
+    assert "164-QĐ/TW: Quy định chế độ bồi dưỡng" in page
+    assert "Bộ Chính trị" in page
+    assert "01/01/2023" in page
+    assert "Đã bị thay thế" in page
+    assert f'Bị thay thế bởi <a href="/documents/{new.id}">145-QĐ/TW</a>' in page
+    # Read only: no relation form, no list of modules with links to their authoring pages.
+    assert "/relations" not in page
+    assert "HP-01" not in page
+    superseding = client.get(f"/documents/{new.id}").text
+    assert f'Thay thế <a href="/documents/{old.id}">164-QĐ/TW</a>' in superseding
+    assert "Còn hiệu lực" in superseding
+    assert client.post(f"/documents/{old.id}/relations", data={"kind": "amends"}).status_code == 403
+
+
+def test_a_document_source_is_a_link_only_when_it_is_a_web_address(client, auth, make, app):
+    make.lecturer("gv")
+    make.user("hv")
+    auth.login("gv")
+    assert _register(client, source="https://tulieuvankien.dangcongsan.vn/vb/12").status_code == 302
+    assert _register(client, code="13-NQ/TW", number="13", source="javascript:alert(1)").status_code == 302
+    with app.app_context():
+        web, script = (db.session.scalar(sa.select(Document.id).where(Document.code == c))
+                       for c in ("12-NQ/TW", "13-NQ/TW"))
+    auth.logout()
+    auth.login("hv")
+    page = client.get(f"/documents/{web}").text
+    assert '<a href="https://tulieuvankien.dangcongsan.vn/vb/12" rel="noopener noreferrer">' in page
+    page = client.get(f"/documents/{script}").text
+    assert "javascript:alert(1)" in page
+    assert 'href="javascript:' not in page
+
+
+def test_a_document_page_costs_the_same_queries_whatever_its_relations(client, auth, make, statements):
+    make.user("hv")
+    alone = make.document("1-NQ/TW", number="1")
+    hub = make.document("2-NQ/TW", number="2")
+    for n in range(3, 9):
+        make.document(f"{n}-NQ/TW", number=str(n), relations=[("implements", hub)])
+    make.document("9-NQ/TW", number="9", relations=[("amends", hub)])
+    auth.login("hv")
+    with statements() as few:
+        assert client.get(f"/documents/{alone.id}").status_code == 200
+    with statements() as many:
+        page = client.get(f"/documents/{hub.id}").text
+    assert page.count("Được thực hiện bởi") == 6
+    assert len(many) == len(few)
