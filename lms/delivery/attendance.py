@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms import audit
 from lms.accounts.models import User
@@ -27,6 +28,16 @@ from lms.delivery.trips import ensure_lecturer_of, is_participant, participants
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.text import clean_name
+
+PRESENCE_LABELS = {
+    Presence.PRESENT: _l("Có mặt"),
+    Presence.EXCUSED: _l("Vắng có phép"),
+    Presence.ABSENT: _l("Vắng không phép"),
+}
+
+
+def presence_label(presence: Presence | str) -> str:
+    return str(PRESENCE_LABELS[Presence(presence)])
 
 
 @dataclass(frozen=True)

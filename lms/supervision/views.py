@@ -1,20 +1,33 @@
 """Supervision pages: a class under inspection, inspections and their answers, the audit log and its CSV."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import db as transactions
+from lms import printing
 from lms.access import roles_required
 from lms.accounts import services as accounts
 from lms.accounts.models import Role, User
 from lms.dashboards import exports
 from lms.delivery import services as delivery
 from lms.delivery.models import TrainingClass
+from lms.delivery.timetable_models import ClassSession
 from lms.extensions import db
 from lms.formats import local_today
-from lms.supervision import forms, queries, services
+from lms.supervision import forms, papers, queries, services
 from lms.supervision.models import Inspection
 from lms.transaction import on_refusal
 
@@ -55,7 +68,7 @@ def class_inspection(class_id: int):
         "supervision/class.html", klass=klass, inspector=inspector, manages=manages,
         inspections=db.session.scalars(services.inspections_of(klass)).all(),
         form=forms.InspectionForm(inspected_on=local_today()) if inspector else None,
-        answer_form=forms.AnswerForm(), trail=trail, describe=_row)
+        answer_form=forms.AnswerForm(), trail=trail, describe=papers.audit_row)
 
 
 @bp.route("/classes/<int:class_id>/inspections", methods=["POST"])
@@ -96,22 +109,6 @@ def answer_inspection(inspection_id: int):
 # --- the audit log -------------------------------------------------------------------------------
 
 
-def audit_columns() -> list[exports.Column]:
-    return [exports.Column(_("Mã"), "int", 8), exports.Column(_("Thời gian"), "datetime", 18),
-            exports.Column(_("Người thực hiện"), width=24), exports.Column(_("Tên đăng nhập"), width=16),
-            exports.Column(_("Hành động"), width=22), exports.Column(_("Đối tượng"), width=16),
-            exports.Column(_("Mã đối tượng"), "int", 10), exports.Column(_("Chi tiết"), width=60),
-            exports.Column(_("Địa chỉ IP"), width=16), exports.Column(_("Mã băm"), width=66)]
-
-
-def _row(entry) -> tuple:
-    import json
-
-    detail = json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True)
-    return (entry.id, entry.at, entry.actor_name or _("Hệ thống"), entry.actor_username or "", entry.action,
-            entry.object_type, entry.object_id, detail, entry.ip or "", entry.hash)
-
-
 @bp.route("/audit")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def audit_log():
@@ -128,7 +125,7 @@ def audit_log():
     return render_template("supervision/audit.html", rows=rows[:PER_PAGE], filters=filters, page=page, scope=scope,
                            prev_url=link(page=page - 1) if page > 1 else None,
                            next_url=link(page=page + 1) if more else None,
-                           csv_url=url_for("supervision.export_audit", **filters.as_args()), describe=_row)
+                           csv_url=url_for("supervision.export_audit", **filters.as_args()), describe=papers.audit_row)
 
 
 @bp.route("/audit.csv")
@@ -136,13 +133,71 @@ def audit_log():
 def export_audit():
     scope = accounts.ensure_read_scope(_me())
     select = queries.audit_entries(scope, queries.AuditFilters.read(request.args))
-    columns = audit_columns()
+    columns = papers.audit_columns()
 
     def rows():
         with transactions.reading(db.session):
             for entry in db.session.execute(select.execution_options(yield_per=1000)):
-                yield _row(entry)
+                yield papers.audit_row(entry)
 
     response = Response(stream_with_context(exports.csv_stream(columns, rows())), mimetype=exports.MIMETYPES["csv"])
     response.headers["Content-Disposition"] = f'attachment; filename="audit-{local_today():%Y%m%d}.csv"'
     return response
+
+
+# --- printed papers and the evidence pack ----------------------------------------------------------
+
+PAPER_FILES = {"roster": "danh-sach-hoc-vien", "attendance": "diem-danh", "results": "ket-qua-hoc-tap",
+               "certificates": "danh-sach-chung-nhan"}
+PAPER_READERS = (Role.ADMIN, Role.INSPECTOR, Role.LECTURER)
+
+
+def _paper_class_or_404(class_id: int, kind: str = "roster") -> TrainingClass:
+    if kind not in PAPER_FILES:
+        abort(404)
+    return _readable_class_or_404(class_id)
+
+
+@bp.route("/classes/<int:class_id>/papers/<kind>")
+@roles_required(*PAPER_READERS)
+def class_paper(class_id: int, kind: str):
+    klass = _paper_class_or_404(class_id, kind)
+    return papers.render(kind, papers.gather(klass),
+                         pdf_url=url_for("supervision.class_paper_pdf", class_id=klass.id, kind=kind))
+
+
+@bp.route("/classes/<int:class_id>/papers/<kind>/pdf")
+@roles_required(*PAPER_READERS)
+def class_paper_pdf(class_id: int, kind: str):
+    klass = _paper_class_or_404(class_id, kind)
+    return printing.pdf_response(papers.pdf(kind, papers.gather(klass)), f"{PAPER_FILES[kind]}-{klass.id}.pdf")
+
+
+def _session_paper_or_404(session_id: int) -> ClassSession:
+    session = db.get_or_404(ClassSession, session_id)
+    _readable_class_or_404(session.class_id)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/sheet")
+@roles_required(*PAPER_READERS)
+def session_sheet(session_id: int):
+    session = _session_paper_or_404(session_id)
+    return papers.render("attendance", papers.gather(session.training_class), session,
+                         pdf_url=url_for("supervision.session_sheet_pdf", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/sheet/pdf")
+@roles_required(*PAPER_READERS)
+def session_sheet_pdf(session_id: int):
+    session = _session_paper_or_404(session_id)
+    pdf = papers.pdf("attendance", papers.gather(session.training_class), session)
+    return printing.pdf_response(pdf, f"diem-danh-{session.class_id}-{session.held_on:%Y%m%d}-{session.id}.pdf")
+
+
+@bp.route("/classes/<int:class_id>/evidence.zip")
+@roles_required(*PAPER_READERS)
+def evidence_pack(class_id: int):
+    klass = _readable_class_or_404(class_id)
+    return send_file(papers.evidence_pack_file(klass), mimetype="application/zip", as_attachment=True,
+                     download_name=f"ho-so-lop-{klass.id}-{local_today():%Y%m%d}.zip")

@@ -18,16 +18,10 @@ from lms.extensions import db
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
 
-PRESENCE_LABELS = {
-    Presence.PRESENT: lambda: _("Có mặt"),
-    Presence.EXCUSED: lambda: _("Vắng có phép"),
-    Presence.ABSENT: lambda: _("Vắng không phép"),
-}
-
 
 @bp.app_context_processor
 def _session_helpers():
-    return {"presence_label": lambda p: PRESENCE_LABELS[Presence(p)](), "Presence": Presence}
+    return {"presence_label": attendance.presence_label, "Presence": Presence}
 
 
 def _timetable_class_or_404(class_id: int) -> TrainingClass:
