@@ -157,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
 def register_signals(app: Flask) -> None:
     """Connect every domain's receivers, once per process (each connect is idempotent)."""
     from lms import transaction
+    from lms.curriculum import impact
     from lms.delivery import services as delivery
     from lms.learning import receivers as learning
     from lms.notifications import receivers as notifications
@@ -164,6 +165,7 @@ def register_signals(app: Flask) -> None:
     from lms.search import indexing
 
     transaction.init_app(app)
+    impact.register_sources()
     learning.connect()
     delivery.connect_signals()
     indexing.connect()

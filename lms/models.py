@@ -1,7 +1,15 @@
 """Every domain's models, imported so that one metadata serves Alembic."""
 from lms.accounts.models import RoleGrant, SignInFailure, TitleAssignment, User  # noqa: F401
 from lms.audit import AuditChain, AuditEntry  # noqa: F401
-from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule, ReviewFlag  # noqa: F401
+from lms.curriculum.models import (  # noqa: F401
+    Lesson,
+    Module,
+    ModuleRevision,
+    Program,
+    ProgramModule,
+    ReviewFlag,
+    ReviewPassage,
+)
 from lms.dashboards.models import CompletionFact  # noqa: F401
 from lms.delivery.models import FieldTrip, Nomination, Submission, TrainingClass, TrainingPlan  # noqa: F401
 from lms.delivery.timetable_models import AttendanceException, ClassSession, SessionAttendance  # noqa: F401

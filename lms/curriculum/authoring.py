@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from lms.access import roles_required
 from lms.accounts.models import Role
-from lms.curriculum import queries, services
+from lms.curriculum import impact, queries, services
 from lms.curriculum.diff import diff_revisions
 from lms.curriculum.forms import (
     DraftForm,
@@ -171,6 +171,9 @@ def publish(module_id: int):
                                     requires_restudy=form.requires_restudy.data)
         flash(_("Đã xuất bản phiên bản %(n)d của học phần %(code)s.", n=revision.number, code=module.code),
               "success")
+        for flag in db.session.scalars(services.open_flags([module.id])):
+            flash(" ".join([_("Yêu cầu rà soát theo %(new)s vẫn mở.", new=flag.new_document.code),
+                            *impact.blockers(flag)]), "warning")
         return redirect(url_for("authoring.history", module_id=module.id))
     diff = diff_revisions(module.published, draft) if module.published else None
     return render_template("curriculum/author/publish.html", module=module, draft=draft, form=form,

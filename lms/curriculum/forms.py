@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import TheoryLevel
-from lms.curriculum.models import ModuleKind
+from lms.curriculum.models import FlagStatus, ModuleKind
 from lms.forms import PageForm, SubForm, choices
 from lms.grading import GradeScale
 from lms.inputs import bounded_int
@@ -35,6 +35,11 @@ def kind_labels() -> dict:
         ModuleKind.FIELD_TRIP: _l("Đi thực tế"),
         ModuleKind.LECTURE: _l("Bài giảng"),
     }
+
+
+def flag_state_labels() -> dict:
+    return {FlagStatus.OPEN: _l("Đang chờ rà soát"), FlagStatus.RESOLVED: _l("Đã cập nhật"),
+            FlagStatus.DISMISSED: _l("Đã bỏ qua")}
 
 
 def theory_labels() -> dict:
@@ -118,6 +123,16 @@ class DismissFlagForm(PageForm):
     reason = TextAreaField(_l("Lý do không cần sửa"), validators=[
         DataRequired(_l("Hãy ghi lý do không cần sửa học phần.")), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Bỏ qua yêu cầu"))
+
+
+class ConfirmPassageForm(PageForm):
+    note = TextAreaField(_l("Vì sao đoạn này vẫn đúng"), validators=[
+        DataRequired(_l("Hãy ghi vì sao đoạn này vẫn đúng.")), Length(max=2000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Xác nhận vẫn đúng"))
+
+
+class ResolveFlagForm(PageForm):
+    submit = SubmitField(_l("Đóng yêu cầu rà soát"))
 
 
 class ProgramItemForm(SubForm):

@@ -217,3 +217,45 @@ class ReviewFlag(db.Model):
     module: Mapped[Module] = relationship()
     old_document = relationship("Document", foreign_keys=[old_document_id])
     new_document = relationship("Document", foreign_keys=[new_document_id])
+    passages: Mapped[list[ReviewPassage]] = relationship(
+        back_populates="flag", cascade="all, delete-orphan", order_by="ReviewPassage.id")
+
+
+class PassageStatus(enum.StrEnum):
+    OPEN = "open"
+    EDITED = "edited"  # the passage is no longer in the place's current text
+    CONFIRMED = "confirmed"  # a lecturer judged it still correct, with a note
+
+
+class ReviewPassage(db.Model):
+    """A passage that mentions a superseded or amended document: a line of a lesson, a module's summary, a quiz
+    question, a rubric or a program's description. Module passages belong to that module's review flag;
+    program passages have no flag. A flag is resolved only when each of its passages is edited or confirmed."""
+
+    __tablename__ = "review_passages"
+    __table_args__ = (
+        sa.Index("ix_review_passages_documents", "old_document_id", "new_document_id"),
+        sa.Index("ix_review_passages_open", "status", "program_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_flags.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"))
+    old_document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    new_document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    source: Mapped[str] = mapped_column(sa.String(20))  # lms.documents.mentions.Source name
+    place_key: Mapped[str] = mapped_column(sa.String(80))
+    label: Mapped[str] = mapped_column(sa.String(255))
+    passage: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[PassageStatus] = mapped_column(str_enum(PassageStatus), default=PassageStatus.OPEN)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    flag: Mapped[ReviewFlag | None] = relationship(back_populates="passages")
+    program: Mapped[Program | None] = relationship()
+    old_document = relationship("Document", foreign_keys=[old_document_id])
+    new_document = relationship("Document", foreign_keys=[new_document_id])
+
+    def __repr__(self) -> str:
+        return f"<ReviewPassage {self.source}:{self.place_key} {self.status}>"

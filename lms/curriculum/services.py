@@ -6,11 +6,13 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import audit, signals
+from lms.curriculum import impact
 from lms.curriculum.models import (
     FlagStatus,
     Lesson,
@@ -20,6 +22,7 @@ from lms.curriculum.models import (
     Program,
     ProgramModule,
     ReviewFlag,
+    ReviewPassage,
     module_localities,
     program_titles,
     revision_citations,
@@ -270,14 +273,7 @@ def publish(actor, draft: ModuleRevision, *, change_summary: str, requires_restu
     db.session.flush()
     audit.record(actor, "module.publish", module, revision_id=draft.id, number=number,
                  requires_restudy=bool(requires_restudy), change_summary=change_summary)
-    cited = {doc.id for doc in draft.documents}
-    for flag in db.session.scalars(sa.select(ReviewFlag).where(
-            ReviewFlag.module_id == module.id, ReviewFlag.status == FlagStatus.OPEN)):
-        if flag.new_document_id in cited:
-            flag.status, flag.resolved_at = FlagStatus.RESOLVED, now
-            flag.resolved_by_id, flag.resolved_revision_id = getattr(actor, "id", None), draft.id
-            audit.record(actor, "review_flag.resolve", flag, module=module.code, revision=number)
-    db.session.flush()
+    impact.settle_on_publish(actor, module, draft)
     signals.revision_published.send(module=module, revision=draft, actor=actor)
     return draft
 
@@ -377,6 +373,13 @@ def dismiss_flag(actor, flag: ReviewFlag, reason: str) -> ReviewFlag:
         raise InvalidInput(_("Hãy ghi lý do không cần sửa học phần."), [_("Hãy ghi lý do không cần sửa học phần.")])
     if flag.status != FlagStatus.OPEN:
         raise Conflict(_("Yêu cầu rà soát này đã được xử lý."))
+    impact.refresh_passages(actor, flag.passages)
+    waiting = impact.open_passage_count(flag)
+    if waiting:
+        raise InvalidInput(ngettext(
+            "Còn %(num)d đoạn nhắc đến %(old)s: hãy sửa, hoặc xác nhận từng đoạn là vẫn đúng, trước khi bỏ qua.",
+            "Còn %(num)d đoạn nhắc đến %(old)s: hãy sửa, hoặc xác nhận từng đoạn là vẫn đúng, trước khi bỏ qua.",
+            waiting, old=flag.old_document.code))
     flag.status, flag.resolution_note = FlagStatus.DISMISSED, reason
     flag.resolved_at, flag.resolved_by_id = utcnow(), getattr(actor, "id", None)
     db.session.flush()
@@ -467,6 +470,9 @@ def save_program(actor, program: Program | None, *, code: str, name: str, descri
         kept.append(item)
     program.items = kept
     db.session.flush()
+    if not created:  # a passage of the description mentioning a superseded document may be gone now
+        impact.refresh_passages(actor, db.session.scalars(
+            impact.program_passages().where(ReviewPassage.program_id == program.id)).all())
     audit.record(actor, "program.create" if created else "program.update", program, code=code,
                  modules=[m.code for m, _r, _d in items], titles=sorted(t.code for t in titles))
     signals.program_saved.send(program=program, actor=actor)

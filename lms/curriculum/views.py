@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from lms import signals
 from lms.access import roles_required, signed_in
 from lms.accounts.models import Role
-from lms.curriculum import lesson_pages, queries, services
-from lms.curriculum.forms import DismissFlagForm, kind_labels
-from lms.curriculum.models import Module, ReviewFlag
+from lms.curriculum import impact, lesson_pages, queries, services
+from lms.curriculum.forms import ConfirmPassageForm, DismissFlagForm, ResolveFlagForm, kind_labels
+from lms.curriculum.models import Module, ReviewFlag, ReviewPassage
+from lms.documents.mentions import highlight
 from lms.extensions import db
 from lms.transaction import finish_writing, on_refusal
 
@@ -72,13 +74,17 @@ def reviews():
 
 
 def _reviews_page(forms: dict, status: int = 200):
-    flags = db.session.scalars(services.open_flags()).all()
+    flags = db.session.scalars(services.open_flags().options(selectinload(ReviewFlag.passages))).all()
     titles = queries.module_titles([f.module_id for f in flags])
+    programs = db.session.scalars(impact.program_passages()).all()
     for flag in flags:
         forms.setdefault(flag.id, DismissFlagForm(prefix=f"flag{flag.id}"))
+    for passage in [p for f in flags for p in f.passages] + programs:
+        forms.setdefault(("passage", passage.id), ConfirmPassageForm(prefix=f"passage{passage.id}"))
     closed = db.session.scalars(queries.recent_closed_flags()).all()
     return render_template("curriculum/reviews.html", flags=flags, forms=forms, titles=titles,
-                           closed=closed), status
+                           programs=programs, resolve=ResolveFlagForm(), closed=closed,
+                           highlight=highlight), status
 
 
 @bp.route("/reviews/<int:flag_id>/dismiss", methods=["POST"])
@@ -92,3 +98,28 @@ def dismiss(flag_id: int):
     services.dismiss_flag(current_user, flag, form.reason.data)
     flash(_("Đã bỏ qua yêu cầu rà soát học phần %(code)s.", code=flag.module.code), "success")
     return redirect(url_for("curriculum.reviews"))
+
+
+@bp.route("/reviews/<int:flag_id>/resolve", methods=["POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def resolve(flag_id: int):
+    flag = db.get_or_404(ReviewFlag, flag_id)
+    if not ResolveFlagForm().validate_on_submit():
+        abort(400)
+    on_refusal(url_for("curriculum.reviews", _anchor=f"flag-{flag.id}"))
+    impact.resolve_flag(current_user, flag)
+    flash(_("Đã đóng yêu cầu rà soát học phần %(code)s.", code=flag.module.code), "success")
+    return redirect(url_for("curriculum.reviews"))
+
+
+@bp.route("/reviews/passages/<int:passage_id>/confirm", methods=["POST"])
+@roles_required(Role.LECTURER, Role.ADMIN)
+def confirm_passage(passage_id: int):
+    passage = db.get_or_404(ReviewPassage, passage_id)
+    form = ConfirmPassageForm(prefix=f"passage{passage.id}")
+    if not form.validate_on_submit():
+        return _reviews_page({("passage", passage.id): form}, 400)
+    on_refusal(url_for("curriculum.reviews"))
+    impact.confirm_passage(current_user, passage, form.note.data)
+    flash(_("Đã xác nhận đoạn văn vẫn đúng: %(label)s.", label=passage.label), "success")
+    return redirect(url_for("curriculum.reviews", _anchor=f"passage-{passage.id}"))

@@ -440,6 +440,9 @@ def _on_users_titles_changed(_sender=None, *, user_ids, actor=None, **_kwargs):
 
 
 def connect_signals() -> None:
+    from lms.delivery import mentions
+
+    mentions.register()
     signals.titles_changed.connect(_on_titles_changed, weak=False)
     signals.users_titles_changed.connect(_on_users_titles_changed, weak=False)
 

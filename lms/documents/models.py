@@ -29,6 +29,18 @@ class DocumentKind(enum.StrEnum):
     OTHER = "other"
 
 
+# How each kind is written in running text: search finds 32-NQ/TW from "nghị quyết 32", and a review
+# finds "Chỉ thị 05" in a lesson as a mention of 05-CT/TW.
+KIND_WORDS = {
+    DocumentKind.RESOLUTION: "Nghị quyết", DocumentKind.DIRECTIVE: "Chỉ thị",
+    DocumentKind.CONCLUSION: "Kết luận", DocumentKind.REGULATION: "Quy định",
+    DocumentKind.DECISION: "Quyết định", DocumentKind.GUIDANCE: "Hướng dẫn", DocumentKind.RULES: "Quy chế",
+    DocumentKind.NOTICE: "Thông báo", DocumentKind.PLAN: "Kế hoạch", DocumentKind.PROGRAMME: "Chương trình",
+    DocumentKind.SCHEME: "Đề án", DocumentKind.LAW: "Luật", DocumentKind.DECREE: "Nghị định",
+    DocumentKind.CIRCULAR: "Thông tư", DocumentKind.OTHER: "",
+}
+
+
 class DocumentStatus(enum.StrEnum):
     IN_FORCE = "in_force"
     AMENDED = "amended"

@@ -138,33 +138,9 @@ def flag_reason(old: Document, new: Document, kind: RelationKind) -> str:
 
 
 def _flag_citing_modules(actor, old: Document, new: Document, kind: RelationKind) -> list:
-    from lms.curriculum.models import Module, ModuleRevision, ReviewFlag, revision_citations
+    from lms.curriculum.impact import flag_impact
 
-    modules = db.session.scalars(
-        sa.select(Module)
-        .join(ModuleRevision, Module.published_revision_id == ModuleRevision.id)
-        .join(revision_citations, revision_citations.c.revision_id == ModuleRevision.id)
-        .where(revision_citations.c.document_id == old.id)
-        .order_by(Module.code)
-    ).all()
-    if not modules:
-        return []
-    already = set(db.session.scalars(sa.select(ReviewFlag.module_id).where(
-        ReviewFlag.old_document_id == old.id, ReviewFlag.new_document_id == new.id)))
-    flags = []
-    reason = flag_reason(old, new, kind)
-    for module in modules:
-        if module.id in already:
-            continue
-        flag = ReviewFlag(module=module, old_document_id=old.id, new_document_id=new.id,
-                          relation=str(kind), reason=reason)
-        db.session.add(flag)
-        db.session.flush()
-        audit.record(actor, "review_flag.raise", flag, module=module.code, old=old.code, new=new.code,
-                     reason=reason)
-        signals.review_flag_raised.send(flag=flag, actor=actor)
-        flags.append(flag)
-    return flags
+    return flag_impact(actor, old, new, kind, flag_reason(old, new, kind))
 
 
 def documents_select() -> sa.Select:

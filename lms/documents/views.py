@@ -17,6 +17,7 @@ from lms.documents.forms import (
     relation_labels,
     status_labels,
 )
+from lms.documents.mentions import highlight
 from lms.documents.models import Document
 from lms.extensions import db
 from lms.transaction import on_refusal
@@ -64,12 +65,17 @@ def _relation_form(document: Document) -> AddRelationForm:
 
 
 def _show(document: Document, form: AddRelationForm | None, status: int = 200):
+    from lms.curriculum.forms import flag_state_labels
+    from lms.curriculum.impact import impact_of
     from lms.curriculum.queries import citing_modules
 
+    flags, programs, citing = impact_of(document) if form else ([], [], set())
     return render_template("documents/show.html", document=document, kinds=kind_labels(),
                            statuses=status_labels(), relations=relation_labels(),
                            incoming=incoming_relation_labels(), form=form,
-                           citing=citing_modules(document) if form else None), status
+                           citing=citing_modules(document) if form else None, impact_flags=flags,
+                           impact_programs=programs, impact_citing=citing, highlight=highlight,
+                           flag_states=flag_state_labels()), status
 
 
 @bp.route("/<int:document_id>")

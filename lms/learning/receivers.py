@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lms import signals
 from lms.accounts.models import Role
-from lms.learning import services
+from lms.learning import mentions, services
 
 _connected = False
 
@@ -47,6 +47,7 @@ def connect() -> None:
     global _connected
     if _connected:
         return
+    mentions.register()
     signals.lesson_viewed.connect(on_lesson_viewed)
     signals.revision_published.connect(on_revision_published)
     signals.assignment_graded.connect(on_assignment_graded)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from lms.curriculum.models import Lesson, Module, ModuleRevision
-from lms.documents.models import Document, DocumentKind
+from lms.documents.models import KIND_WORDS, Document, DocumentKind
 from lms.extensions import db
 from lms.search.models import SearchKind, SearchTerm
 from lms.search.text import code_keys, nfc, spans, word_pairs
@@ -23,15 +23,6 @@ from lms.search.text import code_keys, nfc, spans, word_pairs
 # Field weights; a token's weight is the sum over fields of weight x min(occurrences, TF_CAP).
 CODE, TITLE, SUMMARY, LABEL, BODY = 10, 8, 3, 2, 1
 TF_CAP = 3
-# How document kinds are written in Vietnamese text, so that "nghị quyết 32" finds 32-NQ/TW.
-KIND_WORDS = {
-    DocumentKind.RESOLUTION: "Nghị quyết", DocumentKind.DIRECTIVE: "Chỉ thị",
-    DocumentKind.CONCLUSION: "Kết luận", DocumentKind.REGULATION: "Quy định",
-    DocumentKind.DECISION: "Quyết định", DocumentKind.GUIDANCE: "Hướng dẫn", DocumentKind.RULES: "Quy chế",
-    DocumentKind.NOTICE: "Thông báo", DocumentKind.PLAN: "Kế hoạch", DocumentKind.PROGRAMME: "Chương trình",
-    DocumentKind.SCHEME: "Đề án", DocumentKind.LAW: "Luật", DocumentKind.DECREE: "Nghị định",
-    DocumentKind.CIRCULAR: "Thông tư", DocumentKind.OTHER: "",
-}
 
 terms = SearchTerm.__table__
 modules = Module.__table__

@@ -385,7 +385,7 @@ def test_pages_issue_a_bounded_number_of_queries(client, auth, make, app, page_s
     make.document("33-NQ/TW", number="33", relations=[("supersedes", doc)])
     assert page_statements("/author/modules") == small_author
     reviews = page_statements("/reviews")
-    assert reviews <= small_reviews + 4  # the flags, their modules, documents and titles: one query each
+    assert reviews <= small_reviews + 5  # the flags, their modules, documents, passages and titles: one query each
     auth.logout()
     auth.login("hv")
     assert page_statements("/my/curriculum") == small
