@@ -18,48 +18,65 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from lms.documents.models import KIND_WORDS, Document
-from lms.text import fold, nfc
+from lms.search.text import code_keys
+from lms.text import TOKEN, fold, nfc
 
 PASSAGE_MAX = 2000
-_PARTS = re.compile(r"[a-z]+|\d+")
+_JOIN = re.compile(r"[ \t./-]{0,3}")  # what may stand between the parts of a code: "05-CT/TW", "CT 05"
+_WINDOW = 4  # a code has at most four parts: number / year / type - issuer
 
 
 @lru_cache(maxsize=256)
-def _pattern(code: str, kind: str) -> re.Pattern | None:
-    parts = _PARTS.findall(fold(code))
-    digits = [p for p in parts if p.isdigit()]
-    letters = [p for p in parts if not p.isdigit()]
-    if not digits:
-        return None
-    number = re.escape(digits[0].lstrip("0") or "0")
-    num = rf"0*{number}(?:\s*/\s*\d{{4}})?"  # a State code carries its year: 19/2025/QĐ-TTg
-    tail = r"(?:\s*[-/]\s*[a-z]+)?"  # the issuer: /TW, -TTg
-    spellings = []
-    words = fold(KIND_WORDS.get(kind)).replace(" ", r"\s+") or None
-    if letters:
-        abbr = re.escape(letters[0])
-        if words:
-            spellings.append(rf"{words}\s+(?:so\s+)?{num}(?:\s*[-/.]?\s*{abbr}{tail})?")
-        spellings += [rf"{num}\s*[-/.]?\s*{abbr}{tail}", rf"{abbr}\s*[-.]?\s*0*{number}{tail}"]
-    elif words:
-        spellings.append(rf"{words}\s+(?:so\s+)?{num}")
-    if not spellings:
-        return None
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(spellings) + r")(?![a-z0-9])")
+def _spelling(code: str, kind: str) -> tuple[frozenset[str], str | None, tuple[str, ...]]:
+    """The code's keys as search knows them, its number without leading zeros, the kind's words folded."""
+    digits = re.findall(r"\d+", code)
+    number = (digits[0].lstrip("0") or "0") if digits else None
+    return frozenset(code_keys(code)), number, tuple(fold(KIND_WORDS.get(kind)).split())
 
 
 def number_of(document: Document) -> str | None:
     """The digits every spelling of the document holds (leading zeros dropped): a cheap SQL pre-filter."""
-    digits = re.findall(r"\d+", document.code) or re.findall(r"\d+", document.number or "")
-    return (digits[0].lstrip("0") or "0") if digits else None
+    return _spelling(document.code, str(document.kind))[1]
 
 
 def find_mentions(text: str | None, document: Document) -> list[tuple[int, int]]:
-    """The (start, end) of every mention of `document` in NFC `text`."""
-    pattern = _pattern(document.code, str(document.kind))
-    if pattern is None or not text:
+    """The (start, end) of every mention of `document` in NFC `text`: its code in any spelling the search
+    folds to one of its keys ("05-CT/TW", "05/CT-TW", "CT05", "CT-05"), or the kind's words with the number
+    ("Chỉ thị 05", "Chỉ thị số 05-CT/TW")."""
+    keys, number, words = _spelling(document.code, str(document.kind))
+    if not text or number is None:
         return []
-    return [m.span() for m in pattern.finditer(fold(text))]
+    folded = fold(text)
+    tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded)]
+    found, i = [], 0
+    while i < len(tokens):
+        end = None
+        if words and tuple(t[2] for t in tokens[i:i + len(words)]) == words:
+            j = i + len(words)
+            j += j < len(tokens) and tokens[j][2] == "so"
+            end = _code_at(folded, tokens, j, keys)
+            if end is None and j < len(tokens) and (tokens[j][2].lstrip("0") or "0") == number:
+                end = j
+        if end is None:
+            end = _code_at(folded, tokens, i, keys)
+        if end is None:
+            i += 1
+            continue
+        found.append((tokens[i][0], tokens[end][1]))
+        i = end + 1
+    return found
+
+
+def _code_at(folded: str, tokens, i: int, keys) -> int | None:
+    """The index of the last token of the longest run from token i that spells one of `keys`."""
+    best, joined = None, ""
+    for j in range(i, min(i + _WINDOW, len(tokens))):
+        if j > i and not _JOIN.fullmatch(folded, tokens[j - 1][1], tokens[j][0]):
+            break
+        joined += tokens[j][2]
+        if joined in keys:
+            best = j
+    return best
 
 
 def passages(text: str | None, document: Document) -> list[str]:

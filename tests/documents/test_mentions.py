@@ -49,3 +49,12 @@ def test_the_mention_is_marked_in_the_original_text_and_the_rest_escaped():
 def test_passages_are_the_lines_that_mention_it_once_each():
     text = "Mở đầu.\n\nTheo CT05, cần học tập.\nKết luận.\nTheo CT05, cần học tập.\n"
     assert passages(text, _doc()) == ["Theo CT05, cần học tập."]
+
+
+@pytest.mark.parametrize("code", ["05-CT/TW", "32-NQ/TW", "19/2025/QĐ-TTg", "09-KL/TW"])
+def test_every_code_spelling_the_search_knows_is_a_mention(code):
+    from lms.search.text import code_keys
+
+    doc = _doc(code, "directive")
+    for key in code_keys(code):
+        assert find_mentions(f"theo {key.upper()} năm nay", doc), key

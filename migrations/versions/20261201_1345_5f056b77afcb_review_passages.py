@@ -1,7 +1,7 @@
 """Review passages: each line of a lesson, summary, quiz question, rubric or program description that mentions a superseded or amended document, and whether it was edited or confirmed.
 
 Revision ID: 5f056b77afcb
-Revises: b00ac608f927
+Revises: 7326e1f162ba
 Create Date: 2026-12-01 13:16:45.051488
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5f056b77afcb'
-down_revision = 'b00ac608f927'
+down_revision = '7326e1f162ba'
 branch_labels = None
 depends_on = None
 
