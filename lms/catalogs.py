@@ -39,11 +39,17 @@ def _owner(filename: str) -> Path:
     return ROOT / "lms" / "translations"
 
 
+def _searched(dirpath: str) -> bool:
+    """Babel's default leaves out folders starting with "_" too, and so missed templates/_macros/."""
+    return not Path(dirpath).name.startswith(".")
+
+
 def extract() -> dict[tuple, Path]:
     """Every message in the code and templates, with the catalogue that owns it."""
     found: dict[tuple, Path] = {}
     for filename, _lineno, message, _comments, context in sorted(
-        extract_from_dir(str(ROOT), METHOD_MAP, OPTIONS_MAP, KEYWORDS), key=lambda m: m[0]
+        extract_from_dir(str(ROOT), METHOD_MAP, OPTIONS_MAP, KEYWORDS, directory_filter=_searched),
+        key=lambda m: m[0]
     ):
         key = (message, context)
         if key not in found:

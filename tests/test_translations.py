@@ -21,3 +21,10 @@ def test_every_wtforms_message_has_a_vietnamese_translation():
         have = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f, locale="vi")
                 if m.id and (m.string if isinstance(m.string, str) else m.string[0])}
     assert wanted - have == set()
+
+
+def test_messages_of_the_shared_macros_are_extracted():
+    """Babel's directory walk leaves out folders starting with "_"; templates/_macros/ must still be read."""
+    from lms.catalogs import extract
+
+    assert ("Trang sau", None) in extract()
