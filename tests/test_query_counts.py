@@ -16,3 +16,30 @@ def test_user_list_and_unit_tree_queries_do_not_grow_with_the_data(app, client, 
         make.user(f"u{n}", unit=commune, held=[title], roles=("trainee", "lecturer"), password=None)
     large = (page_statements("/admin/users/"), page_statements("/admin/units"))
     assert large == small
+
+
+def test_a_persons_record_runs_a_fixed_number_of_statements(app, client, auth, make, statements):
+    """A person's whole record: nine statements, one per section, whatever its length."""
+    from lms.delivery.models import NominationState
+
+    root = make.unit("Tỉnh ủy")
+    make.admin("admin", scope=root)
+    title = make.title()
+    person = make.user("u0", unit=make.unit("Xã 0", parent=root), held=[title])
+    auth.login("admin")
+
+    def page_statements(url: str) -> int:
+        with statements() as seen:
+            assert client.get(url).status_code == 200
+        return len([s for s in seen if s.strip().upper() != "BEGIN"])  # SQLite's explicit BEGIN aside
+
+    empty = page_statements(f"/people/{person.id}")
+    for n in range(4):
+        program = make.program_record(f"Chương trình {n}", titles=[title])
+        make.program_status(person, program, "completed")
+        make.nomination(make.training_class(program=program, unit=root), person, NominationState.COMPLETED)
+        make.certificate(person, program)
+    assert page_statements(f"/people/{person.id}") == empty == RECORD_STATEMENTS
+
+
+RECORD_STATEMENTS = 16  # nine for the record, the rest every signed-in admin page runs

@@ -241,9 +241,22 @@ def month_keys(today: date, months: int = 12) -> list[tuple[int, int]]:
     return keys
 
 
-def _people_columns() -> tuple:
+def held_titles(user_id, today: date):
+    """The names of the titles a user holds on the day, as one string ("A, B"): a correlated subquery."""
+    from lms.accounts.models import AssignmentKind, TitleAssignment
+
+    return (sa.select(sa.func.aggregate_strings(Title.name, ", "))
+            .select_from(TitleAssignment).join(Title, Title.id == TitleAssignment.title_id)
+            .where(TitleAssignment.user_id == user_id, TitleAssignment.kind == AssignmentKind.HELD,
+                   TitleAssignment.start_date <= today,
+                   sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today))
+            .scalar_subquery())
+
+
+def _people_columns(today: date) -> tuple:
     """What every people list shows (and exports) for one trainee's program status."""
-    return (User.id.label("user_id"), User.full_name, User.username, Unit.name.label("unit_name"),
+    return (User.id.label("user_id"), User.full_name, User.username, held_titles(User.id, today).label("titles"),
+            Unit.name.label("unit_name"),
             Program.name.label("program_name"), ProgramStatus.state, ProgramStatus.required_done,
             ProgramStatus.required_total, ProgramStatus.started_on, ProgramStatus.due_on, ProgramStatus.completed_at)
 
@@ -260,7 +273,7 @@ def people(f: Filters, status: str = "all", *, limit: int | None = None, offset:
         picked = picked.limit(limit).offset(offset)
     picked = picked.subquery("picked")
     return (
-        sa.select(*_people_columns())
+        sa.select(*_people_columns(f.today))
         .select_from(picked)
         .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
         .join(User, User.id == picked.c.user_id)
@@ -278,15 +291,17 @@ def people_count(f: Filters, status: str = "all") -> sa.Select:
 
 
 def _class_facts(today: date, lecturer_id: int):
-    """Facts of the trainees holding a seat in the program classes this lecturer teaches, on that program."""
-    from lms.delivery.models import SEAT_STATES, Nomination, TrainingClass, class_lecturers
+    """Facts of the trainees enrolled in (or who completed) the program classes this lecturer teaches, on that
+    program: a nominee not yet approved and admitted is not one of the class's learners."""
+    from lms.delivery.models import Nomination, NominationState, TrainingClass, class_lecturers
 
+    learners = (NominationState.ENROLLED, NominationState.COMPLETED)
     return (
         sa.select(TrainingClass.id.label("class_id"))
         .select_from(TrainingClass)
         .join(class_lecturers, sa.and_(class_lecturers.c.class_id == TrainingClass.id,
                                        class_lecturers.c.user_id == lecturer_id))
-        .join(Nomination, sa.and_(Nomination.class_id == TrainingClass.id, Nomination.state.in_(SEAT_STATES)))
+        .join(Nomination, sa.and_(Nomination.class_id == TrainingClass.id, Nomination.state.in_(learners)))
         .join(Fact, sa.and_(Fact.user_id == Nomination.trainee_id, Fact.program_id == TrainingClass.program_id,
                             Fact.title_rank == 1))
     )
@@ -314,7 +329,7 @@ def class_people(lecturer_id: int, class_id: int, status: str, today: date) -> s
         picked = picked.where(condition)
     picked = picked.subquery("picked")
     return (
-        sa.select(*_people_columns())
+        sa.select(*_people_columns(today))
         .select_from(picked)
         .join(ProgramStatus, ProgramStatus.id == picked.c.status_id)
         .join(User, User.id == ProgramStatus.user_id)

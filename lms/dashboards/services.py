@@ -155,3 +155,52 @@ def place_names(f: Filters) -> dict[int, Locality]:
     if not ids:
         return {}
     return {loc.id: loc for loc in db.session.scalars(sa.select(Locality).where(Locality.id.in_(ids)))}
+
+
+def export_heading(actor: User, f: Filters, title: str, status_label: str | None = None):
+    """The block above an exported table: scope, the filters in words and when it was exported."""
+    from lms.curriculum.models import Program
+    from lms.dashboards.exports import Heading
+    from lms.db import utcnow
+    from lms.formats import local_datetime
+    from lms.organisation.models import Title
+
+    scope = " › ".join(unit.name for unit in breadcrumbs(actor, f))
+    if f.direct:
+        scope += " › " + _("Trực tiếp")
+    places = place_names(f)
+    chosen = []
+    if f.province_id in places:
+        chosen.append((_("Tỉnh, thành phố"), places[f.province_id].name))
+    if f.commune_id in places:
+        chosen.append((_("Xã, phường"), places[f.commune_id].name))
+    if f.title_id is not None:
+        chosen.append((_("Chức danh"), db.session.scalar(sa.select(Title.name).where(Title.id == f.title_id)) or ""))
+    if f.program_id is not None:
+        chosen.append((_("Chương trình"),
+                       db.session.scalar(sa.select(Program.name).where(Program.id == f.program_id)) or ""))
+    if f.year is not None:
+        chosen.append((_("Năm"), str(f.year)))
+    if status_label is not None:
+        chosen.append((_("Trạng thái"), status_label))
+    filters = "; ".join(f"{label}: {value}" for label, value in chosen) or _("Không lọc")
+    return Heading(title, ((_("Phạm vi"), scope), (_("Bộ lọc"), filters),
+                           (_("Ngày xuất"), local_datetime(utcnow()))))
+
+
+def provinces_in_scope(actor: User) -> sa.Select:
+    """(id, name) of the provinces where the actor's units are: the dashboard's province filter."""
+    scope = accounts.admin_scope(actor)
+    place = sa.select(sa.func.coalesce(Locality.parent_id, Locality.id)).join(Unit, Unit.locality_id == Locality.id)\
+        .where(Unit.path.startswith(scope.path, autoescape=True))
+    return (sa.select(Locality.id, Locality.name)
+            .where(Locality.parent_id.is_(None), Locality.valid_to.is_(None), Locality.id.in_(place))
+            .order_by(Locality.name))
+
+
+def communes_in_scope(actor: User, province_id: int) -> sa.Select:
+    """(id, name) of the province's communes where the actor has units."""
+    scope = accounts.admin_scope(actor)
+    place = sa.select(Unit.locality_id).where(Unit.path.startswith(scope.path, autoescape=True))
+    return (sa.select(Locality.id, Locality.name)
+            .where(Locality.parent_id == province_id, Locality.id.in_(place)).order_by(Locality.name))

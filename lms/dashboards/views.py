@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,13 +18,18 @@ from lms.extensions import db
 from lms.formats import local_today
 from lms.inputs import requested_year
 from lms.learning.models import ProgramState
-from lms.organisation.models import Locality, Title
+from lms.organisation.models import Title
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 receivers.connect()
 
 PER_PAGE = 50
-FORMATS = ("csv", "xlsx")
+FORMATS = exports.FORMATS
+# File names stay Vietnamese whatever the reader's language, folded to ASCII (lms.text.slug).
+FILE_DIMENSIONS = {"unit": "đơn vị", "locality": "địa phương", "title": "chức danh", "program": "chương trình",
+                   "year": "năm"}
+FILE_STATUSES = {"all": "tất cả", "completed": "hoàn thành", "in_progress": "đang học",
+                 "not_started": "chưa bắt đầu", "overdue": "quá hạn"}
 
 
 def dimension_labels() -> dict[str, str]:
@@ -43,15 +48,11 @@ def state_labels() -> dict[str, str]:
 
 
 def _options(filters: queries.Filters) -> dict:
-    """Choices for the filter form: four small statements."""
-    provinces = db.session.execute(
-        sa.select(Locality.id, Locality.name).where(Locality.parent_id.is_(None), Locality.valid_to.is_(None))
-        .order_by(Locality.name)).all()
+    """Choices for the filter form, places limited to where the admin's units are: four small statements."""
+    provinces = db.session.execute(services.provinces_in_scope(current_user)).all()
     communes = []
     if filters.province_id is not None:
-        communes = db.session.execute(
-            sa.select(Locality.id, Locality.name).where(Locality.parent_id == filters.province_id)
-            .order_by(Locality.name)).all()
+        communes = db.session.execute(services.communes_in_scope(current_user, filters.province_id)).all()
     titles = db.session.execute(sa.select(Title.id, Title.name).order_by(Title.name)).all()
     programs = db.session.execute(sa.select(Program.id, Program.name).order_by(Program.name)).all()
     return {"provinces": provinces, "communes": communes, "titles": titles, "programs": programs,
@@ -101,12 +102,6 @@ def people():
     )
 
 
-def _download(fmt: str, name: str, body) -> Response:
-    response = Response(stream_with_context(body), mimetype=exports.MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{local_today():%Y%m%d}.{fmt}"'
-    return response
-
-
 @bp.route("/table.<fmt>")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def export_table(fmt: str):
@@ -125,8 +120,9 @@ def export_table(fmt: str):
         exports.Column(_("Quá hạn"), "int"),
     ]
     rows = ((f.label, f.total, f.completed, f.rate, f.in_progress, f.not_started, f.overdue) for f in figures)
-    body = exports.stream(fmt, columns, rows, _("Hoàn thành"))
-    return _download(fmt, f"hoan-thanh-theo-{by}", body)
+    title = _("Hoàn thành theo %(dim)s", dim=dimension_labels()[by].lower())
+    body = exports.stream(fmt, columns, rows, _("Hoàn thành"), services.export_heading(current_user, filters, title))
+    return exports.download(fmt, f"hoàn thành theo {FILE_DIMENSIONS[by]}", body)
 
 
 @bp.route("/people.<fmt>")
@@ -136,15 +132,17 @@ def export_people(fmt: str):
         abort(404)
     filters = services.read_filters(current_user, request.args)
     status = services.read_status(request.args)
-    body = _people_stream(fmt, queries.people(filters, status), filters.today)
-    return _download(fmt, f"danh-sach-{status}", body)
+    heading = services.export_heading(current_user, filters, _("Danh sách học viên"), status_labels()[status])
+    body = _people_stream(fmt, queries.people(filters, status), filters.today, heading)
+    return exports.download(fmt, f"danh sách {FILE_STATUSES[status]}", body)
 
 
-def _people_stream(fmt: str, select, today: date):
+def _people_stream(fmt: str, select, today: date, heading: exports.Heading | None = None):
     states = state_labels()
     columns = [
         exports.Column(_("Họ và tên"), "text", 28),
         exports.Column(_("Tên đăng nhập"), "text", 18),
+        exports.Column(_("Chức danh"), "text", 30),
         exports.Column(_("Đơn vị"), "text", 36),
         exports.Column(_("Chương trình"), "text", 40),
         exports.Column(_("Trạng thái"), "text", 16),
@@ -164,11 +162,11 @@ def _people_stream(fmt: str, select, today: date):
             result = db.session.execute(select.execution_options(yield_per=1000))
             for r in result:
                 late = r.state != ProgramState.COMPLETED and r.due_on is not None and r.due_on < today
-                yield (r.full_name, r.username, r.unit_name, r.program_name, states.get(r.state, str(r.state)),
-                       r.required_done, r.required_total, r.started_on, r.due_on, r.completed_at,
-                       yes if late else no)
+                yield (r.full_name, r.username, r.titles or "", r.unit_name, r.program_name,
+                       states.get(r.state, str(r.state)), r.required_done, r.required_total, r.started_on,
+                       r.due_on, r.completed_at, yes if late else no)
 
-    return exports.stream(fmt, columns, rows(), _("Danh sách"))
+    return exports.stream(fmt, columns, rows(), _("Danh sách"), heading)
 
 
 def plan_columns() -> list[exports.Column]:
@@ -217,7 +215,7 @@ def export_plan(fmt: str):
         abort(404)
     year = _plan_year()
     body = exports.stream(fmt, plan_columns(), iter(_plan_rows(year)), _("Kế hoạch %(year)d", year=year))
-    return _download(fmt, f"ke-hoach-{year}", body)
+    return exports.download(fmt, f"kế hoạch {year}", body)
 
 
 # --- lecturers: the same figures for their own classes -------------------------------------------------
@@ -252,7 +250,7 @@ def export_class_people(class_id: int, fmt: str):
     status = services.read_status(request.args)
     klass = _my_class_or_403(class_id)
     body = _people_stream(fmt, queries.class_people(current_user.id, klass.id, status, local_today()), local_today())
-    return _download(fmt, f"lop-{klass.id}-{status}", body)
+    return exports.download(fmt, f"lớp {klass.code} {FILE_STATUSES[status]}", body)
 
 
 @bp.route("/trips/<int:trip_id>/grades.<fmt>")
@@ -274,7 +272,7 @@ def export_trip_grades(trip_id: int, fmt: str):
     rows = ((name, username, statuses.get(str(status), str(status)), grading.on_scale(score, scale),
              "" if passed is None else (_("Đạt") if passed else _("Chưa đạt")))
             for name, username, status, score, passed in db.session.execute(queries.trip_grades(trip.id)))
-    return _download(fmt, f"bang-diem-{trip.id}", exports.stream(fmt, columns, rows, _("Bảng điểm")))
+    return exports.download(fmt, f"bảng điểm {trip.id}", exports.stream(fmt, columns, rows, _("Bảng điểm")))
 
 
 @bp.route("/classes/<int:class_id>/quiz-results.<fmt>")
@@ -293,7 +291,8 @@ def export_class_quiz_results(class_id: int, fmt: str):
     rows = ((name, username, module, attempts, grading.on_scale(best, scale), _("Đạt") if passed else _("Chưa đạt"))
             for name, username, module, attempts, best, passed
             in db.session.execute(queries.class_quiz_results(klass.id, module_ids)))
-    return _download(fmt, f"diem-kiem-tra-lop-{klass.id}", exports.stream(fmt, columns, rows, _("Điểm kiểm tra")))
+    body = exports.stream(fmt, columns, rows, _("Điểm kiểm tra"))
+    return exports.download(fmt, f"điểm kiểm tra lớp {klass.code}", body)
 
 
 def _my_class_or_403(class_id: int):

@@ -60,8 +60,10 @@ def _export_endpoints(app) -> set[str]:
 
 
 def _cells(fmt: str, body: bytes) -> list:
-    if fmt == "csv":
-        return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")) for cell in row]
+    if fmt in ("csv", "csv-vi"):
+        delimiter = ";" if fmt == "csv-vi" else ","
+        return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+                for cell in row]
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(body)).active
@@ -75,6 +77,7 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
     klass = _hostile_nation(app, make)
     with app.app_context():
         trip_id = db.session.scalar(sa.select(FieldTrip.id).where(FieldTrip.class_id == klass.id))
+        trainee_id = db.session.scalar(sa.select(User.id).where(User.username == "hv.an"))
     exports = {
         "dashboards.export_table": ("tw.admin", "/dashboards/table.{fmt}?by={by}",
                                     ("unit", "locality", "title", "program")),
@@ -84,13 +87,14 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
         "dashboards.export_trip_grades": ("gv.lan", f"/dashboards/trips/{trip_id}/grades.{{fmt}}", (None,)),
         "dashboards.export_class_quiz_results": ("gv.lan", f"/dashboards/classes/{klass.id}/quiz-results.{{fmt}}",
                                                  (None,)),
+        "records.export": ("tw.admin", f"/people/{trainee_id}/record.{{fmt}}", (None,)),
     }
     assert _export_endpoints(app) == set(exports), "a new export must be walked here"
     expected = {"'" + name for name in (UNIT, PROGRAM, TITLE, PERSON, LOCALITY)}
     for user, pattern, dimensions in exports.values():
         auth.login(user)
         for by in dimensions:
-            for fmt in ("csv", "xlsx"):
+            for fmt in ("csv", "csv-vi", "xlsx"):
                 url = pattern.format(fmt=fmt, by=by)
                 response = client.get(url)
                 assert response.status_code == 200, url
@@ -101,7 +105,7 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
                 if fmt == "xlsx":
                     assert any(isinstance(c, int | float) for c in cells), f"{url} has no number cells"
                 else:
-                    assert any(re.fullmatch(r"\d+([.,]\d+)?", c) for c in text), f"{url} has no numbers"
+                    assert any(re.fullmatch(r"\d+([.,]\d+)?%?", c) for c in text), f"{url} has no numbers"
         auth.logout()
 
 
@@ -113,7 +117,8 @@ def test_numbers_and_dates_stay_typed_beside_neutralised_text(app, client, auth,
     rows = list(load_workbook(io.BytesIO(client.get("/dashboards/people.xlsx").get_data())).active
                 .iter_rows(values_only=True))
     person = next(r for r in rows[1:] if r[0] == "'" + PERSON)
-    assert person[2] == "'" + UNIT
-    assert person[3] == "'" + PROGRAM
-    assert isinstance(person[5], int)
-    assert isinstance(person[7], datetime)
+    assert person[2] == "'" + TITLE
+    assert person[3] == "'" + UNIT
+    assert person[4] == "'" + PROGRAM
+    assert isinstance(person[6], int)
+    assert isinstance(person[8], datetime)

@@ -34,8 +34,8 @@ def test_xlsx_holds_the_local_date_and_time(client, auth, make):
     response = client.get("/dashboards/people.xlsx?status=completed")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "Hồ Thị Lan")
-    assert row[9].value == datetime(2026, 4, 1, 6, 30)
-    assert row[9].number_format == "DD/MM/YYYY HH:MM"
+    assert row[10].value == datetime(2026, 4, 1, 6, 30)
+    assert row[10].number_format == "DD/MM/YYYY HH:MM"
 
 
 def test_the_figures_page_shows_rates_with_the_readers_decimal_mark(client, auth, make):
