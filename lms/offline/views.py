@@ -13,13 +13,15 @@ import hmac
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, g, jsonify, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
+from sqlalchemy.orm import selectinload
 
 from lms.access import public, signed_in
 from lms.curriculum import queries as curriculum_queries
-from lms.curriculum.models import Module, Program
+from lms.curriculum.models import Module, Program, ProgramModule
 from lms.extensions import db
 from lms.formats import decimal, number
 from lms.learning.services import offline as sync_service
@@ -112,7 +114,8 @@ def module_pack(module_id: int):
 @bp.route("/offline/programs/<int:program_id>/pack")
 @signed_in
 def program_pack(program_id: int):
-    program = db.get_or_404(Program, program_id)
+    program = db.first_or_404(sa.select(Program).where(Program.id == program_id).options(
+        selectinload(Program.items).selectinload(ProgramModule.module).selectinload(Module.localities)))
     locality = current_user.unit.locality if current_user.unit else None
     modules = [item.module for item in curriculum_queries.ordered_items(program, locality)]
     return _pack_response(f"program-{program.id}", program.name, modules)

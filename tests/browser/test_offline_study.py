@@ -201,3 +201,36 @@ def test_a_quiz_says_it_needs_a_connection_when_there_is_none(page, app, make):
     assert page.url.endswith(f"/learning/modules/{module.id}/quiz")  # nothing was sent; the page stays
     page.context.set_offline(False)
     page.wait_for_function("!document.querySelector('.offline-note')")
+
+
+def test_a_newer_published_revision_is_fetched_when_online_and_the_trainee_is_told(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    old = {url for url in _saved_urls(page) if url.startswith("/lessons/")}
+    revision = make.publish_revision(module, lessons=[
+        ("l1", "Vai trò của chi bộ", "Chi bộ là hạt nhân chính trị ở cơ sở, theo Điều lệ Đảng."),
+        ("l2", "Sinh hoạt chi bộ", "Mỗi tháng một lần."),
+        ("l3", "Phát triển đảng viên", "Kết nạp quần chúng ưu tú."),
+    ])
+    with app.app_context():
+        new = {f"/lessons/{row.id}" for row in db.session.execute(
+            sa.text("SELECT id FROM lessons WHERE revision_id = :r"), {"r": revision.id})}
+    page.goto(f"/modules/{module.id}")
+    page.get_by_text("Đã tải phiên bản mới của “Công tác xây dựng chi bộ” để học không cần mạng.").wait_for()
+    page.get_by_text(re.compile(r"Đã lưu trên máy này lúc .*: 3 bài học")).wait_for()
+    saved = set(_saved_urls(page))
+    assert new <= saved
+    assert not old & saved  # the old revision's lessons are gone from the phone
+
+
+def test_the_copies_of_someone_else_are_dropped_when_another_trainee_signs_in(page, app, make):
+    module = _setup(make)
+    make.user("hocvien2", full_name="Trần Văn Nam", held=[])
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    assert _saved_urls(page)
+    page.context.clear_cookies()  # the session ended without signing out (expired, cookies cleared)
+    sign_in(page, "hocvien2")
+    page.wait_for_function("""async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))""")
+    assert _saved_urls(page) == []

@@ -149,3 +149,23 @@ def test_signing_out_tells_the_next_page_to_clear_the_phone(client, auth, setup)
     assert 'data-clear="1"' in signed_out
     assert 'data-user=""' in signed_out
     assert 'data-clear="1"' not in client.get("/sign-in").get_data(as_text=True)  # once
+
+
+def test_a_program_download_list_reads_a_bounded_number_of_statements(app, client, auth, make, setup, statements):
+    _module, program, _lessons = setup
+    auth.login("hocvien")
+
+    def count() -> int:
+        with statements() as seen:
+            assert client.get(f"/offline/programs/{program.id}/pack").status_code == 200
+        return len(seen)
+
+    few = count()
+    with app.app_context():
+        from lms.curriculum.models import Program, ProgramModule
+
+        for position, extra in enumerate([make.module() for _ in range(4)], start=2):
+            db.session.add(ProgramModule(program_id=program.id, module_id=extra.id, position=position))
+        db.session.commit()
+        assert len(db.session.get(Program, program.id).items) == 5
+    assert count() == few
