@@ -414,3 +414,15 @@ class Factories:
                 room=room)
             s.add(session)
         return session
+
+    def submission(self, trip, trainee, *, status=None, score: float | None = None, body_md: str = "Bài thu hoạch."):
+        """A report handed in for a field trip (graded when a score is given)."""
+        from lms.delivery.models import Submission, SubmissionStatus
+
+        with self._session() as s:
+            submission = Submission(
+                trip_id=trip.id, trainee_id=trainee.id, body_md=body_md, score=score,
+                status=status or (SubmissionStatus.GRADED if score is not None else SubmissionStatus.SUBMITTED),
+                passed=None if score is None else score >= 50)
+            s.add(submission)
+        return submission

@@ -33,6 +33,7 @@ def province(make):
     make.nomination(klass, alice, NominationState.ENROLLED)
     session = make.class_session(klass, held_on=date(2026, 9, 8), lecturer=lecturer, topic="Xây dựng Đảng")
     trip = make.trip(klass)
+    make.submission(trip, alice, score=85.0)
     return type("P", (), dict(province=province, klass=klass, admin=admin, inspector=inspector, outsider=outsider,
                               alice=alice, lecturer=lecturer, session=session, trip=trip))
 
@@ -45,7 +46,7 @@ def test_an_inspector_reads_the_training_of_their_subtree(client, auth, province
         f"/classes/{province.klass.id}/timetable": "Xây dựng Đảng",
         f"/classes/{province.klass.id}/attendance": "Lê Thị Thu Hà",
         f"/sessions/{province.session.id}": "Lê Thị Thu Hà",
-        f"/trips/{province.trip.id}": "Xây dựng nông thôn mới",
+        f"/trips/{province.trip.id}": "Lê Thị Thu Hà",  # the reports handed in and their grades
         f"/classes/{province.klass.id}/inspection": "Ghi kết quả kiểm tra mới",
         "/dashboards/": "Theo dõi",
         "/dashboards/plan": "",

@@ -90,8 +90,7 @@ def trip_page(trip_id: int):
     if is_lecturer:
         people = trips.participants(trip.training_class)
         present = set(db.session.scalars(sa.select(Attendance.trainee_id).where(Attendance.trip_id == trip.id)))
-        submissions = db.session.scalars(sa.select(Submission).where(Submission.trip_id == trip.id)
-                                         .options(selectinload(Submission.trainee))).all()
+        submissions = _submissions(trip)
         attendance_form = forms.AttendanceForm()
         attendance_form.present.choices = [(u.id, u.full_name) for u in people]
         attendance_form.present.data = sorted(present)
@@ -100,7 +99,14 @@ def trip_page(trip_id: int):
     elif trips.is_participant(me, trip.training_class):
         context.update(participant=True, attended=db.session.scalar(sa.select(Attendance.id).where(
             Attendance.trip_id == trip.id, Attendance.trainee_id == me.id)) is not None)
+    else:  # the class's admins and inspectors read the reports and their grades
+        context.update(submissions=_submissions(trip))
     return render_template("delivery/trip.html", **context)
+
+
+def _submissions(trip: FieldTrip) -> list[Submission]:
+    return db.session.scalars(sa.select(Submission).where(Submission.trip_id == trip.id)
+                              .options(selectinload(Submission.trainee))).all()
 
 
 @bp.route("/trips/<int:trip_id>/attendance", methods=["POST"])
