@@ -190,7 +190,7 @@ def export_heading(actor: User, f: Filters, title: str, status_label: str | None
 
 def provinces_in_scope(actor: User) -> sa.Select:
     """(id, name) of the provinces where the actor's units are: the dashboard's province filter."""
-    scope = accounts.admin_scope(actor)
+    scope = accounts.ensure_read_scope(actor)
     place = sa.select(sa.func.coalesce(Locality.parent_id, Locality.id)).join(Unit, Unit.locality_id == Locality.id)\
         .where(Unit.path.startswith(scope.path, autoescape=True))
     return (sa.select(Locality.id, Locality.name)
@@ -200,7 +200,7 @@ def provinces_in_scope(actor: User) -> sa.Select:
 
 def communes_in_scope(actor: User, province_id: int) -> sa.Select:
     """(id, name) of the province's communes where the actor has units."""
-    scope = accounts.admin_scope(actor)
+    scope = accounts.ensure_read_scope(actor)
     place = sa.select(Unit.locality_id).where(Unit.path.startswith(scope.path, autoescape=True))
     return (sa.select(Locality.id, Locality.name)
             .where(Locality.parent_id == province_id, Locality.id.in_(place)).order_by(Locality.name))
