@@ -322,3 +322,14 @@ class OfflineEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<OfflineEvent {self.kind} {self.lesson_id}>"
+
+
+class WhatsNewSeen(db.Model):
+    """The revision of a module whose "what's new" note a trainee has read (one row per trainee and module)."""
+
+    __tablename__ = "whats_new_seen"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("module_revisions.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

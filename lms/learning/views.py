@@ -19,7 +19,7 @@ from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.formats import local_today
 from lms.forms import choices
-from lms.learning import certificates, flow, queries, quizzes, services
+from lms.learning import certificates, flow, queries, quizzes, services, whats_new
 from lms.learning.forms import CertificateIssuerForm, GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 from lms.organisation.models import Unit
@@ -107,6 +107,7 @@ def _learning_helpers():
         "learning_program_status": program_status,
         "learning_quiz": quizzes.quiz_for,
         "learning_changes": queries.changes_since,
+        "learning_whats_new": lambda module: whats_new.whats_new(current_user.id, module),
         "learning_today": local_today,
         "learning_state_label": lambda state: STATE_LABELS.get(str(state), str(state)),
         "learning_verb_label": lambda verb: VERB_LABELS.get(verb, verb),
@@ -138,6 +139,14 @@ def heartbeat(lesson_id: int):
     lesson = db.get_or_404(Lesson, lesson_id)
     added = services.heartbeat(current_user, lesson)
     return jsonify(added=added)
+
+
+@bp.route("/learning/modules/<int:module_id>/whats-new/seen", methods=["POST"])
+@signed_in
+def whats_new_seen(module_id: int):
+    module = _published_module_or_404(module_id)
+    whats_new.mark_seen(current_user, module)
+    return redirect(url_for("curriculum.module_page", module_id=module.id))
 
 
 @bp.route("/my/record")

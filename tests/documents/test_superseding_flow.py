@@ -1,7 +1,7 @@
 """The lecturer's flow when a new document supersedes one a lesson mentions in its text (not only cites)."""
 import sqlalchemy as sa
 
-from lms.curriculum.models import FlagStatus, ReviewFlag
+from lms.curriculum.models import FlagStatus, Module, ReviewFlag
 from lms.extensions import db
 
 PASSAGE = "Cán bộ học tập theo Chỉ thị số 05-CT/TW <của> Bộ Chính trị."
@@ -23,6 +23,12 @@ def test_superseding_a_document_a_lesson_mentions_until_the_trainee_sees_what_ch
     module = make.module("HP-05", title="Học tập và làm theo Bác", lessons=[
         {"key": "bai-1", "title": "Bài 1", "body_md": PASSAGE, "minutes": 10}])  # mentions it, cites nothing
     make.program("CT-05", titles=[title], modules=[module])
+    with app.app_context():
+        lesson_id = db.session.get(Module, module.id).published.lessons[0].id
+    auth.login("hv")
+    assert client.get(f"/lessons/{lesson_id}").status_code == 200  # studied revision 1
+    assert "Có gì mới" not in client.get(f"/modules/{module.id}").text
+    auth.logout()
     auth.login("gv")
 
     response = client.post("/documents/new", data={
@@ -57,3 +63,12 @@ def test_superseding_a_document_a_lesson_mentions_until_the_trainee_sees_what_ch
     with app.app_context():
         assert db.session.get(ReviewFlag, flag_id).status == FlagStatus.RESOLVED
     assert "Không có học phần nào cần rà soát" in client.get("/reviews").text
+
+    # the trainee who studied the old revision is told what changed, until they have read it
+    auth.logout()
+    auth.login("hv")
+    page = client.get(f"/modules/{module.id}").text
+    assert "Có gì mới" in page
+    assert "Cập nhật theo Chỉ thị 01-CT/TW" in page
+    assert client.post(f"/learning/modules/{module.id}/whats-new/seen").status_code == 302
+    assert "Có gì mới" not in client.get(f"/modules/{module.id}").text
