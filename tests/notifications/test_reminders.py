@@ -27,13 +27,17 @@ def world(app, make):
     commune = make.unit("Xã Dân Hóa", parent=province)
     admin = make.admin("admin", scope=province)
     lecturer = make.lecturer("giangvien")
-    soon, late, done, idle = (make.user(name, unit=commune) for name in ("sapden", "quahan", "xong", "ranh"))
+    soon, late, done, idle, long_late = (make.user(name, unit=commune)
+                                         for name in ("sapden", "quahan", "xong", "ranh", "quahanlau"))
     module = make.learning_module("HP-1", title="Xây dựng Đảng", lessons=("Bài 1",))
     program = make.learning_program("Bồi dưỡng Bí thư Đảng ủy xã", modules=[module], due_days=10)
     make.program_status(soon, program, "in_progress", started_on=TODAY - timedelta(days=5),
                         due_on=TODAY + timedelta(days=5))
     make.program_status(late, program, "in_progress", started_on=TODAY - timedelta(days=60),
                         due_on=TODAY - timedelta(days=3))
+    # Overdue for long: told back then; now only their admin's weekly summary counts them.
+    make.program_status(long_late, program, "not_started", started_on=TODAY - timedelta(days=400),
+                        due_on=TODAY - timedelta(days=220))
     make.program_status(done, program, "completed", started_on=TODAY - timedelta(days=400),
                         due_on=TODAY - timedelta(days=200), completed_at=NOW - timedelta(days=300))
     with app.app_context():
@@ -88,7 +92,7 @@ def test_each_reminder_reaches_the_people_it_concerns(app, world):
             "Chương trình Bồi dưỡng Bí thư Đảng ủy xã cần hoàn thành trước ngày 06/12/2026.")
         assert texts["module.due_soon"] == (
             "Học phần Xây dựng Đảng (chương trình Bồi dưỡng Bí thư Đảng ủy xã) đến hạn ngày 06/12/2026.")
-        assert texts["overdue.summary"] == "Tuần này đơn vị của bạn có 1 học viên quá hạn chương trình bồi dưỡng."
+        assert texts["overdue.summary"] == "Tuần này đơn vị của bạn có 2 học viên quá hạn chương trình bồi dưỡng."
         assert texts["report.awaiting"] == '1 bài thu hoạch chuyến "Xây dựng nông thôn mới" đã chờ chấm hơn 7 ngày.'
         assert texts["class.starts_tomorrow"].startswith("Lớp ")
         assert "02/12/2026" in texts["class.starts_tomorrow"]
@@ -122,6 +126,9 @@ def test_the_next_day_brings_only_what_is_new(app, world):
     assert next_week["overdue.summary"] == 1  # a new week, a new summary
     assert next_week["report.awaiting"] == 1
     assert next_week["module.overdue"] == 1  # the module fell due on 06/12 and is still not done
+    # The program due on 06/12 is overdue now; the one overdue last week is not told again.
+    assert next_week["program.overdue"] == 1
+    assert [r.user_id for r in notices(app, kind="program.overdue")] == [world.late.id, world.soon.id]
 
 
 def test_inactive_people_get_no_reminder(app, world):
