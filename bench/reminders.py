@@ -1,6 +1,6 @@
 """Time the daily reminder job over a generated national-scale database, and its memory.
 
-    python -m bench.reminders --database-url URL [--keep]
+    python -m bench.reminders --database-url URL [--keep] [--all-overdue]
 
 Runs the reminder job (lms.notifications.reminders.run_reminders) twice for the same day, as the periodic
 task does at 06:00: the first run is the worst day (every due and overdue notice of the country is new;
@@ -44,6 +44,9 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                         required="DATABASE_URL" not in os.environ)
     parser.add_argument("--keep", action="store_true", help="keep the notifications of an earlier run")
+    parser.add_argument("--all-overdue", action="store_true",
+                        help="tell everyone of every overdue item however old (the flood of a first day, not "
+                             "what the job does: it tells of items fallen due in the last week)")
     args = parser.parse_args(argv)
     app = make_app(args.database_url)
     app.config["SMTP_HOST"] = None
@@ -52,8 +55,12 @@ def main(argv=None) -> int:
         from lms.db import utcnow
         from lms.extensions import db
         from lms.formats import local_today
+        from lms.notifications import reminders
         from lms.notifications.models import Notification
         from lms.notifications.reminders import STEPS
+
+        if args.all_overdue:
+            reminders.OVERDUE_NOTICE_DAYS = 100 * 365
 
         dialect = db.engine.dialect.name
         trainees = db.session.scalar(sa.text("SELECT count(*) FROM users"))

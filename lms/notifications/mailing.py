@@ -182,7 +182,7 @@ def deliver(notification_id: int, now: datetime | None = None) -> MailState | No
     if row.mail_state not in WAITING or (row.next_mail_at and row.next_mail_at > now):
         return None
     user = db.session.get(User, row.user_id)
-    choice = mail_choices(user).get(row.kind) if user.email else MailChoice.OFF
+    choice = mail_choices(user).get(row.kind) if user.email and user.active else MailChoice.OFF
     if choice != MailChoice.IMMEDIATE:
         state = MailState.DIGEST if choice == MailChoice.DIGEST else MailState.NONE
         _set([row.id], WAITING, mail_state=state)
