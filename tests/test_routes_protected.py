@@ -20,8 +20,10 @@ PUBLIC_ALLOW_LIST = {
     "offline.service_worker",  # the installable app's worker: it holds no data, and must load before sign-in
 }
 ROLES = ("trainee", "lecturer", "admin", "inspector")
-# The only requests that change data an inspector may make: their own inspections, and their own account.
-INSPECTOR_MAY_CHANGE = {"supervision.record_inspection", "accounts.sign_out", "accounts.change_password"}
+# The only requests that write an inspector may make: their own inspections, a class's evidence pack (a file
+# built for them; no training data changes), and their own account.
+INSPECTOR_MAY_CHANGE = {"supervision.record_inspection", "supervision.start_evidence_pack", "accounts.sign_out",
+                        "accounts.change_password"}
 
 
 def _urls(app):

@@ -16,6 +16,7 @@ class Kind:
 KINDS = {
     "users.import": Kind(_l("Nhập người dùng từ tệp CSV"), "accounts/users/_import_result.html",
                          "users_admin.import_users"),
+    "class.evidence_pack": Kind(_l("Lập hồ sơ minh chứng của lớp"), "supervision/_evidence_result.html"),
 }
 
 

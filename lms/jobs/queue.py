@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     import lms.accounts.tasks  # noqa: F401
     import lms.jobs.periodic  # noqa: F401
     import lms.notifications.tasks  # noqa: F401
+    import lms.supervision.tasks  # noqa: F401
 
 
 def storage_for(app: Flask):

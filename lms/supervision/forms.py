@@ -16,6 +16,10 @@ class InspectionForm(PageForm):
     submit = SubmitField(_l("Ghi kết quả kiểm tra"))
 
 
+class PackForm(PageForm):
+    submit = SubmitField(_l("Lập hồ sơ minh chứng"))
+
+
 class AnswerForm(PageForm):
     answer = TextAreaField(_l("Trả lời, kết quả khắc phục"), validators=[DataRequired(), Length(max=10000)],
                            render_kw={"rows": 4})

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
+import os
+import re
+import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -205,9 +208,35 @@ def evidence_pack(klass: TrainingClass, out) -> dict[str, str]:
     return hashes
 
 
-def evidence_pack_file(klass: TrainingClass):
-    """The evidence pack in a temporary file (deleted when closed), positioned at its start."""
-    out = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 (the response that sends it closes it)
-    evidence_pack(klass, out)
-    out.seek(0)
-    return out
+def pack_folder() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pack_path(name: str) -> Path:
+    """Where a stored pack lies; only names this module made (hex digits and .zip) are accepted."""
+    if not PACK_NAME.match(name or ""):
+        raise ValueError(f"not an evidence pack's name: {name!r}")
+    return pack_folder() / name
+
+
+PACK_NAME = re.compile(r"^[0-9a-f]{32}\.zip$")
+
+
+def store_evidence_pack(klass: TrainingClass) -> dict:
+    """Build the pack into a staging file, then give it its random name; returns its name, size and SHA-256."""
+    name = f"{secrets.token_hex(16)}.zip"
+    target = pack_path(name)
+    staging = target.with_name(name + ".part")
+    try:
+        with open(staging, "w+b") as out:
+            hashes = evidence_pack(klass, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    return {"file": name, "size": target.stat().st_size, "files": len(hashes),
+            "sha256": hashlib.sha256(target.read_bytes()).hexdigest()}

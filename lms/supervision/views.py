@@ -27,7 +27,9 @@ from lms.delivery.models import TrainingClass
 from lms.delivery.timetable_models import ClassSession
 from lms.extensions import db
 from lms.formats import local_today
-from lms.supervision import forms, papers, queries, services
+from lms.jobs.models import JobStatus
+from lms.jobs.services import job_for, start_job
+from lms.supervision import forms, papers, queries, services, tasks
 from lms.supervision.models import Inspection
 from lms.transaction import on_refusal
 
@@ -68,7 +70,7 @@ def class_inspection(class_id: int):
         "supervision/class.html", klass=klass, inspector=inspector, manages=manages,
         inspections=db.session.scalars(services.inspections_of(klass)).all(),
         form=forms.InspectionForm(inspected_on=local_today()) if inspector else None,
-        answer_form=forms.AnswerForm(), trail=trail, describe=papers.audit_row)
+        answer_form=forms.AnswerForm(), pack_form=forms.PackForm(), trail=trail, describe=papers.audit_row)
 
 
 @bp.route("/classes/<int:class_id>/inspections", methods=["POST"])
@@ -195,9 +197,25 @@ def session_sheet_pdf(session_id: int):
     return printing.pdf_response(pdf, f"diem-danh-{session.class_id}-{session.held_on:%Y%m%d}-{session.id}.pdf")
 
 
-@bp.route("/classes/<int:class_id>/evidence.zip")
-@roles_required(*PAPER_READERS)
-def evidence_pack(class_id: int):
+@bp.route("/classes/<int:class_id>/evidence-pack", methods=["POST"])
+@roles_required(*PAPER_READERS)  # an inspector too: it builds a file and changes no training data
+def start_evidence_pack(class_id: int):
     klass = _readable_class_or_404(class_id)
-    return send_file(papers.evidence_pack_file(klass), mimetype="application/zip", as_attachment=True,
-                     download_name=f"ho-so-lop-{klass.id}-{local_today():%Y%m%d}.zip")
+    if not forms.PackForm().validate_on_submit():
+        abort(400)
+    job = start_job(current_user, tasks.EVIDENCE_KIND, tasks.evidence_pack_task, params={"class_id": klass.id})
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/evidence-packs/<int:job_id>")
+@roles_required(*PAPER_READERS)
+def download_evidence_pack(job_id: int):
+    job = job_for(current_user, job_id)
+    if job.kind != tasks.EVIDENCE_KIND or job.status != JobStatus.DONE:
+        abort(404)
+    klass = db.session.get(TrainingClass, job.result["class_id"])
+    path = papers.pack_path(job.result["file"])
+    if not tasks.may_build(_me(), klass) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"ho-so-lop-{klass.id}-{job.finished_at:%Y%m%d}.zip")

@@ -2,6 +2,7 @@
 and a ZIP whose manifest's SHA-256 hashes match its files."""
 import hashlib
 import io
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -74,11 +75,25 @@ def test_a_roster_pdf_is_a4_and_its_text_reads_back(client, auth, pack_class):
     assert all(name in text for name in PEOPLE)
 
 
-def test_the_evidence_pack_manifest_matches_its_files_and_its_pdfs_read_back(client, auth, pack_class):
+def _built_pack(client, consumers, class_id: int):
+    """Ask for the class's pack, let a consumer build it, and download it from the job's page."""
+    before = len(consumers.finished)
+    started = client.post(f"/classes/{class_id}/evidence-pack")
+    assert started.status_code == 302
+    consumers.start()
+    consumers.wait_for(before + 1, timeout=120)
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/evidence-packs/\d+)"', page)
+    assert link, page
+    return page, client.get(link.group(1))
+
+
+def test_the_evidence_pack_manifest_matches_its_files_and_its_pdfs_read_back(client, auth, pack_class, consumers):
     auth.login("thanhtra")
-    response = client.get(f"/classes/{pack_class.klass.id}/evidence.zip")
+    page, response = _built_pack(client, consumers, pack_class.klass.id)
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
+    assert hashlib.sha256(response.get_data()).hexdigest() in page  # the pack's own hash, to note down
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     names = set(archive.namelist())
     listed = {}
@@ -106,8 +121,19 @@ def test_the_evidence_pack_manifest_matches_its_files_and_its_pdfs_read_back(cli
 def test_papers_are_for_the_classes_staff_and_inspectors_only(client, auth, pack_class, make):
     make.user("ht.thanhtra", roles=(Role.INSPECTOR,), unit=make.unit("Tỉnh ủy Hà Tĩnh", code="HT"))
     auth.login(pack_class.trainees[0].username)
-    assert client.get(f"/classes/{pack_class.klass.id}/evidence.zip").status_code == 403
+    assert client.post(f"/classes/{pack_class.klass.id}/evidence-pack").status_code == 403
+    assert client.get(f"/classes/{pack_class.klass.id}/papers/roster").status_code == 403
     auth.logout()
     auth.login("ht.thanhtra")
-    assert client.get(f"/classes/{pack_class.klass.id}/evidence.zip").status_code == 404
+    assert client.post(f"/classes/{pack_class.klass.id}/evidence-pack").status_code == 404
     assert client.get(f"/classes/{pack_class.klass.id}/papers/roster").status_code == 404
+
+
+def test_a_pack_is_downloaded_by_the_one_who_asked_for_it_only(client, auth, pack_class, consumers):
+    auth.login("qt.admin")
+    _page, response = _built_pack(client, consumers, pack_class.klass.id)
+    assert response.status_code == 200
+    url = response.request.path
+    auth.logout()
+    auth.login("thanhtra")
+    assert client.get(url).status_code == 404
