@@ -221,3 +221,35 @@ def test_without_an_smtp_server_notifications_stay_in_the_app_and_admins_are_tol
     auth.login("admin")
     page = client.get("/notifications/admin").get_data(as_text=True)
     assert "thông báo chỉ hiện trong ứng dụng" in page
+
+
+
+def test_a_request_that_fails_after_nominating_notifies_and_mails_nobody(app, client, auth, make, mailbox, storage,
+                                                                           consumers, monkeypatch):
+    from lms import signals
+
+    province = make.unit("Tỉnh ủy")
+    secretary = make.title("Bí thư Đảng ủy xã", code="XA-BT")
+    klass = make.training_class(program=make.program(titles=[secretary]), unit=province)
+    make.admin("admin", scope=province)
+    cadre = make.user("hocvien", unit=province, held=[secretary], theory_level=TheoryLevel.INTERMEDIATE)
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == cadre.id).values(email="an@xa.example.vn"))
+        db.session.commit()
+    real_send = signals.nomination_changed.send
+
+    def send_then_fail(*args, **kwargs):
+        real_send(*args, **kwargs)  # the notification is written...
+        raise RuntimeError("the disk failed")  # ... and the request fails before its commit
+
+    monkeypatch.setattr(signals.nomination_changed, "send", send_then_fail)
+    consumers.start()
+    auth.login("admin")
+    with pytest.raises(RuntimeError):
+        client.post(f"/admin/classes/{klass.id}/nominate", data={"trainee_id": cadre.id})
+    assert notices(app) == []
+    monkeypatch.undo()
+    assert client.post(f"/admin/classes/{klass.id}/nominate", data={"trainee_id": cadre.id}).status_code == 302
+    consumers.wait_for(1)
+    assert len(mailbox.wait_for(1)) == 1  # only the nomination that was saved is mailed
+    assert len(notices(app)) == 1
