@@ -43,8 +43,20 @@
     });
   }
 
+  // A saved page says so (data-offline-copy on <html>): read from the phone, it queues what the trainee
+  // does, even when the phone believes it is online (a connection that carries nothing).
+  function marked(response, savedAt) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("text/html") !== 0) { return Promise.resolve(response); }
+    return response.text().then(function (html) {
+      return new Response(html.replace(/<html\b/, '<html data-offline-copy="' + savedAt + '"'),
+        { status: 200, headers: { "Content-Type": type } });
+    });
+  }
+
   // Saves every file of the pack in the trainee's cache; onStep(done, total) after each.
   function save(pack, packUrl, onStep) {
+    var savedAt = new Date().toISOString();
     var name = api.cacheName();
     var done = 0;
     return caches.open(name).then(function (cache) {
@@ -55,6 +67,8 @@
         return fetch(url, { credentials: "same-origin", cache: "no-cache", headers: { "X-LMS-Offline": "download" } })
           .then(function (response) {
             if (!response.ok || response.redirected) { throw new Error("HTTP " + response.status + " " + url); }
+            return marked(response, savedAt);
+          }).then(function (response) {
             return cache.put(url, response);
           }).then(function () {
             done += 1;
@@ -69,7 +83,7 @@
       var old = packs.filter(function (p) { return p.id === recordId(pack.key); })[0];
       var record = {
         id: recordId(pack.key), user: api.userKey, key: pack.key, title: pack.title, packUrl: packUrl,
-        savedAt: new Date().toISOString(), checkedAt: Date.now(), revisions: pack.revisions,
+        savedAt: savedAt, checkedAt: Date.now(), revisions: pack.revisions,
         lessons: pack.lessons, urls: pack.urls, updatedText: pack.updated_text
       };
       return api.put("packs", record).then(function () {

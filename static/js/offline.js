@@ -211,12 +211,14 @@
     all("events").then(function (events) {
       if (events.some(function (e) { return e.lesson_id === lessonId && e.kind === "completed"; })) { showQueued(); }
     }).catch(function () {});
-    if (!navigator.onLine) { queue("opened", lessonId, revisionId).catch(function () {}); }
+    // Read from the saved copy (the service worker answered it: no network), or without a connection.
+    var fromCopy = document.documentElement.hasAttribute("data-offline-copy");
+    if (fromCopy || !navigator.onLine) { queue("opened", lessonId, revisionId).catch(function () {}); }
     if (form) {
       form.addEventListener("submit", function (event) {
-        if (navigator.onLine) { return; }
+        if (navigator.onLine && !fromCopy) { return; }
         event.preventDefault();
-        queue("completed", lessonId, revisionId).then(showQueued);
+        queue("completed", lessonId, revisionId).then(showQueued).then(sync);
       });
     }
   }

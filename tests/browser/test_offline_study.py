@@ -234,3 +234,24 @@ def test_the_copies_of_someone_else_are_dropped_when_another_trainee_signs_in(pa
     sign_in(page, "hocvien2")
     page.wait_for_function("""async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))""")
     assert _saved_urls(page) == []
+
+
+def test_a_lesson_read_from_the_saved_copy_queues_its_completion_even_once_back_online(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    with app.app_context():
+        first = db.session.execute(sa.text("SELECT id FROM lessons WHERE revision_id = :r ORDER BY position"),
+                                   {"r": module.published_revision_id}).scalars().first()
+    page.context.set_offline(True)
+    page.goto(f"/lessons/{first}")
+    assert page.evaluate("document.documentElement.hasAttribute('data-offline-copy')")  # the saved copy
+    page.context.set_offline(False)
+    assert page.evaluate("navigator.onLine")
+    # On a saved copy, "mark complete" goes through the queue (the network failed a moment ago).
+    page.get_by_role("button", name="Đánh dấu đã học xong").click()
+    page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
+    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)  # and is sent at once, the phone being online
+    done, events = _completed(app)
+    assert [p.lesson_id for p in done] == [first]
+    assert len(events) == 1
