@@ -129,7 +129,12 @@
         return response.json().then(function (answer) {
           if (!response.ok) { notice(answer.error, "warning"); return null; }
           var done = answer.results.map(function (r) { return r.key; });
-          var refused = answer.results.filter(function (r) { return r.status === "refused"; });
+          var said = {};  // opening and completing the same lesson are refused with the same words: once
+          var refused = answer.results.filter(function (r) {
+            if (r.status !== "refused" || said[r.message]) { return false; }
+            said[r.message] = true;
+            return true;
+          });
           return remove("events", done).then(function () {
             pending = Math.max(0, pending - done.length);
             return Promise.all(refused.map(function (r) {

@@ -255,3 +255,24 @@ def test_a_lesson_read_from_the_saved_copy_queues_its_completion_even_once_back_
     done, events = _completed(app)
     assert [p.lesson_id for p in done] == [first]
     assert len(events) == 1
+
+
+def test_progress_on_a_revision_replaced_meanwhile_is_refused_and_the_trainee_told(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    with app.app_context():
+        first = db.session.execute(sa.text("SELECT id FROM lessons WHERE revision_id = :r ORDER BY position"),
+                                   {"r": module.published_revision_id}).scalars().first()
+    page.context.set_offline(True)
+    page.goto(f"/lessons/{first}")
+    page.get_by_role("button", name="Đánh dấu đã học xong").click()
+    page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
+    make.publish_revision(module)  # meanwhile, a new revision of the module
+    page.context.set_offline(False)  # the page hears "online" and sends the queue
+    refusal = page.get_by_role("alert").filter(has_text=re.compile("“Vai trò của chi bộ” đã có phiên bản mới"))
+    refusal.wait_for()
+    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
+    assert _completed(app) == ([], [])
+    page.goto("/offline")  # the refusal stays listed on the offline page
+    assert page.get_by_text(re.compile("đã có phiên bản mới nên việc học ngoài mạng")).is_visible()
