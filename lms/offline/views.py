@@ -23,7 +23,7 @@ from lms.access import public, signed_in
 from lms.curriculum import queries as curriculum_queries
 from lms.curriculum.models import Module, Program, ProgramModule
 from lms.extensions import db
-from lms.formats import decimal, number
+from lms.formats import file_size
 from lms.learning.services import offline as sync_service
 from lms.offline.packs import build_pack
 from lms.transaction import on_refusal
@@ -38,15 +38,6 @@ def user_key(user) -> str:
     """The name of a user's offline cache: stable for the user, meaningless to anyone else."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"offline:{user.id}".encode(), hashlib.sha256).hexdigest()[:20]
-
-
-def size_label(size: int) -> str:
-    """A size as a trainee reads it: "557 byte", "48 KB", "1,2 MB"."""
-    if size < 1024:
-        return _("%(n)s byte", n=number(size))
-    if size < 1024 * 1024:
-        return _("%(n)s KB", n=number(round(size / 1024)))
-    return _("%(n)s MB", n=decimal(size / (1024 * 1024)))
 
 
 @bp.app_context_processor
@@ -95,8 +86,8 @@ def shelf():
 def _pack_response(key: str, title: str, modules: list[Module]):
     pack = build_pack(title, modules)
     data = pack.as_dict(key)
-    data.update(size_label=size_label(pack.bytes), lesson_count=len(pack.lessons),
-                size_text=_("Dung lượng khoảng %(size)s, gồm %(n)d bài học.", size=size_label(pack.bytes),
+    data.update(size_label=file_size(pack.bytes), lesson_count=len(pack.lessons),
+                size_text=_("Dung lượng khoảng %(size)s, gồm %(n)d bài học.", size=file_size(pack.bytes),
                             n=len(pack.lessons)),
                 updated_text=_("Đã tải phiên bản mới của “%(title)s” để học không cần mạng.", title=title))
     return jsonify(data)

@@ -275,4 +275,4 @@ def test_progress_on_a_revision_replaced_meanwhile_is_refused_and_the_trainee_to
     page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
     assert _completed(app) == ([], [])
     page.goto("/offline")  # the refusal stays listed on the offline page
-    assert page.get_by_text(re.compile("đã có phiên bản mới nên việc học ngoài mạng")).is_visible()
+    page.get_by_text(re.compile("đã có phiên bản mới nên việc học ngoài mạng")).wait_for()
