@@ -56,6 +56,7 @@ class NominationForm(PageForm):
 
 class StateForm(PageForm):
     state = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField()
 
     def validate_state(self, field):

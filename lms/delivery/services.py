@@ -303,6 +303,34 @@ def _lock_class(klass: TrainingClass) -> TrainingClass:
     ).one()
 
 
+def _lock_trainees(user_ids) -> None:
+    """Lock the trainees' rows until commit, in id order, so that two nominations of one person (to two
+    classes of one program, each locked on its own) take their turn and the second sees the first."""
+    db.session.execute(sa.select(User.id).where(User.id.in_(each_value(db.session, sorted(user_ids))))
+                       .order_by(User.id)
+                       .with_for_update(of=User)).all()
+
+
+def same_program_same_year(klass: TrainingClass, trainee_ids) -> sa.Select:
+    """(trainee id, class code) of the seats these trainees hold in another class of the same program (or
+    module) starting in the same plan year: a second one is refused."""
+    start, end = _year_range(klass.starts_on.year)
+    subject = (TrainingClass.program_id == klass.program_id if klass.program_id is not None
+               else TrainingClass.module_id == klass.module_id)
+    return (sa.select(Nomination.trainee_id, sa.func.min(TrainingClass.code))
+            .join(TrainingClass, Nomination.class_id == TrainingClass.id)
+            .where(Nomination.trainee_id.in_(each_value(db.session, list(trainee_ids))),
+                   Nomination.state.in_(SEAT_STATES), subject, TrainingClass.id != klass.id,
+                   TrainingClass.starts_on >= start, TrainingClass.starts_on < end)
+            .group_by(Nomination.trainee_id))
+
+
+def twice_reason(trainee: User, klass: TrainingClass, other_code: str) -> str:
+    return _("%(name)s đã được cử vào lớp %(other)s của cùng %(subject)s năm %(year)d; không cử lần thứ hai.",
+             name=trainee.full_name, other=other_code, subject=_("chương trình") if klass.program_id else _("học phần"),
+             year=klass.starts_on.year)
+
+
 def nominate(actor: User, trainee: User, klass: TrainingClass, *, over_quota_reason: str | None = None) -> Nomination:
     """Nominate a trainee of the actor's scope to a class, "đúng đối tượng": eligibility, seats and quota."""
     accounts.ensure_can_manage(actor, trainee)
@@ -314,6 +342,10 @@ def nominate(actor: User, trainee: User, klass: TrainingClass, *, over_quota_rea
     )
     if existing is not None and existing.state != NominationState.WITHDRAWN:
         raise Conflict(_("%(name)s đã được cử vào lớp này.", name=trainee.full_name))
+    _lock_trainees([trainee.id])
+    twice = dict(db.session.execute(same_program_same_year(klass, [trainee.id])).all())
+    if trainee.id in twice:
+        raise Conflict(twice_reason(trainee, klass, twice[trainee.id]))
     eligibility = check_eligibility(trainee, klass)
     if not eligibility.ok:
         raise NotEligible(eligibility.reason)
@@ -368,6 +400,8 @@ def change_state(actor: User, nomination: Nomination, new_state: NominationState
             accounts.ensure_can_manage(actor, nomination.trainee)
     else:
         ensure_manages_class(actor, klass)
+    if new_state == NominationState.WITHDRAWN and not _text(note):
+        raise InvalidInput(_("Hãy ghi lý do rút %(name)s khỏi lớp.", name=nomination.trainee.full_name))
     if nomination.state not in TRANSITIONS[new_state]:
         raise Conflict(_("Không thể chuyển đề cử từ trạng thái %(old)s sang %(new)s.",
                          old=state_label(nomination.state), new=state_label(new_state)))

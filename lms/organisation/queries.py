@@ -63,3 +63,25 @@ def locality_choices(scope: Unit):
         options.append(SelectChoice(pid, province_name, optgroup=province_name))
         options += [SelectChoice(cid, name, optgroup=province_name) for cid, name in communes.get(pid, [])]
     return options
+
+
+def units_matching(scope: Unit, text: str, limit: int = 20) -> list:
+    """(id, name, path) of at most `limit` units of the scope whose name or code holds every word typed,
+    without diacritics ("ky anh" finds "Đảng ủy xã Kỳ Anh"): a lookup for a unit picker, never a full list.
+
+    The names are folded here, over (id, name, code) rows of the subtree: a province holds a few thousand."""
+    from lms.text import fold_words
+
+    words = fold_words(text).split()[:5]
+    if not words:
+        return []
+    found = []
+    rows = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.path)
+                              .where(Unit.path.startswith(scope.path, autoescape=True)).order_by(Unit.path))
+    for row in rows:
+        key = fold_words(f"{row.name} {row.code or ''}")
+        if all(word in key for word in words):
+            found.append(row)
+            if len(found) >= limit:
+                break
+    return found

@@ -31,20 +31,35 @@ def test_nomination_refused_with_its_reason_then_accepted(page, school):
     sign_in(page, "admin")
     page.goto(f"/classes/{school.klass.id}")
     assert_accessible(page)
-    page.get_by_label("Học viên được cử").select_option(label="Dương Văn Long (carol)")
-    page.get_by_role("button", name="Cử đi học").click()
+    page.get_by_role("link", name="Chọn người để cử").click()
+    page.get_by_label("Tìm theo tên (gõ không dấu được)").fill("duong van long")
+    page.get_by_role("button", name="Lọc").click()
+    page.get_by_label("Chọn Dương Văn Long").check()
+    page.get_by_role("button", name="Kiểm tra trước khi cử").click()
     page.wait_for_load_state()
-    refusal = "Không cử được: Dương Văn Long không giữ và không được quy hoạch chức danh nào"
+    refusal = "Dương Văn Long không giữ và không được quy hoạch chức danh nào"
     assert page.get_by_text(refusal).is_visible()
     assert_accessible(page)
-    page.get_by_label("Học viên được cử").select_option(label="Lê Thị Thu Hà (alice)")
-    page.get_by_role("button", name="Cử đi học").click()
+    page.get_by_role("link", name="Quay lại chọn").click()
+    # The search is kept: the admin picks again from where they were.
+    assert page.get_by_label("Tìm theo tên (gõ không dấu được)").input_value() == "duong van long"
+    page.get_by_label("Tìm theo tên (gõ không dấu được)").fill("le thi thu ha")
+    page.get_by_role("button", name="Lọc").click()
+    page.get_by_label("Chọn Lê Thị Thu Hà").check()
+    page.get_by_role("button", name="Kiểm tra trước khi cử").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Xác nhận cử 1 người").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Đã cử Lê Thị Thu Hà vào lớp BTX-2026.").is_visible()
+    assert page.get_by_text("Đã cử 1 người vào lớp BTX-2026.").is_visible()
     page.get_by_role("button", name="Duyệt: Lê Thị Thu Hà").click()
     page.wait_for_load_state()
     assert page.get_by_role("cell", name="Đã duyệt").is_visible()
     assert_accessible(page)
+    page.get_by_text("Rút").first.click()
+    page.get_by_label("Lý do rút Lê Thị Thu Hà khỏi lớp").fill("Bận công tác")
+    page.get_by_role("button", name="Xác nhận rút").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("cell", name="Đã rút").is_visible()
 
 
 def test_report_with_a_file_is_submitted_graded_and_read(page, school, make):

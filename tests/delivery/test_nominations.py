@@ -80,9 +80,12 @@ def test_a_cadre_planned_for_a_key_title_cannot_be_sent_only_to_online_delivery(
         services.nominate(world.admin, cadre, online)
     assert "quy hoạch chức danh chủ chốt Bí thư Đảng ủy xã" in refused.value.message
     assert "tập trung" in refused.value.message
-    # With a seat in a concentrated class of the program, the online class may come on top.
+    # With a seat in a concentrated class of the program, the online class of the same year is a second
+    # nomination to the same program: refused as such.
     services.nominate(world.admin, cadre, world.klass)
-    assert services.nominate(world.admin, cadre, online).state == NominationState.NOMINATED
+    with pytest.raises(Conflict) as twice:
+        services.nominate(world.admin, cadre, online)
+    assert f"đã được cử vào lớp {world.klass.code} của cùng chương trình năm" in twice.value.message
 
 
 def test_a_holder_of_the_key_title_not_in_planning_may_take_the_online_class(world, make):
@@ -103,7 +106,7 @@ def test_a_commune_admin_nominates_to_a_provincial_class_but_does_not_run_it(wor
     nomination = services.nominate(commune_admin, cadre, world.klass)
     with pytest.raises(NotAllowed):
         services.change_state(commune_admin, nomination, NominationState.APPROVED)
-    services.change_state(commune_admin, nomination, NominationState.WITHDRAWN)
+    services.change_state(commune_admin, nomination, NominationState.WITHDRAWN, note="Bận công tác")
     assert nomination.state == NominationState.WITHDRAWN
 
 
@@ -119,7 +122,7 @@ def test_a_withdrawn_nomination_frees_its_seat_and_may_be_renewed(world, make):
     first = trainee(make, world.commune, held=[world.secretary])
     nomination = services.nominate(world.admin, first, world.klass)
     services.nominate(world.admin, trainee(make, world.commune, held=[world.secretary]), world.klass)
-    services.change_state(world.admin, nomination, NominationState.WITHDRAWN)
+    services.change_state(world.admin, nomination, NominationState.WITHDRAWN, note="Bận công tác")
     third = services.nominate(world.admin, trainee(make, world.commune, held=[world.secretary]), world.klass)
     assert third.state == NominationState.NOMINATED
     with pytest.raises(Conflict):
@@ -140,7 +143,7 @@ def test_states_move_forward_one_step_at_a_time_each_audited(world, make):
     for state in (NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED):
         services.change_state(world.admin, nomination, state)
     with pytest.raises(Conflict):
-        services.change_state(world.admin, nomination, NominationState.WITHDRAWN)
+        services.change_state(world.admin, nomination, NominationState.WITHDRAWN, note="Bận công tác")
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "nominations")
                                  .order_by(AuditEntry.id)).all()
     assert actions == ["nomination.nominated", "nomination.approved", "nomination.enrolled", "nomination.completed"]

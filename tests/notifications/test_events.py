@@ -37,7 +37,7 @@ def test_each_step_of_a_nomination_tells_the_trainee(class_world):
     nomination = delivery.nominate(w.admin, w.cadre, w.klass)
     delivery.change_state(w.admin, nomination, NominationState.APPROVED)
     delivery.change_state(w.admin, nomination, NominationState.ENROLLED)
-    delivery.change_state(w.admin, nomination, NominationState.WITHDRAWN)
+    delivery.change_state(w.admin, nomination, NominationState.WITHDRAWN, note="Bận công tác")
     rows = notices(user_id=w.cadre.id)
     assert [r.kind for r in rows] == ["nomination.nominated", "nomination.approved", "nomination.enrolled",
                                       "nomination.withdrawn"]

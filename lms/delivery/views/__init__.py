@@ -46,4 +46,11 @@ def _trip_or_404(trip_id: int) -> FieldTrip:
 
 
 # Register the routes on the blueprint.
-from lms.delivery.views import class_pages, plan_pages, report_pages, session_pages, trip_pages  # noqa: E402,F401
+from lms.delivery.views import (  # noqa: E402,F401
+    bulk_pages,
+    class_pages,
+    plan_pages,
+    report_pages,
+    session_pages,
+    trip_pages,
+)

@@ -26,9 +26,6 @@ from lms.extensions import db
 from lms.organisation.models import Unit
 from lms.transaction import on_refusal
 
-MAX_TRAINEE_CHOICES = 1000
-
-
 # --- classes (admins) ----------------------------------------------------------------------------
 
 
@@ -120,15 +117,8 @@ def class_page(class_id: int):
         query = query.join(User, Nomination.trainee_id == User.id).join(Unit, User.unit_id == Unit.id).where(
             Unit.path.startswith(scope.path))
     nominations = db.session.scalars(query).all()
-    nominate_form = None
-    if scope is not None:
-        nominate_form = forms.NominationForm()
-        trainees = db.session.scalars(
-            accounts.users_in_scope(me).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(RoleGrant.role == Role.TRAINEE, User.active).limit(MAX_TRAINEE_CHOICES)
-        ).all()
-        nominate_form.trainee_id.choices = [(0, _("— Chọn học viên —"))] + [
-            (u.id, f"{u.full_name} ({u.username})") for u in trainees]
+    # Admins who may nominate go to the people picker (no list of the whole scope on this page).
+    nominate_form = scope is not None
     trip_list = db.session.scalars(sa.select(FieldTrip).where(FieldTrip.class_id == klass.id)
                                    .order_by(FieldTrip.starts_on)).all()
     seats = sum(1 for n in nominations if n.state != NominationState.WITHDRAWN) if manages else None
@@ -171,7 +161,7 @@ def change_state(nomination_id: int):
     else:
         back = url_for("delivery.class_page", class_id=nomination.class_id, _anchor="nominations")
     on_refusal(back)
-    services.change_state(_me(), nomination, NominationState(form.state.data))
+    services.change_state(_me(), nomination, NominationState(form.state.data), note=form.note.data or "")
     flash(_("Đã cập nhật: %(name)s — %(state)s.", name=nomination.trainee.full_name,
             state=services.state_label(nomination.state)), "success")
     return redirect(back)
