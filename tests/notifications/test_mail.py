@@ -253,3 +253,18 @@ def test_a_request_that_fails_after_nominating_notifies_and_mails_nobody(app, cl
     consumers.wait_for(1)
     assert len(mailbox.wait_for(1)) == 1  # only the nomination that was saved is mailed
     assert len(notices(app)) == 1
+
+
+def test_the_queue_tries_a_refused_mail_again_after_each_backoff_then_gives_up(app, make, mailbox, storage,
+                                                                                consumers, monkeypatch):
+    monkeypatch.setattr(mailing, "RETRY_DELAYS", tuple(timedelta(seconds=0.2 * n) for n in range(1, 5)))
+    mailbox.refuse = "451 4.3.0 Mailbox temporarily unavailable"
+    user = _person(make)
+    consumers.start()
+    with app.app_context():
+        services.notify(user.id, "certificate.issued", "7", CERTIFICATE)
+        db.session.commit()  # the task is enqueued after this commit
+    finished = consumers.wait_for(mailing.MAX_ATTEMPTS)
+    assert [name for name, _outcome in finished] == ["notifications.send"] * mailing.MAX_ATTEMPTS
+    [row] = notices(app)
+    assert (row.mail_state, row.mail_attempts, mailbox.refused) == (MailState.FAILED, 5, 5)
