@@ -1,4 +1,5 @@
 """Declarative base with a constraint naming convention, and SQLite connection settings."""
+import gc
 import json
 import re
 import sqlite3
@@ -151,7 +152,12 @@ def each_value(session, values, type_=None) -> sa.Select:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        return sa.select(sa.func.unnest(sa.bindparam(None, values, type_=ARRAY(type_))).column_valued("value"))
+        if isinstance(type_, sa.Integer):  # one text, parsed by the server: the driver adapts a list item by item
+            array = sa.cast(sa.bindparam(None, "{" + ",".join(str(int(v)) for v in values) + "}", type_=sa.Text()),
+                            ARRAY(type_))
+        else:
+            array = sa.bindparam(None, values, type_=ARRAY(type_))
+        return sa.select(sa.func.unnest(array).column_valued("value"))
     table = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String())).table_valued("value")
     return sa.select(sa.cast(table.c.value, type_) if not isinstance(type_, sa.String) else table.c.value)
 
@@ -178,9 +184,10 @@ def _shifted_sqlite(element, compiler, **kw):
 
 
 def insert_many(session, table: sa.Table, rows: list[dict]) -> None:
-    """INSERT many rows (dicts with the same keys) in one executemany straight through the driver: the
-    columns' Python defaults and bind processing are applied once per column, not per row and parameter,
-    which is most of the time of a large bulk INSERT through SQLAlchemy. Table triggers fire as usual."""
+    """INSERT many rows (dicts with the same keys) straight through the driver, in one COPY on PostgreSQL
+    and one executemany on SQLite: the columns' Python defaults and bind processing are applied once per
+    column, not per row and parameter, which is most of the time of a large bulk INSERT through
+    SQLAlchemy. Table triggers fire as usual."""
     if not rows:
         return
     connection = session.connection()
@@ -199,11 +206,55 @@ def insert_many(session, table: sa.Table, rows: list[dict]) -> None:
         if process is not None:
             columns[index] = [process(value) for value in columns[index]]
     values = list(zip(*columns, strict=True))
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
     connection.info["lms_wrote"] = True
+    if dialect.name == "postgresql":
+        # COPY: the rows stream in one command, several times faster than executemany's INSERT per row.
+        statement = f"COPY {dialect.identifier_preparer.quote(table.name)} ({quoted}) FROM STDIN"
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+        except driver_error as error:  # as SQLAlchemy raises it: IntegrityError for a duplicate, and so on
+            raise sa.exc.DBAPIError.instance(statement, None, error, driver_error, dialect=dialect) from error
+        return
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(dialect.identifier_preparer.quote(n) for n in names)}) "
-        f"VALUES ({', '.join([mark] * len(names))})", values)
+        f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})", values)
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a bulk write builds its rows under the write lock.
+
+    Building some hundred thousand small rows at once makes the collector walk the whole heap of the
+    import (the file it checked, kept until the write is done) again and again, for cycles that are not
+    there: about a second of a 20,000-user import. Memory is still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def refresh_statistics(session, *tables: sa.Table) -> None:
+    """After a bulk write, let the rest of the transaction plan with statistics that count its rows.
+
+    On PostgreSQL the planner otherwise plans the statements that follow a bulk load (an import's
+    INSERT ... SELECT over the rows it just wrote) with the statistics of before it, an empty table in a
+    new installation, and picks nested loops whose cost grows with the square of the rows. ANALYZE counts
+    the transaction's own uncommitted rows, and does not block readers or writers of the table. SQLite
+    plans from its indexes without such statistics: nothing to do there.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.exec_driver_sql(f"ANALYZE {connection.dialect.identifier_preparer.quote(table.name)}")
 
 
 def _end_reader(session) -> None:

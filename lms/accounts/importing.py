@@ -24,7 +24,7 @@ from lms.accounts import services
 from lms.accounts.models import AssignmentKind, Role, RoleGrant, TheoryLevel, TitleAssignment, User
 from lms.accounts.names import fold, sort_key
 from lms.dates import TITLE_DATES
-from lms.db import each_value, insert_many, preparing, utcnow
+from lms.db import each_value, insert_many, preparing, refresh_statistics, utcnow, without_cycle_collection
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.formats import local_date
@@ -301,7 +301,8 @@ def import_users(actor: User | None, data: bytes, *, scope: Unit | None = None, 
             raise InvalidInput(_("Tệp có %(n)d lỗi; chưa nhập dòng nào.", n=len(problems)), problems)
         plan = _plan(rows, existing, dry_run)
     if not dry_run:
-        _write(plan, actor_id, actor)
+        with without_cycle_collection():
+            _write(plan, actor_id, actor)
     if on_progress is not None:
         on_progress(plan.report.rows, plan.report.rows)
     return plan.report
@@ -383,16 +384,18 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
         insert_many(db.session, TitleAssignment.__table__, [
             {"user_id": ids[username], "title_id": title_id, "kind": kind.value, "start_date": start}
             for username, title_id, kind, start, _code in plan.titles])
-    entries = [{"user": username, "action": action, "detail": detail} for username, action, detail in plan.audits]
-    entries += [{"user": username, "action": "title.assign",
-                 "detail": {"title": code, "kind": str(kind), "start": str(start)}}
-                for username, _id, kind, start, code in plan.titles]
+    ip = audit.client_address()
+    entries = [{"at": now, "actor_id": actor_id, "action": action, "object_type": "users", "object_id": ids[username],
+                "detail": detail, "ip": ip} for username, action, detail in plan.audits]
+    entries += [{"at": now, "actor_id": actor_id, "action": "title.assign", "object_type": "users",
+                 "object_id": ids[username], "detail": {"title": code, "kind": kind.value, "start": str(start)},
+                 "ip": ip} for username, _id, kind, start, code in plan.titles]
     if entries:
-        audit.insert_entries(db.session, [
-            {"at": now, "actor_id": actor_id, "action": e["action"], "object_type": "users",
-             "object_id": ids[e["user"]], "detail": e["detail"], "ip": audit.client_address()} for e in entries])
+        audit.insert_entries(db.session, entries)
     retitled = sorted({ids[username] for username, *_rest in plan.titles})
     if retitled:
+        # The receivers select from the people and titles just written, set-based.
+        refresh_statistics(db.session, users, TitleAssignment.__table__)
         signals.users_titles_changed.send(user_ids=retitled, actor=actor)
         signals.bulk_titles_finished.send(user_ids=retitled, actor=actor)
     audit.record(actor, "user.import", None, object_type="users", rows=report.rows, created=report.created,

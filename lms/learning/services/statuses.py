@@ -215,7 +215,7 @@ def ensure_program_statuses_for(user_ids) -> int:
     """`ensure_program_statuses` for many users at once (an import), in a number of statements that depends
     on the programs concerned, not on the number of users; returns how many ProgramStatus rows were added.
 
-    One INSERT ... SELECT per targeted program adds the missing rows, one UPDATE counts what the trainees had
+    One INSERT ... SELECT adds the missing rows of every targeted program, one UPDATE counts what the trainees had
     already done; only rows already complete (a certificate to issue) and lapsed refreshers, both rare for
     people an import adds titles to, go through the one-trainee path.
     """
@@ -230,7 +230,7 @@ def ensure_program_statuses_for(user_ids) -> int:
         TitleAssignment.start_date <= today,
         sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= today),
     )
-    targeted = db.session.execute(
+    targeted = db.session.scalars(
         sa.select(Program.id)
         .where(Program.active, Program.id.in_(
             sa.select(program_titles.c.program_id)
@@ -238,10 +238,10 @@ def ensure_program_statuses_for(user_ids) -> int:
         .order_by(Program.id)
     ).all()
     first_new = (db.session.scalar(sa.select(sa.func.max(ProgramStatus.id))) or 0) + 1
-    for (program_id,) in targeted:
-        _insert_statuses(program_id, sa.select(TitleAssignment.user_id).distinct()
+    if targeted:
+        _insert_statuses(targeted, sa.select(TitleAssignment.user_id, program_titles.c.program_id).distinct()
                          .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
-                         .where(program_titles.c.program_id == program_id, current), today)
+                         .where(program_titles.c.program_id.in_(targeted), current), today)
     new = sa.and_(ProgramStatus.id >= first_new, ProgramStatus.user_id.in_(users))
     added = db.session.scalar(sa.select(sa.func.count()).where(new)) if targeted else 0
     if added:
@@ -289,22 +289,29 @@ def ensure_statuses_for_program(program_id: int) -> int:
     )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(missing))
     if count:
-        _insert_statuses(program_id, sa.select(missing.c.user_id), today)
+        _insert_statuses([program_id], sa.select(missing.c.user_id, sa.literal(program_id)), today)
     return count
 
 
-def _insert_statuses(program_id: int, user_ids: sa.Select, today: date) -> None:
-    """Not-started ProgramStatus rows of a program for the users `user_ids` selects, in one INSERT ... SELECT
-    (a row made meanwhile by another transaction is left alone)."""
-    total, due_on = _required_total(program_id), _due_on(program_id, today)
-    users = user_ids.subquery()
-    rows = sa.select(users.c[0], sa.literal(program_id), sa.literal(ProgramState.NOT_STARTED.value),
-                     sa.literal(total), sa.literal(0), sa.literal(today, sa.Date), sa.literal(due_on, sa.Date),
+def _insert_statuses(program_ids: list[int], pairs: sa.Select, today: date) -> None:
+    """Not-started ProgramStatus rows for the (user id, program id) pairs `pairs` selects, the programs being
+    among `program_ids`, in one INSERT ... SELECT whatever the number of programs (a row made meanwhile by
+    another transaction is left alone)."""
+    pairs = pairs.subquery()
+    user_id, program_id = pairs.c[0], pairs.c[1]
+
+    def per_program(values: dict, type_) -> sa.ColumnElement:
+        return sa.case({key: sa.literal(value, type_) for key, value in values.items()}, value=program_id)
+
+    rows = sa.select(user_id, program_id, sa.literal(ProgramState.NOT_STARTED.value),
+                     per_program({p: _required_total(p) for p in program_ids}, sa.Integer()), sa.literal(0),
+                     sa.literal(today, sa.Date), per_program({p: _due_on(p, today) for p in program_ids}, sa.Date()),
                      sa.literal(1), sa.literal(utcnow(), sa.DateTime))
     db.session.execute(
         dialect_insert(ProgramStatus)
         .from_select(["user_id", "program_id", "state", "required_total", "required_done", "started_on", "due_on",
-                      "cycle", "updated_at"], rows.where(sa.true()))  # WHERE: SQLite's upsert-after-SELECT rule
+                      "cycle", "updated_at"],
+                     rows.where(sa.true()).order_by(program_id, user_id))  # WHERE: SQLite's upsert-after-SELECT rule
         .on_conflict_do_nothing(index_elements=["user_id", "program_id"])
     )
 
