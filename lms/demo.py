@@ -92,6 +92,7 @@ UNITS = [
 PEOPLE = [
     ("admin", "Nguyễn Thị Hồng Nhung", "btc", {Role.ADMIN}, [], [], TheoryLevel.ADVANCED),
     ("giangvien", "Trần Văn Minh", "school", {Role.LECTURER}, [], [], TheoryLevel.ADVANCED),
+    ("thanhtra", "Phạm Thanh Tra", "ubkt", {Role.INSPECTOR}, [], [], TheoryLevel.ADVANCED),
     ("hocvien", "Lê Thị Thu Hà", "danHoa-du", {Role.TRAINEE}, ["XA-BT"], ["TU-UV"], TheoryLevel.INTERMEDIATE),
     ("gv.hoang", "Hoàng Thị Lan", "school", {Role.LECTURER}, [], [], TheoryLevel.ADVANCED),
     ("gv.phan", "Phan Đức Thắng", "school", {Role.LECTURER, Role.TRAINEE}, [], [], TheoryLevel.ADVANCED),
@@ -163,8 +164,8 @@ def load_demo() -> dict[str, int]:
             continue
         user = accounts.create_user(
             None, username=username, full_name=full_name, unit=units[unit_key], password=DEMO_PASSWORD,
-            roles=roles, admin_scope_unit=(units["province"] if username == "admin" else units[unit_key])
-            if Role.ADMIN in roles else None,
+            roles=roles, admin_scope_unit=(units["province"] if username in ("admin", "thanhtra") else units[unit_key])
+            if roles & {Role.ADMIN, Role.INSPECTOR} else None,
             theory_level=level, is_demo=True,
         )
         for code in held:

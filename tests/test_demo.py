@@ -24,7 +24,7 @@ def test_demo_loads_a_province_and_a_second_run_adds_nothing(app, runner):
     assert titles >= 10
     with app.app_context():
         roles = {r for u in db.session.scalars(sa.select(User)) for r in u.roles}
-        assert roles == {Role.TRAINEE, Role.LECTURER, Role.ADMIN}
+        assert roles == set(Role)  # every role has someone to try it with
     second = runner.invoke(args=["lms", "demo"])
     assert second.exit_code == 0, second.output
     assert "demo: titles 0, units 0, users 0" in second.output

@@ -1,12 +1,12 @@
 """Demo delivery data: a small demonstration program (named as such: it stands in for no real curriculum) with a
 field-trip module, a concentrated and an online class at the provincial school, a 2026 plan, nominations, and a
-field trip with a submitted report.
+field trip with a submitted report, and the concentrated class's timetable with its first attendance lists.
 
 Idempotent: each part is looked up by its code first. Runs after the demo people exist.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
@@ -15,6 +15,7 @@ from lms.curriculum import services as curriculum
 from lms.curriculum.models import Module, Program
 from lms.delivery import reports, trips
 from lms.delivery.models import (
+    AttendanceMethod,
     DeliveryMode,
     FieldTrip,
     Nomination,
@@ -24,6 +25,7 @@ from lms.delivery.models import (
     TrainingClass,
     TrainingPlan,
 )
+from lms.delivery.timetable_models import ClassSession, Presence, SessionAttendance
 from lms.extensions import db
 from lms.markup import render_markdown
 from lms.organisation.models import Title, Unit
@@ -108,7 +110,33 @@ def load_delivery_demo() -> dict[str, int]:
         if dang is not None:
             body = "## Mô hình\n\nXã Dân Hóa vận động đồng bào hiến đất làm đường."
             reports.save_submission(dang, trip, body_md=body, submit=True, now=datetime(2026, 9, 20, 8, 0))
+    summary["sessions"] = _timetable(concentrated, lecturer)
     return summary
+
+
+SESSIONS = [(date(2026, 9, 7), time(7, 30), time(11, 0), "Khai giảng; quán triệt Nghị quyết về công tác cán bộ"),
+            (date(2026, 9, 8), time(7, 30), time(11, 0), "Công tác dân vận ở cơ sở"),
+            (date(2026, 9, 9), time(13, 30), time(17, 0), "Xây dựng nông thôn mới ở xã miền núi"),
+            (date(2026, 9, 10), time(7, 30), time(11, 0), "Chuẩn bị đi thực tế"),
+            (date(2026, 9, 18), time(7, 30), time(11, 0), "Tổng kết, bế giảng")]
+
+
+def _timetable(klass: TrainingClass, lecturer: User) -> int:
+    """The concentrated class's timetable, with attendance taken for its first two sessions (as the list)."""
+    if db.session.scalar(sa.select(ClassSession.id).where(ClassSession.class_id == klass.id).limit(1)):
+        return 0
+    sessions = [ClassSession(training_class=klass, held_on=day, starts_at=start, ends_at=end, topic=topic,
+                             lecturer=lecturer, room="Phòng 201") for day, start, end, topic in SESSIONS]
+    db.session.add_all(sessions)
+    db.session.flush()
+    dang, mai = _user("hv.dang"), _user("hv.mai")
+    marks = [(sessions[0], dang, Presence.PRESENT, ""), (sessions[0], mai, Presence.PRESENT, ""),
+             (sessions[1], dang, Presence.PRESENT, ""), (sessions[1], mai, Presence.EXCUSED, "Ốm, có giấy")]
+    db.session.add_all(SessionAttendance(session_id=s.id, trainee_id=u.id, presence=p, reason=r,
+                                         method=AttendanceMethod.LIST, recorded_by_id=lecturer.id)
+                       for s, u, p, r in marks if u is not None)
+    db.session.flush()
+    return len(sessions)
 
 
 def save_plan_as_system(unit: Unit, program: Program) -> None:

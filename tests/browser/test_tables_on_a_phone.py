@@ -73,7 +73,9 @@ def demo(app, runner, make):
 
     from lms.accounts.models import User
     from lms.curriculum.models import FlagStatus, Module, ReviewFlag
+    from lms.delivery import timetable
     from lms.delivery.models import FieldTrip, Nomination, TrainingClass
+    from lms.delivery.timetable_models import ClassSession
     from lms.documents.models import Document
     from lms.extensions import db
     from lms.learning import services as learning
@@ -103,10 +105,13 @@ def demo(app, runner, make):
                          reason="Văn bản mới sửa đổi văn bản được trích dẫn", status=FlagStatus.DISMISSED,
                          resolved_at=sa.func.now(), resolved_by_id=lecturer.id,
                          resolution_note="Nội dung bài không thay đổi"))
-        s.commit()
         klass = s.scalars(sa.select(TrainingClass).order_by(TrainingClass.id)).first()
+        timetable.set_absence_limit(s.scalar(sa.select(User).where(User.username == "admin")), klass, 25)  # audited
+        s.commit()
         ids = {"trainee": trainee.id, "module": module.id, "class": klass.id,
                "trip": s.scalar(sa.select(FieldTrip.id)),
+               "session": s.scalar(sa.select(ClassSession.id).where(ClassSession.class_id == klass.id)
+                                   .order_by(ClassSession.id)),
                "revisions": sorted(r.id for r in module.revisions if r.number)}
     return ids
 
@@ -139,8 +144,10 @@ def test_every_table_reads_on_a_360px_phone(chromium, live_server, demo, shots):
         "giangvien": ["/author/modules", "/author/programs", f"/author/modules/{demo['module']}/history",
                       f"/author/modules/{demo['module']}/diff?a={first}&b={second}", "/reviews",
                       f"/trips/{demo['trip']}", "/dashboards/classes", f"/dashboards/classes/{demo['class']}/people",
-                      "/documents/"],
+                      "/documents/", f"/sessions/{demo['session']}"],
         "hocvien": ["/my/record"],
+        "thanhtra": [f"/classes/{demo['class']}/timetable", f"/classes/{demo['class']}/attendance",
+                     f"/sessions/{demo['session']}", f"/classes/{demo['class']}/inspection", "/audit"],
     }
     failures = []
     for username, paths in pages.items():
