@@ -49,7 +49,9 @@ def register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _menu():
-        return {"nav_links": nav_links}
+        from lms import navigation
+
+        return {"nav_links": nav_links, "nav_menu": navigation.menu, "staff_breadcrumb": navigation.breadcrumb}
 
     @app.after_request
     def _security_headers(response):
