@@ -47,10 +47,20 @@ def _documents():
 @bp.route("/modules")
 @roles_required(*AUTHORS)
 def modules():
-    page = db.paginate(queries.authoring_modules(), per_page=50)
+    mine = request.args.get("mine") == "1"
+    q = (request.args.get("q") or "").strip()[:200]
+    status = request.args.get("status") if request.args.get("status") in queries.MODULE_STATUSES else ""
+    page = db.paginate(queries.authoring_modules(author_id=current_user.id if mine else None, q=q, status=status),
+                       per_page=50)
     ids = [m.id for m in page.items]
     return render_template("curriculum/author/modules.html", page=page, drafts=queries.drafts_of(ids),
-                           flags=queries.open_flag_counts(ids), kinds=kind_labels())
+                           flags=queries.open_flag_counts(ids), changed=queries.last_changes(ids),
+                           kinds=kind_labels(), mine=mine, q=q, status=status)
+
+
+@bp.app_context_processor
+def _authoring_helpers():
+    return {"lecturer_desk": lambda: queries.lecturer_desk(current_user.id)}
 
 
 @bp.route("/modules/new", methods=["GET", "POST"])

@@ -81,8 +81,64 @@ def recent_closed_flags(limit: int = 30) -> sa.Select:
             .order_by(ReviewFlag.resolved_at.desc(), ReviewFlag.id.desc()).limit(limit))
 
 
-def authoring_modules() -> sa.Select:
-    return sa.select(Module).options(selectinload(Module.published)).order_by(Module.code)
+MODULE_STATUSES = ("draft", "published", "flagged")
+
+
+def authored_by(user_id: int) -> sa.Select:
+    """The ids of the modules a user wrote or published a revision of ("của tôi")."""
+    return sa.select(ModuleRevision.module_id).where(
+        sa.or_(ModuleRevision.author_id == user_id, ModuleRevision.published_by_id == user_id))
+
+
+def authoring_modules(*, author_id: int | None = None, q: str = "", status: str = "") -> sa.Select:
+    """Modules for the authoring list: only a user's (`author_id`), matching `q` in their code, title or
+    introduction (each word, diacritics ignored, the search index's way), in a status: draft (has one),
+    published, flagged (an open review flag)."""
+    from lms.search.models import SearchKind, SearchTerm
+    from lms.search.text import TOKEN, fold
+
+    query = sa.select(Module).options(selectinload(Module.published)).order_by(Module.code)
+    if author_id is not None:
+        query = query.where(Module.id.in_(authored_by(author_id)))
+    for word in TOKEN.findall(fold(q))[:8]:
+        query = query.where(Module.id.in_(sa.select(SearchTerm.module_id).where(
+            SearchTerm.kind == SearchKind.MODULE, SearchTerm.term.startswith(word, autoescape=True))))
+    if status == "draft":
+        query = query.where(Module.id.in_(sa.select(ModuleRevision.module_id).where(ModuleRevision.number.is_(None))))
+    elif status == "published":
+        query = query.where(Module.published_revision_id.is_not(None))
+    elif status == "flagged":
+        query = query.where(Module.id.in_(sa.select(ReviewFlag.module_id).where(ReviewFlag.status == FlagStatus.OPEN)))
+    return query
+
+
+def last_changes(module_ids) -> dict[int, object]:
+    """When each module last changed: a draft saved or a revision published (one grouped query)."""
+    ids = list(module_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ModuleRevision.module_id, sa.func.max(ModuleRevision.updated_at),
+                  sa.func.max(ModuleRevision.published_at))
+        .where(ModuleRevision.module_id.in_(ids)).group_by(ModuleRevision.module_id))
+    return {m: max(t for t in (saved, published) if t is not None) for m, saved, published in rows
+            if saved or published}
+
+
+def lecturer_desk(user_id: int, limit: int = 10) -> dict:
+    """A lecturer's home: open review flags on their modules and drafts in progress (theirs, or of their
+    modules), newest first."""
+    mine = authored_by(user_id)
+    flags = db.session.scalars(
+        sa.select(ReviewFlag).where(ReviewFlag.status == FlagStatus.OPEN, ReviewFlag.module_id.in_(mine))
+        .options(selectinload(ReviewFlag.module), selectinload(ReviewFlag.new_document))
+        .order_by(ReviewFlag.raised_at.desc(), ReviewFlag.id.desc()).limit(limit)).all()
+    drafts = db.session.scalars(
+        sa.select(ModuleRevision).where(ModuleRevision.number.is_(None),
+                                        sa.or_(ModuleRevision.author_id == user_id, ModuleRevision.module_id.in_(mine)))
+        .options(selectinload(ModuleRevision.module))
+        .order_by(ModuleRevision.updated_at.desc(), ModuleRevision.id.desc()).limit(limit)).all()
+    return {"flags": flags, "drafts": drafts}
 
 
 def drafts_of(module_ids) -> dict[int, ModuleRevision]:
