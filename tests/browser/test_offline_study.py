@@ -276,3 +276,15 @@ def test_progress_on_a_revision_replaced_meanwhile_is_refused_and_the_trainee_to
     assert _completed(app) == ([], [])
     page.goto("/offline")  # the refusal stays listed on the offline page
     page.get_by_text(re.compile("đã có phiên bản mới nên việc học ngoài mạng")).wait_for()
+
+
+def test_the_site_is_installable_as_an_app(page, app, make):
+    make.user("hocvien")
+    sign_in(page, "hocvien")
+    _controlled(page)
+    cdp = page.context.new_cdp_session(page)
+    errors = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    assert errors in ([], ["in-incognito"])  # a test browser's context is incognito: nothing else is missing
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].startswith(page.url.split("/", 3)[0] + "//")  # from this site, not another host
+    assert manifest["errors"] == []
