@@ -288,3 +288,21 @@ def test_the_site_is_installable_as_an_app(page, app, make):
     manifest = cdp.send("Page.getAppManifest")
     assert manifest["url"].startswith(page.url.split("/", 3)[0] + "//")  # from this site, not another host
     assert manifest["errors"] == []
+
+
+def test_signing_out_without_a_connection_still_clears_the_phone_after_asking(page, app, make):
+    module = _setup(make)
+    sign_in(page, "hocvien")
+    _download(page, module.id)
+    page.context.set_offline(True)
+    page.goto(f"/modules/{module.id}")
+    page.get_by_role("link", name="Vai trò của chi bộ").click()
+    page.get_by_role("button", name="Đánh dấu đã học xong").click()
+    page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_text(re.compile("Cần có mạng để hoàn tất đăng xuất")).wait_for()
+    assert "chưa gửi được" in asked[0]
+    assert _saved_urls(page) == []
+    assert "lms-offline" not in page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
