@@ -106,9 +106,9 @@ def test_lessons_downloaded_read_and_completed_offline_reach_the_server_once(pag
     page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
     # A page that was not downloaded (the quiz, the learning record) says so, and lists what is saved.
     page.goto("/my/record")
-    assert page.get_by_text(re.compile("trang bạn mở chưa được tải về máy này")).is_visible()
-    assert page.get_by_role("link", name="Phát triển đảng viên").is_visible()
-    assert page.get_by_text("Tiến độ chờ gửi khi có mạng: 4 hoạt động.").is_visible()  # 2 opened, 2 completed
+    page.get_by_text(re.compile("trang bạn mở chưa được tải về máy này")).wait_for()  # drawn by the script
+    page.get_by_role("link", name="Phát triển đảng viên").wait_for()
+    page.get_by_text("Tiến độ chờ gửi khi có mạng: 4 hoạt động.").wait_for()  # 2 opened, 2 completed
     assert _completed(app) == ([], [])
     ended_offline = utcnow()
 
