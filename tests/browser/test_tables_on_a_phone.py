@@ -45,6 +45,36 @@ NARROW_CELLS = """
 """
 ROWS = "() => document.querySelectorAll('main table tbody tr').length"
 
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Templates with a table that no page of the product shows on a screen, and why.
+NOT_ON_A_SCREEN: dict[str, str] = {}
+
+
+def table_templates() -> set[str]:
+    """Every template that draws a data table, by its name under templates/."""
+    return {str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+            if "<table" in path.read_text(encoding="utf-8")} - set(NOT_ON_A_SCREEN)
+
+
+@pytest.fixture
+def templates_used(app):
+    """The names of the templates (includes too) loaded while the test runs."""
+    used: set[str] = set()
+    environment = app.jinja_env
+    original = environment.get_template
+
+    def get_template(name, *args, **kwargs):
+        used.add(name if isinstance(name, str) else getattr(name, "name", str(name)))
+        return original(name, *args, **kwargs)
+
+    environment.get_template = get_template
+    # Compiled templates look their includes up through the same method; a cache would skip it.
+    environment.cache = None
+    try:
+        yield used
+    finally:
+        environment.get_template = original
+
 
 @pytest.fixture
 def shots(tmp_path) -> Path:
@@ -53,8 +83,13 @@ def shots(tmp_path) -> Path:
     return folder
 
 
-def check_tables(page, path: str, shots: Path) -> None:
-    page.goto(path)
+def check_tables(page, path, shots: Path) -> None:
+    """`path` is a page's address, or a (name, steps) pair whose steps bring the page up in the browser."""
+    if isinstance(path, tuple):
+        path, steps = path
+        steps(page)
+    else:
+        page.goto(path)
     page.wait_for_load_state()
     assert page.evaluate(ROWS) > 0, f"{path}: no table row to look at"
     table = page.locator("main table").first
@@ -134,13 +169,28 @@ def chromium(_chromium):
     return _chromium
 
 
-def test_every_table_reads_on_a_360px_phone(chromium, live_server, demo, shots):
+def import_with_a_bad_line(consumers):
+    """The result of a user import (a job): the table of refused lines."""
+    def steps(page):
+        page.goto("/admin/users/import")
+        page.get_by_label("Tệp CSV").set_input_files(files=[{
+            "name": "can-bo.csv", "mimeType": "text/csv",
+            "buffer": "username,full_name,unit_code\nhv.a,Người A,KHONGCO\n".encode()}])
+        page.get_by_role("button", name="Nhập").click()
+        consumers.start()
+        page.get_by_role("cell", name="Mã đơn vị KHONGCO không có trong phạm vi quản lý của bạn.").wait_for(
+            timeout=20_000)
+    return "/admin/users/import (result)", steps
+
+
+def test_every_table_reads_on_a_360px_phone(chromium, live_server, demo, shots, templates_used, consumers):
     first, second = demo["revisions"][:2]
     pages = {
         "admin": ["/admin/users/", f"/admin/users/{demo['trainee']}", "/admin/users/import", "/admin/titles",
                   "/admin/classes", f"/classes/{demo['class']}", "/admin/plans", "/admin/nominations/flagged",
                   "/admin/certificates", "/dashboards/?by=unit", "/dashboards/?by=title",
-                  "/dashboards/people?status=not_started", "/dashboards/plan?year=2026"],
+                  "/dashboards/people?status=not_started", "/dashboards/plan?year=2026",
+                  import_with_a_bad_line(consumers)],
         "giangvien": ["/author/modules", "/author/programs", f"/author/modules/{demo['module']}/history",
                       f"/author/modules/{demo['module']}/diff?a={first}&b={second}", "/reviews",
                       f"/trips/{demo['trip']}", "/dashboards/classes", f"/dashboards/classes/{demo['class']}/people",
@@ -156,6 +206,8 @@ def test_every_table_reads_on_a_360px_phone(chromium, live_server, demo, shots):
             try:
                 check_tables(page, path, shots)
             except AssertionError as failed:
-                failures.append(f"{username} {path}: {failed}")
+                failures.append(f"{username} {path[0] if isinstance(path, tuple) else path}: {failed}")
         context.close()
     assert not failures, "\n".join(failures)
+    # A new page with a table joins the list above, or this fails.
+    assert table_templates() - templates_used == set(), "table templates no page above showed"
