@@ -33,6 +33,7 @@ local current -- the event whose request is on the wire
 hist = {}     -- kind -> { [ms] = count } for requests due inside the measured window
 errors = {}   -- kind -> { [status] = count }
 sent = {}     -- kind -> requests due inside the window
+serialised = 0
 report = ""   -- the three tables as text, for done(): wrk copies strings out of a thread reliably, not tables
 
 local function push(event)
@@ -104,6 +105,24 @@ local function lesson_of(trainee)
   return trainee.lessons[trainee.position]
 end
 
+function serialise()
+  local lines = {}
+  for name, tbl in pairs({ hist = hist, errors = errors, sent = sent }) do
+    for kind, row in pairs(tbl) do
+      local parts = {}
+      for key, n in pairs(row) do parts[#parts + 1] = key .. ":" .. n end
+      lines[#lines + 1] = "CAPACITY " .. name .. " " .. kind .. " " .. table.concat(parts, ",")
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+local function count(tbl, kind, key)
+  local row = tbl[kind]
+  if row == nil then row = {}; tbl[kind] = row end
+  row[key] = (row[key] or 0) + 1
+end
+
 function request()
   if #heap == 0 or heap[1].due > now() + 0.005 then
     current = nil -- the connection's first request comes before any event is due: not counted
@@ -111,6 +130,7 @@ function request()
   end
   current = pop()
   local e, t = current, current.trainee
+  if e.due >= measure_from and e.due <= measure_to then count(sent, e.kind, "n") end
   if e.kind == "curriculum" then
     return wrk.format("GET", "/my/curriculum", headers(t))
   elseif e.kind == "lesson" then
@@ -131,24 +151,6 @@ function request()
   else -- quiz_submit
     return wrk.format("POST", e.path, headers(t, true), e.body)
   end
-end
-
-function serialise()
-  local lines = {}
-  for name, tbl in pairs({ hist = hist, errors = errors, sent = sent }) do
-    for kind, row in pairs(tbl) do
-      local parts = {}
-      for key, n in pairs(row) do parts[#parts + 1] = key .. ":" .. n end
-      lines[#lines + 1] = "CAPACITY " .. name .. " " .. kind .. " " .. table.concat(parts, ",")
-    end
-  end
-  return table.concat(lines, "\n")
-end
-
-local function count(tbl, kind, key)
-  local row = tbl[kind]
-  if row == nil then row = {}; tbl[kind] = row end
-  row[key] = (row[key] or 0) + 1
 end
 
 local function keep_cookie(trainee, h)
@@ -185,7 +187,6 @@ function response(status, h, body)
   end
   keep_cookie(t, h)
   if measured then
-    count(sent, e.kind, "n")
     count(hist, e.kind, math.floor((done - e.due) * 1000))
     if not ok then count(errors, e.kind, status) end
   end
@@ -198,7 +199,10 @@ function response(status, h, body)
     e.due = e.due + period
     push(e)
   end
-  if done > measure_to then report = serialise() end -- the tail after the window: the figures are final
+  -- After the window every answer updates the figures; before, once a second (wrk copies them at the end).
+  if done > measure_to or done - serialised > 1 then
+    report, serialised = serialise(), done
+  end
 end
 
 function done(summary, latency, requests)
