@@ -17,8 +17,11 @@ preload_app = True
 timeout = 60
 graceful_timeout = 30
 keepalive = 5  # behind nginx, which keeps its connections to the app open
-max_requests = 2000  # bounded memory growth: a worker restarts after this many requests
-max_requests_jitter = 200
+# Bounded memory growth: a worker restarts after this many requests. Not much lower: a new worker starts with
+# empty caches (published lessons, menus), and at a province's rate (over 100 requests a second per worker)
+# 2,000 requests meant a restart every 20 s and a lesson cache that never warmed up.
+max_requests = 50000
+max_requests_jitter = 5000
 # The app writes one line per request itself, with the request id and user; gunicorn's own line would repeat it.
 accesslog = None
 errorlog = "-"
