@@ -265,10 +265,13 @@ def child(kind: str, path: str, url: str) -> None:
             report = import_users(None, Path(path).read_bytes())
             summary = f"{report.created} created, {report.titles_added} titles"
         else:
-            from lms.content.importer import import_content
+            from lms.content.importer import import_content, index_imported
 
-            summary = import_content(path).summary()
+            report = import_content(path)
+            summary = report.summary()
         db.session.commit()
+        if kind != "users":
+            index_imported(report)  # as the command line does: the search terms after the commit
         wall = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "lock": max(locks, default=0.0), "locks": len(locks), "rss_mib": rss,

@@ -13,7 +13,7 @@ content_cli = AppGroup("content", help="Nhập, xuất chương trình bồi dư
 @click.argument("directory", type=click.Path(file_okay=False))
 def import_command(directory: str):
     """Check DIRECTORY, then import it all in one transaction, or nothing if any file is bad."""
-    from lms.content.importer import import_content
+    from lms.content.importer import import_content, index_imported
     from lms.content.loader import ContentErrors
 
     try:
@@ -27,6 +27,7 @@ def import_command(directory: str):
         db.session.rollback()
         raise
     db.session.commit()
+    index_imported(report)
     for note in report.notes:
         click.echo(f"note: {note}")
     click.echo(f"content: {report.summary()}")

@@ -48,6 +48,8 @@ class ImportReport:
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # The new modules' search terms, written after the import commits (index_imported).
+    search_rows: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -96,6 +98,17 @@ def import_content(root: str | Path, *, actor=None,
     if on_progress is not None:
         on_progress(2 * len(content.modules), 2 * len(content.modules))
     return report
+
+
+def index_imported(report: ImportReport) -> int:
+    """After the import has committed: the new modules' search terms, in short transactions of their own.
+
+    A large tree has hundreds of thousands of terms (words, and pairs of words for phrases); written inside
+    the import's transaction they held the write lock for many seconds. Web requests write between these
+    batches. Should the process stop before the last one, `flask lms search reindex` writes them all again.
+    """
+    rows, report.search_rows = report.search_rows, []
+    return search.insert_rows_in_batches(db.engine, rows)
 
 
 def _unchanged_modules(content: Content, locality_ids: dict[str, int], document_ids: dict[str, int]) -> set[str]:
@@ -281,7 +294,7 @@ class _Importer:
             for lesson in module["lessons"]:
                 rows += [dict(row, object_id=ids["lessons"][lesson["key"]], module_id=ids["module_id"])
                          for row in lesson["search"]]
-        search.insert_rows(db.session.connection(), rows)
+        self.report.search_rows += rows
         self.report.created["modules"] += len(prepared)
         module_ids = [ids["module_id"] for ids in written.values()]
         return {m.code: m for m in db.session.scalars(

@@ -92,6 +92,21 @@ def insert_rows(conn: sa.Connection, rows: list[dict]) -> None:
                          [(*v[:3], int(v[3]), *v[4:]) for v in values])
 
 
+# Terms written per transaction by insert_rows_in_batches: well under a second of the write lock each.
+BATCH_ROWS = 20_000
+
+
+def insert_rows_in_batches(engine: sa.Engine, rows: list[dict], batch: int | None = None) -> int:
+    """Insert rows in transactions of `batch` rows each (BATCH_ROWS by default), in the order of the term
+    index; the number of transactions."""
+    batch = batch or BATCH_ROWS
+    rows = sorted(rows, key=lambda row: (row["term"], row["kind"], row["object_id"]))
+    for start in range(0, len(rows), batch):
+        with engine.begin() as conn:
+            insert_rows(conn, rows[start:start + batch])
+    return -(-len(rows) // batch)
+
+
 def index_module(conn: sa.Connection, module_id: int) -> int:
     """Replace a module's rows: its published revision and its draft, with their lessons."""
     # Locking the module row first makes two transactions reindexing one module take turns, so the second

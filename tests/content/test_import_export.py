@@ -348,6 +348,39 @@ def test_imported_modules_are_indexed_as_a_rebuild_of_the_index_would_index_them
     assert len(imported) > 1000
 
 
+def test_search_terms_are_written_after_the_import_commits_in_short_transactions(app, runner, localities,
+                                                                                  monkeypatch):
+    """A large tree's terms run to hundreds of thousands of rows: inside the import's own transaction they held
+    the write lock for many seconds. The import commits without them; they follow in batches of their own."""
+    from lms.search import indexing
+
+    monkeypatch.setattr(indexing, "BATCH_ROWS", 2000)
+    at_commit = []  # (modules, terms of modules and lessons, all terms) as each transaction commits
+
+    def on_commit(conn):
+        at_commit.append(tuple(conn.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM modules), "
+            "(SELECT count(*) FROM search_terms WHERE kind <> 'document'), (SELECT count(*) FROM search_terms)"
+        ).one()))
+
+    with app.app_context():
+        sa.event.listen(db.engine, "commit", on_commit)
+        try:
+            assert run(runner, "import", SHIPPED).exit_code == 0
+        finally:
+            sa.event.remove(db.engine, "commit", on_commit)
+    total, modules = len(_terms(app)), at_commit[-1][0]
+    assert modules > 10
+    assert total > 10 * 2000
+    # The import committed every module and not one of their terms ...
+    imported = next(i for i, c in enumerate(at_commit) if c[0] == modules)
+    assert at_commit[imported][1] == 0
+    # ... which followed, 2,000 to a transaction.
+    steps = [c[2] for c in at_commit[imported:]]
+    assert all(0 < b - a <= 2000 for a, b in zip(steps, steps[1:], strict=False))
+    assert steps[-1] == total
+
+
 def _modules(root: Path, prefix: str, n: int) -> Path:
     (root / "modules").mkdir(parents=True)
     for i in range(n):
