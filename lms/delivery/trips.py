@@ -162,12 +162,13 @@ def is_participant(user: User, klass: TrainingClass) -> bool:
     ) is not None
 
 
-def participants(klass: TrainingClass) -> list[User]:
+def participants(klass: TrainingClass, *options) -> list[User]:
+    """The class's trainees in name order; `options` load what the caller reads of each (their unit...)."""
     return list(db.session.scalars(
         sa.select(User).join(Nomination, Nomination.trainee_id == User.id)
         .where(Nomination.class_id == klass.id,
                Nomination.state.in_((NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED)))
-        .order_by(User.full_name)
+        .order_by(User.full_name).options(*options)
     ))
 
 

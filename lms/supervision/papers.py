@@ -54,7 +54,7 @@ class ClassPapers:
 
 
 def gather(klass: TrainingClass) -> ClassPapers:
-    people = trips.participants(klass)
+    people = trips.participants(klass, selectinload(User.unit))
     ids = [u.id for u in people]
     nominations = {n.trainee_id: n for n in db.session.scalars(
         sa.select(Nomination).where(Nomination.class_id == klass.id))}
