@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
     from lms.accounts import auth
 
     auth.init_login(app, login_manager)
+    auth.require_own_password(app)
     from lms.jobs import queue
 
     queue.init_app(app)

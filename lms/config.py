@@ -107,6 +107,8 @@ SETTINGS: tuple[Setting, ...] = (
             str.upper),
     Setting("LMS_SIGN_IN_RATE_LIMIT", "10 per minute; 50 per hour",
             "refused sign-ins and password changes allowed per client address", "SIGN_IN_RATE_LIMIT"),
+    Setting("LMS_ACTIVATION_LINK_DAYS", "14", "days an activation or password-reset link stays usable (printed "
+            "on the slip the admin hands out); a link works once", "ACTIVATION_LINK_DAYS", _whole_number),
     Setting("LMS_CODE_RATE_LIMIT", "20 per minute; 100 per hour",
             "refused check-in codes and certificate codes allowed per client address", "CODE_RATE_LIMIT"),
     Setting("LMS_SMTP_HOST", None, "the SMTP server notifications are mailed through (the province's relay); "

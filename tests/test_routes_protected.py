@@ -13,6 +13,7 @@ PUBLIC_ALLOW_LIST = {
     "home.index",
     "accounts.sign_in",
     "accounts.set_language",
+    "accounts.activate",  # the one-time link on an activation slip: the person has no password yet
     "certificates.verify",
     "health.healthz",  # probes of load balancers and monitoring: they answer without signing in
     "health.readyz",

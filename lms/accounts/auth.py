@@ -27,6 +27,27 @@ def init_login(app, login_manager) -> None:
         return user
 
 
+# What a person whose password an admin chose may still open before changing it.
+OPEN_BEFORE_CHANGE = frozenset({"accounts.change_password", "accounts.sign_out", "accounts.set_language",
+                                "accounts.activate", "static", "bootstrap.static"})
+
+
+def require_own_password(app) -> None:
+    """Someone signed in with a password an admin set goes to "change password" first, from any page."""
+    from flask import flash, redirect, request, url_for
+    from flask_login import current_user
+
+    @app.before_request
+    def _own_password_first():
+        if not current_user.is_authenticated or not current_user.must_change_password:
+            return None
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in OPEN_BEFORE_CHANGE or endpoint.startswith("health."):
+            return None
+        flash(_l("Mật khẩu của bạn do cán bộ quản lý đặt. Hãy đổi mật khẩu trước khi tiếp tục."), "warning")
+        return redirect(url_for("accounts.change_password"))
+
+
 def start_session(user) -> None:
     """Begin a fresh session for `user`; nothing from the anonymous session carries over."""
     from flask_login import login_user

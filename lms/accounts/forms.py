@@ -43,6 +43,17 @@ class ChangePasswordForm(PageForm):
     submit = SubmitField(_l("Đổi mật khẩu"))
 
 
+class ActivatePasswordForm(PageForm):
+    """Setting one's own password by an activation link."""
+
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), _password_length()],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[DataRequired(), EqualTo("new_password", _l("Hai mật khẩu không khớp."))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Đặt mật khẩu và đăng nhập"))
+
+
 class LanguageForm(PageForm):
     locale = SelectField(_l("Ngôn ngữ"), choices=choices([("vi", "Tiếng Việt"), ("en", "English")]))
     submit = SubmitField(_l("Chọn"))

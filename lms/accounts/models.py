@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Kept in step with full_name and username (see _keep_name_keys): diacritic-free text to search in,
     # and the Vietnamese-order key lists sort by (given name first).
+    # Set when an admin chose the password: the person must change it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     search_key: Mapped[str] = mapped_column(sa.String(400), default="")
     sort_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
 
@@ -149,6 +151,28 @@ class TitleAssignment(db.Model):
 
     def current_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class ActivationLink(db.Model):
+    """A one-time link by which a person sets their own password (a new account, or a reset).
+
+    Only the SHA-256 of the token is stored: the token itself is shown once, on the slip printed for the
+    person, and a copy of the database cannot be used to sign in as anyone."""
+
+    __tablename__ = "activation_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<ActivationLink {self.id} user={self.user_id}>"
 
 
 class SignInFailure(db.Model):

@@ -10,8 +10,8 @@ from lms.organisation.models import Unit
 
 # The user and their role grants in one statement: a row per grant (one row with no role when there is none).
 _PRINCIPAL = (
-    sa.select(User.id, User.full_name, User.locale, User.session_version, User.active, User.unit_id, RoleGrant.role,
-              RoleGrant.scope_unit_id)
+    sa.select(User.id, User.full_name, User.locale, User.session_version, User.active, User.unit_id,
+              User.must_change_password, RoleGrant.role, RoleGrant.scope_unit_id)
     .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
     .where(User.id == sa.bindparam("user_id"))
 )
@@ -81,6 +81,7 @@ class SignedInUser:
     session_version: int = _Current()
     active: bool = _Current()
     unit_id: int | None = _Current()
+    must_change_password: bool = _Current()
 
     @property
     def is_active(self) -> bool:

@@ -104,7 +104,10 @@ def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput(_("Mật khẩu hiện tại không đúng."))
     validate_new_password(new, user.username)
+    if passwords.verify_password(user.password_hash, new):
+        raise InvalidInput(_("Mật khẩu mới phải khác mật khẩu hiện tại."))
     user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
     end_other_sessions(user)
     audit.record(user, "password.change", user)
 
@@ -238,6 +241,7 @@ def create_user(
     if password:
         validate_new_password(password, username)
         user.password_hash = passwords.hash_password(password)
+        user.must_change_password = actor is not None  # chosen by an admin, not by the person
     _set_roles(user, roles or {Role.TRAINEE}, admin_scope_unit or unit)
     db.session.add(user)
     db.session.flush()
@@ -276,6 +280,7 @@ def update_user(
     if new_password:
         validate_new_password(new_password, user.username)
         user.password_hash = passwords.hash_password(new_password)
+        user.must_change_password = user.id != actor.id
         end_other_sessions(user)
     db.session.flush()
     audit.record(actor, "user.update", user)

@@ -1,13 +1,16 @@
 """Signing in and out, one's own password and language; the admin's user pages."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
 from lms.access import own_account, public, roles_required
-from lms.accounts import importing, queries, services
+from lms.accounts import activation, importing, queries, services
 from lms.accounts.auth import safe_next, start_session
 from lms.accounts.forms import (
+    ActivatePasswordForm,
     ActivationForm,
     ChangePasswordForm,
     EndTitleForm,
@@ -28,6 +31,7 @@ from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
+from lms.qr import qr_svg
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
 
@@ -248,3 +252,42 @@ def import_users():
         return redirect(url_for("jobs.show", job_id=job.id))
     status = 400 if form.errors else 200
     return render_template("accounts/users/import.html", form=form, columns=importing.COLUMNS), status
+
+
+# --- activation links --------------------------------------------------------------------------------------
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+@guessing_limit("SIGN_IN_RATE_LIMIT")
+def activate(token: str):
+    """A person sets their own password by the one-time link on their slip, then is signed in."""
+    form = ActivatePasswordForm()
+
+    def page(refused=None):
+        return render_template("accounts/activate.html", form=form, refused=refused), 400 if refused else 200
+
+    on_refusal(page, quiet=True, catch=(InvalidInput,))
+    link = activation.link_for(token)
+    if form.validate_on_submit():
+        user = activation.redeem(token, form.new_password.data)
+        start_session(user)
+        flash(_("Đã đặt mật khẩu. Chào mừng %(name)s!", name=user.full_name), "success")
+        return redirect(url_for("home.index"))
+    return render_template("accounts/activate.html", form=form, person=link.user)
+
+
+@admin_bp.route("/activation-slips", methods=["POST"])
+@roles_required(Role.ADMIN)
+def activation_slips():
+    """Print one-time activation (or password-reset) slips for the people ticked in the user list."""
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    on_refusal(url_for("users_admin.index"))
+    users = db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.sort_key, User.id)).all()
+    issued = activation.issue_links(current_user, users)
+    base = current_app.config["LMS_BASE_URL"].rstrip("/")
+    links = [(user, base + url_for("accounts.activate", token=token)) for user, token in issued]
+    slips = [(user, link, Markup(qr_svg(link, title=_("Mã QR kích hoạt tài khoản"), css_class="slip-qr", scale=3)))
+             for user, link in links]
+    return render_template("accounts/activation_slips.html", slips=slips,
+                           days=current_app.config["ACTIVATION_LINK_DAYS"])
