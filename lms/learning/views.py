@@ -384,3 +384,7 @@ def revoke(certificate_id: int):
     certificates.revoke_certificate(current_user, certificate, form.reason.data)
     flash(_("Đã thu hồi chứng nhận."), "success")
     return redirect(url_for("certificates.show", certificate_id=certificate.id))
+
+
+
+from lms.learning import question_views  # noqa: E402,F401  (the question editor's routes on this blueprint)
