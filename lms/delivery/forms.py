@@ -4,6 +4,8 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -18,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.dates import CLASS_DATES
 from lms.delivery.models import DeliveryMode, NominationState
-from lms.forms import InRange, PageForm, choices
+from lms.forms import InRange, PageForm, SubForm, choices
 from lms.inputs import bounded_int
 
 MODE_LABELS = {
@@ -76,6 +78,17 @@ class PlanForm(PageForm):
     submit = SubmitField(_l("Lưu kế hoạch"))
 
 
+class CriterionForm(SubForm):
+    """One row of the rubric editor."""
+
+    name = StringField(_l("Tiêu chí"), validators=[Length(max=255)])
+    weight = IntegerField(_l("Trọng số (%)"), validators=[Optional(), NumberRange(0, 100)],
+                          render_kw={"inputmode": "numeric", "min": 0, "max": 100})
+    levels = TextAreaField(_l("Các mức, từ thấp đến cao, mỗi dòng một mức"), render_kw={"rows": 3})
+    position = IntegerField(_l("Thứ tự"), validators=[Optional()], render_kw={"inputmode": "numeric"})
+    remove = BooleanField(_l("Xóa tiêu chí này"))
+
+
 class TripForm(PageForm):
     module_id = SelectField(_l("Học phần"), coerce=bounded_int, validators=[DataRequired()])
     topic = StringField(_l("Chuyên đề"), validators=[DataRequired(), Length(max=255)])
@@ -86,12 +99,18 @@ class TripForm(PageForm):
     deadline = DateTimeLocalField(_l("Hạn nộp bài thu hoạch"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired(), InRange(CLASS_DATES)])
     instructions_md = TextAreaField(_l("Hướng dẫn cho học viên"), validators=[Optional()], render_kw={"rows": 6})
-    rubric = TextAreaField(
-        _l("Thang đánh giá: mỗi dòng một tiêu chí — tên | trọng số | mức thấp nhất | ... | mức cao nhất"),
-        validators=[DataRequired()], render_kw={"rows": 4},
-    )
+    criteria = FieldList(FormField(CriterionForm), min_entries=0)
+    add_criterion = SubmitField(_l("Thêm tiêu chí"))
     pass_mark = IntegerField(_l("Điểm đạt (trên 100)"), default=50, validators=[InputRequired(), NumberRange(0, 100)])
     submit = SubmitField(_l("Lưu bài tập"))
+
+    def criterion_rows(self) -> list[dict]:
+        """The rubric rows to keep, in the order given (positions, then as listed); blank rows left out."""
+        rows = [(e.form.position.data if e.form.position.data is not None else i + 1, i, e.form)
+                for i, e in enumerate(self.criteria) if not e.form.remove.data]
+        return [{"name": f.name.data or "", "weight": f.weight.data, "levels": (f.levels.data or "").splitlines()}
+                for _p, _i, f in sorted(rows, key=lambda r: (r[0], r[1]))
+                if (f.name.data or "").strip() or (f.levels.data or "").strip() or f.weight.data]
 
 
 class AttendanceForm(PageForm):

@@ -91,6 +91,29 @@ def parse_rubric(text: str) -> list[CriterionInput]:
     return criteria
 
 
+def criteria_from_rows(rows) -> list[CriterionInput]:
+    """The rubric editor's rows ({name, weight, levels}): each a name, a positive weight and at least two
+    levels; the weights are percentages and sum to 100."""
+    criteria, problems = [], []
+    for number, row in enumerate(rows, start=1):
+        name, weight = _text(row.get("name")), row.get("weight")
+        levels = [_text(level) for level in row.get("levels") or () if _text(level)]
+        if not name:
+            problems.append(_("Tiêu chí %(n)d: cần tên tiêu chí.", n=number))
+        if not isinstance(weight, int) or weight < 1:
+            problems.append(_("Tiêu chí %(n)d: trọng số phải là số nguyên dương.", n=number))
+        if len(levels) < 2:
+            problems.append(_("Tiêu chí %(n)d: cần ít nhất hai mức đánh giá.", n=number))
+        criteria.append(CriterionInput(name, weight if isinstance(weight, int) else 0, levels))
+    if not criteria:
+        problems.append(_("Thang đánh giá cần ít nhất một tiêu chí."))
+    elif not problems and sum(c.weight for c in criteria) != 100:
+        problems.append(_("Tổng trọng số là %(total)d%%; cần đúng 100%%.", total=sum(c.weight for c in criteria)))
+    if problems:
+        raise InvalidInput(_("Thang đánh giá chưa đúng."), problems)
+    return criteria
+
+
 def rubric_text(trip: FieldTrip) -> str:
     return "\n".join(" | ".join([c.name, str(c.weight), *c.levels]) for c in trip.criteria)
 

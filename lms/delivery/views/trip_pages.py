@@ -34,8 +34,14 @@ def _trip_form(klass: TrainingClass, trip: FieldTrip | None) -> forms.TripForm:
     form.module_id.choices = [(m.id, m.published.title if m.published else m.code) for m in trips.trip_modules(klass)]
     localities = db.session.scalars(sa.select(Locality).where(Locality.parent_id.is_(None)).order_by(Locality.name))
     form.locality_id.choices = [(0, _("— Không chọn —"))] + [(loc.id, loc.name) for loc in localities]
+    if request.method == "GET":
+        for position, criterion in enumerate(trip.criteria if trip else [None], start=1):
+            row = form.criteria.append_entry().form
+            row.position.data = position
+            if criterion is not None:
+                row.name.data, row.weight.data = criterion.name, criterion.weight
+                row.levels.data = "\n".join(criterion.levels)
     if trip is not None and request.method == "GET":
-        form.rubric.data = trips.rubric_text(trip)
         form.locality_id.data = trip.locality_id or 0
         form.deadline.data = to_user_timezone(trip.deadline).replace(tzinfo=None)
     return form
@@ -62,17 +68,19 @@ def _edit_trip(klass: TrainingClass, trip: FieldTrip | None):
 
     def page(refused=None):
         if refused is not None:
-            form.rubric.errors = list(getattr(refused, "problems", []))
             _flash_problems(refused)
         return render_template("delivery/trip_form.html", form=form, klass=klass, trip=editing)
 
+    if form.add_criterion.data:
+        form.criteria.append_entry().form.position.data = len(form.criteria.entries)
+        return page()
     if form.validate_on_submit():
         on_refusal(page)
         trip = trips.save_trip(
             _me(), klass, trip, module=db.session.get(Module, form.module_id.data), topic=form.topic.data,
             site=form.site.data, locality=db.session.get(Locality, form.locality_id.data or 0),
             starts_on=form.starts_on.data, ends_on=form.ends_on.data, instructions_md=form.instructions_md.data,
-            deadline=to_utc(form.deadline.data), criteria=trips.parse_rubric(form.rubric.data),
+            deadline=to_utc(form.deadline.data), criteria=trips.criteria_from_rows(form.criterion_rows()),
             pass_mark=form.pass_mark.data,
         )
         flash(_("Đã lưu bài tập đi thực tế."), "success")
