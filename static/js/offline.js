@@ -110,9 +110,10 @@
   }
 
   var syncing = null;
+  var again = false;  // something was queued while a batch was on its way: send again after it
   function sync() {
     if (!userKey || !navigator.onLine) { return Promise.resolve(); }
-    if (syncing) { return syncing; }
+    if (syncing) { again = true; return syncing; }
     syncing = all("events").then(function (events) {
       pending = events.length;
       var mine = events.filter(function (e) { return e.user === userKey; }).slice(0, 100);
@@ -151,7 +152,11 @@
     }).catch(function () {
       window.setTimeout(sync, 20000);  // the connection dropped again, or the answer was lost: try later
       return null;
-    }).then(function (result) { syncing = null; return result; });
+    }).then(function (result) {
+      syncing = null;
+      if (again) { again = false; return sync(); }
+      return result;
+    });
     return syncing;
   }
 

@@ -56,6 +56,19 @@ QUEUE_IS_EMPTY = """() => new Promise(resolve => {
 })"""
 
 
+def _until(page, script: str, seconds: float = 10) -> None:
+    """Until an asynchronous check in the page holds (page.evaluate awaits its promise)."""
+    for _ in range(int(seconds * 5)):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"still not so after {seconds} s: {script}")
+
+
+def _wait_until_sent(page) -> None:
+    _until(page, QUEUE_IS_EMPTY)
+
+
 def _saved_urls(page) -> list[str]:
     return page.evaluate("""async () => {
         const urls = [];
@@ -132,7 +145,7 @@ def test_lessons_downloaded_read_and_completed_offline_reach_the_server_once(pag
     assert answers == [200]
     assert not page.evaluate(QUEUE_IS_EMPTY)  # no answer heard: the phone keeps everything
     page.goto(f"/modules/{module.id}")  # the next page sends it again
-    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
+    _wait_until_sent(page)
     page.get_by_text("Đã ghi nhận 4 hoạt động học không cần mạng.").wait_for()
 
     done, events = _completed(app)
@@ -157,7 +170,7 @@ def test_signing_out_leaves_no_saved_lesson_on_the_phone(page, app, make):
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url(re.compile("/sign-in"))
     page.get_by_text("Bạn đã đăng xuất.").wait_for()
-    page.wait_for_function("""async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))""")
+    _until(page, "async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))")
     assert _saved_urls(page) == []
     names = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
     assert "lms-offline" not in names
@@ -232,7 +245,7 @@ def test_the_copies_of_someone_else_are_dropped_when_another_trainee_signs_in(pa
     assert _saved_urls(page)
     page.context.clear_cookies()  # the session ended without signing out (expired, cookies cleared)
     sign_in(page, "hocvien2")
-    page.wait_for_function("""async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))""")
+    _until(page, "async () => (await caches.keys()).every(n => !n.startsWith('lms-offline-'))")
     assert _saved_urls(page) == []
 
 
@@ -251,7 +264,7 @@ def test_a_lesson_read_from_the_saved_copy_queues_its_completion_even_once_back_
     # On a saved copy, "mark complete" goes through the queue (the network failed a moment ago).
     page.get_by_role("button", name="Đánh dấu đã học xong").click()
     page.get_by_text("Đã ghi nhận trên máy: tiến độ sẽ được gửi khi có mạng.").wait_for()
-    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)  # and is sent at once, the phone being online
+    _wait_until_sent(page)  # and is sent at once, the phone being online
     done, events = _completed(app)
     assert [p.lesson_id for p in done] == [first]
     assert len(events) == 1
@@ -272,7 +285,7 @@ def test_progress_on_a_revision_replaced_meanwhile_is_refused_and_the_trainee_to
     page.context.set_offline(False)  # the page hears "online" and sends the queue
     refusal = page.get_by_role("alert").filter(has_text=re.compile("“Vai trò của chi bộ” đã có phiên bản mới"))
     refusal.wait_for()
-    page.wait_for_function(QUEUE_IS_EMPTY, polling=200)
+    _wait_until_sent(page)
     assert _completed(app) == ([], [])
     page.goto("/offline")  # the refusal stays listed on the offline page
     page.get_by_text(re.compile("đã có phiên bản mới nên việc học ngoài mạng")).wait_for()
