@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.access import roles_required
 from lms.accounts import services as accounts
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
-from lms.delivery import forms, queries, services
+from lms.delivery import forms, plan_grid, queries, services
 from lms.delivery.views import _flash_problems, _me, bp
+from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.inputs import int_or_none, requested_year
 from lms.organisation.models import Unit
@@ -69,3 +70,69 @@ def edit_plan():
     for problem in problems:
         flash(problem, "danger")
     return page()
+
+
+# --- the plan as a grid: units by programs ----------------------------------------------------------------
+
+
+def _grid():
+    root = db.session.get(Unit, request.values.get("unit", type=int) or 0)
+    return plan_grid.load_grid(_me(), root, requested_year())
+
+
+def _grid_page(grid, values=None, status: int = 200):
+    return render_template("delivery/plan_grid.html", grid=grid, values=values), status
+
+
+@bp.route("/admin/plans/grid", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def plan_grid_page():
+    grid = _grid()
+    if request.method == "GET":
+        return _grid_page(grid)
+    values = {key: value for key, value in request.form.items() if key.startswith("q-")}
+
+    def page(refused):
+        _flash_problems(refused)
+        return _grid_page(grid, values, 400)
+
+    on_refusal(page)
+    changed = plan_grid.save_grid(_me(), grid, plan_grid.read_form(grid, request.form))
+    flash(_("Đã lưu kế hoạch năm %(year)d: %(n)d ô thay đổi.", year=grid.year, n=changed), "success")
+    return redirect(url_for("delivery.plan_grid_page", year=grid.year, unit=grid.root.id))
+
+
+@bp.route("/admin/plans/grid.<fmt>")
+@roles_required(Role.ADMIN)
+def export_plan_grid(fmt: str):
+    from lms.dashboards import exports
+
+    if fmt not in exports.FORMATS:
+        abort(404)
+    grid = _grid()
+    headers, rows = plan_grid.rows_for_file(grid)
+    columns = [exports.Column(headers[0], "int", 10), exports.Column(headers[1], "text", 36),
+               *[exports.Column(code, "int", 10) for code in headers[2:]]]
+    heading = exports.Heading(_("Kế hoạch năm %(year)d", year=grid.year),
+                              ((_("Phạm vi"), grid.root.name), (_("Năm"), str(grid.year))))
+    body = exports.stream(fmt, columns, rows, _("Kế hoạch %(year)d", year=grid.year), heading)
+    return exports.download(fmt, f"kế hoạch {grid.year} {grid.root.name}", body)
+
+
+@bp.route("/admin/plans/grid/import", methods=["POST"])
+@roles_required(Role.ADMIN)
+def import_plan_grid():
+    grid = _grid()
+    upload = request.files.get("file")
+
+    def page(refused):
+        _flash_problems(refused)
+        return _grid_page(grid, None, 400)
+
+    on_refusal(page)
+    if upload is None or not upload.filename:
+        raise InvalidInput(_("Hãy chọn tệp CSV hoặc XLSX."))
+    cells = plan_grid.read_file(grid, upload.filename, upload.read())
+    changed = plan_grid.save_grid(_me(), grid, cells)
+    flash(_("Đã nhập kế hoạch năm %(year)d: %(n)d ô thay đổi.", year=grid.year, n=changed), "success")
+    return redirect(url_for("delivery.plan_grid_page", year=grid.year, unit=grid.root.id))

@@ -1,0 +1,122 @@
+"""A year's plan as a grid of units by programs: one form, totals, and the same grid through CSV and XLSX,
+all or nothing with the place of each error."""
+from __future__ import annotations
+
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from lms.delivery.models import PlanQuota, TrainingPlan
+from lms.extensions import db
+
+YEAR = 2026
+
+
+@pytest.fixture
+def grid(make):
+    province = make.unit("Tỉnh ủy Hà Tĩnh")
+    ky_anh = make.unit("Đảng ủy xã Kỳ Anh", parent=province)
+    cam_xuyen = make.unit("Đảng ủy xã Cẩm Xuyên", parent=province)
+    make.unit("Thành ủy Huế")
+    btx = make.program(code="BTX", name="Bồi dưỡng Bí thư Đảng ủy xã")
+    ctx = make.program(code="CTX", name="Bồi dưỡng Chủ tịch UBND xã")
+    make.admin("admin", scope=province)
+    return SimpleNamespace(province=province, ky_anh=ky_anh, cam_xuyen=cam_xuyen, btx=btx, ctx=ctx)
+
+
+def _quotas(app) -> dict:
+    with app.app_context():
+        return {(u, p): q for u, p, q in db.session.execute(
+            sa.select(TrainingPlan.unit_id, PlanQuota.program_id, PlanQuota.quota).join(PlanQuota)
+            .where(TrainingPlan.year == YEAR))}
+
+
+def test_the_grid_saves_every_cell_in_one_form_with_totals(app, client, auth, grid):
+    g = grid
+    auth.login("admin")
+    page = client.get(f"/admin/plans/grid?year={YEAR}").get_data(as_text=True)
+    assert f'name="q-{g.ky_anh.id}-{g.btx.id}"' in page
+    assert "Thành ủy Huế" not in page
+    response = client.post(f"/admin/plans/grid?year={YEAR}", data={
+        f"q-{g.ky_anh.id}-{g.btx.id}": "12", f"q-{g.cam_xuyen.id}-{g.btx.id}": "8",
+        f"q-{g.cam_xuyen.id}-{g.ctx.id}": "5"}, follow_redirects=True)
+    assert "3 ô thay đổi" in response.get_data(as_text=True)
+    assert _quotas(app) == {(g.ky_anh.id, g.btx.id): 12, (g.cam_xuyen.id, g.btx.id): 8, (g.cam_xuyen.id, g.ctx.id): 5}
+    html = response.get_data(as_text=True)
+    assert re.search(r'<td class="text-end fw-bold">25</td>', html)  # the grand total
+
+
+def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(app, client, auth, grid):
+    g = grid
+    auth.login("admin")
+    response = client.post(f"/admin/plans/grid?year={YEAR}", data={
+        f"q-{g.ky_anh.id}-{g.btx.id}": "12", f"q-{g.cam_xuyen.id}-{g.btx.id}": "-3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Đảng ủy xã Cẩm Xuyên, BTX: chỉ tiêu phải là số nguyên không âm." in html
+    assert 'value="12"' in html
+    assert _quotas(app) == {}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-vi", "xlsx"])
+def test_the_grid_round_trips_through_a_file(app, client, auth, grid, fmt):
+    g = grid
+    auth.login("admin")
+    client.post(f"/admin/plans/grid?year={YEAR}", data={f"q-{g.ky_anh.id}-{g.btx.id}": "12",
+                                                        f"q-{g.cam_xuyen.id}-{g.ctx.id}": "5"})
+    before = _quotas(app)
+    exported = client.get(f"/admin/plans/grid.{fmt}?year={YEAR}").get_data()
+    name = "ke-hoach.xlsx" if fmt == "xlsx" else "ke-hoach.csv"
+    # Re-importing the file unchanged changes nothing.
+    client.post(f"/admin/plans/grid/import?year={YEAR}", data={"file": (io.BytesIO(exported), name)},
+                content_type="multipart/form-data")
+    assert _quotas(app) == before
+    # Edited in a spreadsheet: a quota raised, one cleared, one added.
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(exported))
+        sheet = book.active
+        rows = {r[0].value: r for r in sheet.iter_rows() if isinstance(r[0].value, int)}
+        rows[g.ky_anh.id][2].value = 20
+        rows[g.cam_xuyen.id][3].value = None
+        rows[g.province.id][3].value = 4
+        out = io.BytesIO()
+        book.save(out)
+        edited = out.getvalue()
+    else:
+        sep = ";" if fmt == "csv-vi" else ","
+        lines = exported.decode("utf-8-sig").splitlines()
+        edited_lines = []
+        for line in lines:
+            cells = line.split(sep)
+            if cells[0] == str(g.ky_anh.id):
+                cells[2] = "20"
+            if cells[0] == str(g.cam_xuyen.id):
+                cells[3] = ""
+            if cells[0] == str(g.province.id):
+                cells[3] = "4"
+            edited_lines.append(sep.join(cells))
+        edited = ("\ufeff" + "\r\n".join(edited_lines)).encode()
+    response = client.post(f"/admin/plans/grid/import?year={YEAR}", data={"file": (io.BytesIO(edited), name)},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "3 ô thay đổi" in response.get_data(as_text=True)
+    assert _quotas(app) == {(g.ky_anh.id, g.btx.id): 20, (g.province.id, g.ctx.id): 4}
+
+
+def test_an_import_with_a_bad_line_writes_nothing_and_names_the_line(app, client, auth, grid):
+    g = grid
+    auth.login("admin")
+    text = (f"ID đơn vị,Đơn vị,BTX,CTX\r\n{g.ky_anh.id},Kỳ Anh,7,\r\n{g.cam_xuyen.id},Cẩm Xuyên,bảy,\r\n"
+            f"99999,Lạ,1,1\r\n")
+    response = client.post(f"/admin/plans/grid/import?year={YEAR}",
+                           data={"file": (io.BytesIO(text.encode()), "ke-hoach.csv")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Dòng 3, BTX: &#34;bảy&#34; không phải số nguyên không âm." in html
+    assert "Dòng 4: đơn vị 99999 không thuộc bảng này." in html
+    assert _quotas(app) == {}
