@@ -119,7 +119,8 @@ def _edit_page(module, form, *, previews=None, conflict=None, status=200):
     draft = services.current_draft(module)
     flags = db.session.scalars(services.open_flags([module.id])).all()
     return render_template("curriculum/author/edit.html", module=module, form=form, draft=draft,
-                           previews=previews, conflict=conflict, flags=flags, kinds=kind_labels()), status
+                           previews=previews, conflict=conflict, flags=flags, kinds=kind_labels(),
+                           document_codes=form.document_codes), status
 
 
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])

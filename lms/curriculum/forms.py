@@ -103,6 +103,7 @@ class DraftForm(PageForm):
     def __init__(self, *args, documents=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.document_ids.choices = choices((d.id, f"{d.code} — {d.title}") for d in documents)
+        self.document_codes = {d.id: d.code for d in documents}  # for the picker's "insert a citation"
 
     def lesson_rows(self) -> list[dict]:
         """The lessons to keep, in the order the author gave (positions, then as listed)."""
