@@ -8,6 +8,7 @@ from lms.jobs.services import run_now
 DAILY_REFRESH = local_crontab(minute="0", hour="2")
 SIGN_IN_PURGE = local_crontab(minute="30", hour="2")
 FILE_SWEEP = local_crontab(minute="45")
+EVIDENCE_SWEEP = local_crontab(minute="15", hour="3")
 
 
 @periodic("learning.refresh", DAILY_REFRESH)
@@ -32,3 +33,11 @@ def sweep_orphan_files():
     from lms.delivery.files import sweep_orphan_files as sweep
 
     run_now("files.sweep", sweep)
+
+
+@periodic("supervision.sweep_evidence_packs", EVIDENCE_SWEEP)
+def sweep_evidence_packs():
+    """Every night: classes' evidence packs older than a week are removed (a new one can be built any time)."""
+    from lms.supervision.papers import sweep_evidence_packs as sweep
+
+    run_now("supervision.sweep_evidence_packs", sweep)

@@ -10,9 +10,10 @@ import json
 import os
 import re
 import secrets
+import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -222,6 +223,22 @@ def pack_path(name: str) -> Path:
 
 
 PACK_NAME = re.compile(r"^[0-9a-f]{32}\.zip$")
+# A pack is kept this long for its download (the page that asked for it shows its SHA-256 to note down);
+# the consumer removes older ones every night, and anyone may build a new one.
+PACK_KEPT = timedelta(days=7)
+
+
+def sweep_evidence_packs(now: float | None = None) -> dict:
+    """Remove packs older than PACK_KEPT, and staging files a killed job left (older than a day)."""
+    now = now if now is not None else time.time()
+    removed = 0
+    for path in pack_folder().iterdir():
+        age = now - path.stat().st_mtime
+        if (path.suffix == ".zip" and age > PACK_KEPT.total_seconds()) or \
+                (path.suffix == ".part" and age > 86_400):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return {"removed": removed}
 
 
 def store_evidence_pack(klass: TrainingClass) -> dict:

@@ -137,3 +137,23 @@ def test_a_pack_is_downloaded_by_the_one_who_asked_for_it_only(client, auth, pac
     auth.logout()
     auth.login("thanhtra")
     assert client.get(url).status_code == 404
+
+
+def test_packs_older_than_a_week_are_swept(app):
+    import os
+    import time
+
+    from lms.supervision import papers
+
+    with app.app_context():
+        folder = papers.pack_folder()
+        old, fresh = folder / ("a" * 32 + ".zip"), folder / ("b" * 32 + ".zip")
+        stale = folder / ("c" * 32 + ".zip.part")
+        for path in (old, fresh, stale):
+            path.write_bytes(b"PK")
+        week_ago = time.time() - papers.PACK_KEPT.total_seconds() - 60
+        os.utime(old, (week_ago, week_ago))
+        os.utime(stale, (week_ago, week_ago))
+        assert papers.sweep_evidence_packs() == {"removed": 2}
+        assert (old.exists(), stale.exists(), fresh.exists()) == (False, False, True)
+        fresh.unlink()
