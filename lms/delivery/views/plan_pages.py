@@ -9,7 +9,7 @@ from lms.access import roles_required
 from lms.accounts import services as accounts
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
-from lms.delivery import forms, plan_grid, queries, services
+from lms.delivery import forms, needs, plan_grid, queries, services
 from lms.delivery.views import _flash_problems, _me, bp
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -89,7 +89,11 @@ def _grid_page(grid, values=None, status: int = 200):
 def plan_grid_page():
     grid = _grid()
     if request.method == "GET":
-        return _grid_page(grid)
+        # "Draft from the needs": the form filled with the needs, saved only when the admin saves it.
+        draft = needs.needs_for(grid).draft() if request.args.get("draft") == "needs" else None
+        if draft is not None:
+            flash(_("Bản dự thảo: chỉ tiêu bằng nhu cầu. Sửa nếu cần rồi bấm \"Lưu cả bảng\"."), "info")
+        return _grid_page(grid, draft)
     values = {key: value for key, value in request.form.items() if key.startswith("q-")}
 
     def page(refused):
@@ -136,3 +140,16 @@ def import_plan_grid():
     changed = plan_grid.save_grid(_me(), grid, cells)
     flash(_("Đã nhập kế hoạch năm %(year)d: %(n)d ô thay đổi.", year=grid.year, n=changed), "success")
     return redirect(url_for("delivery.plan_grid_page", year=grid.year, unit=grid.root.id))
+
+
+@bp.route("/admin/plans/needs")
+@roles_required(Role.ADMIN)
+def training_needs():
+    """Needs per unit and program beside the saved quotas; a program's people on request."""
+    grid = _grid()
+    report = needs.needs_for(grid)
+    program = next((p for p in grid.programs if p.id == request.args.get("program", type=int)), None)
+    listed = db.session.execute(needs.people(grid.root, grid.year, program.id)).all() if program else []
+    localities = {u.id: u.locality.name if u.locality else "" for u in grid.units}
+    return render_template("delivery/needs.html", grid=grid, report=report, program=program, listed=listed,
+                           localities=localities)
