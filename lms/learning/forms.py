@@ -1,10 +1,21 @@
 """Forms for quiz authoring, completion rules, certificate revocation and the certificate issuer."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lms.forms import PageForm, choices
+from lms.forms import PageForm, SubForm, choices
 
 
 class QuizSettingsForm(PageForm):
@@ -59,3 +70,32 @@ class CertificateIssuerForm(PageForm):
     signer_name = StringField(_l("Họ và tên người ký"),
                               validators=[DataRequired(_l("Hãy nhập họ tên người ký.")), Length(max=200)])
     submit = SubmitField(_l("Lưu"))
+
+
+class ChoiceForm(SubForm):
+    text = TextAreaField(_l("Đáp án"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 1})
+    weight = IntegerField(_l("Điểm (%)"), validators=[Optional(), NumberRange(-100, 100)],
+                          render_kw={"inputmode": "numeric"})
+    feedback = StringField(_l("Phản hồi khi chọn đáp án này"), validators=[Optional(), Length(max=2000)])
+
+
+TRUE_FALSE = choices([("true", _l("Đúng")), ("false", _l("Sai"))])
+
+
+class QuestionForm(PageForm):
+    title = StringField(_l("Tiêu đề ngắn (không bắt buộc)"), validators=[Optional(), Length(max=255)])
+    text = TextAreaField(_l("Nội dung câu hỏi"), validators=[DataRequired(_l("Câu hỏi cần có nội dung.")),
+                                                              Length(max=20000)], render_kw={"rows": 3})
+    choices = FieldList(FormField(ChoiceForm), min_entries=0)
+    answer = RadioField(_l("Đáp án đúng"), choices=TRUE_FALSE,
+                        validators=[Optional()])
+    true_feedback = StringField(_l("Phản hồi khi học viên chọn Đúng"), validators=[Optional(), Length(max=2000)])
+    false_feedback = StringField(_l("Phản hồi khi học viên chọn Sai"), validators=[Optional(), Length(max=2000)])
+    feedback = TextAreaField(_l("Phản hồi chung, hiện cùng kết quả"), validators=[Optional(), Length(max=20000)],
+                             render_kw={"rows": 2})
+    add_choice = SubmitField(_l("Thêm đáp án"))
+    submit = SubmitField(_l("Lưu câu hỏi"))
+
+    def choice_rows(self) -> list[dict]:
+        return [{"text": e.form.text.data, "weight": e.form.weight.data, "feedback": e.form.feedback.data}
+                for e in self.choices]
