@@ -23,6 +23,10 @@ class Entry:
     label: object  # a lazy string
     endpoint: str
     roles: tuple
+    also: tuple[str, ...] = ()  # other path prefixes whose pages sit below this entry (a class's pages)
+
+
+CLASS_PAGES = ("/classes/", "/trips/", "/sessions/", "/submissions/")
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,13 @@ GROUPS = (
         Entry(_l("Bài kiểm tra"), "learning.manage", STAFF),
         Entry(_l("Văn bản"), "documents.index", STAFF),
         Entry(_l("Rà soát"), "curriculum.reviews", STAFF),
-        Entry(_l("Lớp giảng dạy"), "delivery.teaching", (Role.LECTURER,)),
+        Entry(_l("Lớp giảng dạy"), "delivery.teaching", (Role.LECTURER,), also=CLASS_PAGES),
     )),
     Group("manage", _l("Quản lý"), (
         Entry(_l("Người dùng"), "users_admin.index", (Role.ADMIN,)),
         Entry(_l("Đơn vị"), "organisation.units", (Role.ADMIN,)),
         Entry(_l("Chức danh"), "organisation.titles", (Role.ADMIN,)),
-        Entry(_l("Lớp học"), "delivery.classes", (Role.ADMIN, Role.INSPECTOR)),
+        Entry(_l("Lớp học"), "delivery.classes", (Role.ADMIN, Role.INSPECTOR), also=CLASS_PAGES),
         Entry(_l("Kế hoạch đào tạo"), "delivery.plans", (Role.ADMIN,)),
         Entry(_l("Chứng nhận"), "certificates.admin_index", (Role.ADMIN,)),
         Entry(_l("Thông báo và thư điện tử"), "notifications.admin", (Role.ADMIN,)),
@@ -85,7 +89,11 @@ def breadcrumb() -> dict | None:
             continue
         for entry in entries:
             url = url_for(entry.endpoint)
-            inside = request.path == url or request.path.startswith(url.rstrip("/") + "/")
-            if inside and (best is None or len(url) > len(best["url"])):
-                best = {"group": group.label, "label": entry.label, "url": url, "own": request.path == url}
+            prefixes = [url.rstrip("/") + "/", *(request.script_root + p for p in entry.also)]
+            depth = max((len(p) for p in prefixes if request.path.startswith(p)), default=0)
+            if request.path == url:
+                depth = len(url) + 1
+            if depth and (best is None or depth > best["depth"]):
+                best = {"group": group.label, "label": entry.label, "url": url, "own": request.path == url,
+                        "depth": depth}
     return best
