@@ -287,6 +287,19 @@ class Factories:
                 s.execute(sa.insert(program_titles), [{"program_id": program.id, "title_id": t.id} for t in titles])
         return program
 
+    def quiz(self, module: Module, *, title: str = "Kiểm tra cuối học phần", opens_at=None, closes_at=None,
+             time_limit_minutes: int | None = None):
+        """A module's quiz of one single-choice question ("Đúng" is right), its window in UTC."""
+        from lms.learning.models import QuestionKind, Quiz, QuizChoice, QuizQuestion
+
+        with self._session() as s:
+            quiz = Quiz(module_id=module.id, title=title, pass_percent=50, opens_at=opens_at, closes_at=closes_at,
+                        time_limit_minutes=time_limit_minutes)
+            quiz.questions = [QuizQuestion(position=1, kind=QuestionKind.SINGLE, text="Câu hỏi", choices=[
+                QuizChoice(position=0, text="Đúng", weight=1.0), QuizChoice(position=1, text="Sai", weight=0.0)])]
+            s.add(quiz)
+        return quiz
+
     # --- dashboards -------------------------------------------------------------------------------
 
     def program_record(self, name: str | None = None, *, code: str | None = None, titles=()):

@@ -1,8 +1,10 @@
 """Forms for quiz authoring, completion rules, certificate revocation and the certificate issuer."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     DecimalField,
     FieldList,
     FormField,
@@ -12,10 +14,13 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lms.forms import PageForm, SubForm, choices
+from lms.dates import CLASS_DATES
+from lms.formats import local_naive
+from lms.forms import InRange, PageForm, SubForm, choices
 
 
 class QuizSettingsForm(PageForm):
@@ -28,7 +33,26 @@ class QuizSettingsForm(PageForm):
     # Choices are the published lessons, set by the view.
     ends_lesson_key = SelectField(_l("Bài kiểm tra kết thúc bài học (đạt thì bài học được tính là hoàn thành)"),
                                   validators=[Optional()])
+    # Entered and shown in the site's time zone, stored in UTC (`show_window`, `window_utc`); named unlike the
+    # model's columns so that the form never takes the stored UTC values as local ones.
+    opens_local = DateTimeLocalField(_l("Mở từ (để trống: mở ngay)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional(), InRange(CLASS_DATES)])
+    closes_local = DateTimeLocalField(_l("Đóng lúc (để trống: không đóng)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[Optional(), InRange(CLASS_DATES)])
     submit = SubmitField(_l("Lưu cài đặt"))
+
+    def show_window(self, quiz) -> None:
+        """The quiz's stored window (UTC) in local time, for the form shown before any post."""
+        self.opens_local.data, self.closes_local.data = local_naive(quiz.opens_at), local_naive(quiz.closes_at)
+
+    def validate_closes_local(self, field):
+        if field.data is not None and self.opens_local.data is not None and field.data <= self.opens_local.data:
+            raise ValidationError(_l("Thời điểm đóng bài kiểm tra phải sau thời điểm mở."))
+
+    def window_utc(self) -> dict:
+        """opens_at and closes_at for the service, in UTC (None when left empty)."""
+        return {"opens_at": to_utc(self.opens_local.data) if self.opens_local.data else None,
+                "closes_at": to_utc(self.closes_local.data) if self.closes_local.data else None}
 
 
 class ModuleRuleForm(PageForm):

@@ -124,7 +124,8 @@ class QuestionKind(enum.StrEnum):
 
 
 class Quiz(db.Model):
-    """A module's quiz: pass mark, attempt limit and an optional time limit enforced on the server."""
+    """A module's quiz: pass mark, attempt limit, an optional time limit and an optional window (when it opens
+    and closes, UTC), all enforced on the server."""
 
     __tablename__ = "quizzes"
 
@@ -136,6 +137,9 @@ class Quiz(db.Model):
     time_limit_minutes: Mapped[int | None]
     # The lesson (by key) this quiz ends: passing the quiz completes that lesson too.
     ends_lesson_key: Mapped[str | None] = mapped_column(sa.String(80))
+    opens_at: Mapped[datetime | None]
+    # Indexed for the daily "closing within 24 hours" reminder and the calendar.
+    closes_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     questions: Mapped[list[QuizQuestion]] = relationship(
@@ -206,6 +210,13 @@ class QuizAttempt(db.Model):
     late: Mapped[bool] = mapped_column(default=False)
 
     quiz: Mapped[Quiz] = relationship()
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When answers stop counting: the attempt's own deadline (time limit) or the quiz's closing time,
+        whichever is earlier; the closing time is read now, so a window shortened meanwhile ends it too."""
+        ends = [t for t in (self.deadline_at, self.quiz.closes_at) if t is not None]
+        return min(ends) if ends else None
 
 
 class CertificateHeading(enum.StrEnum):

@@ -2,6 +2,12 @@
 
 An attempt's form never shows database ids: each option is named by a random token drawn for that attempt
 and kept in its layout, so neither the order of the bank nor the values of another attempt tell the answer.
+
+A quiz may have a window (opens_at, closes_at; UTC, either may be empty). No attempt starts outside it. An
+attempt started inside it ends at its own deadline (the time limit) or at the closing time, whichever comes
+first (`QuizAttempt.ends_at`): the window closes for everyone at once, and a trainee who starts five minutes
+before closing gets five minutes, not the whole time limit. The same short grace as for the time limit
+applies, and answers sent later are not counted, as after a time limit.
 """
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import random
 import re
 import secrets
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,9 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from lms import audit
 from lms.accounts.models import Role, User
 from lms.curriculum.models import Lesson, Module
+from lms.dates import CLASS_DATES
 from lms.db import utcnow
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lms.extensions import db
+from lms.formats import local_datetime
 from lms.learning import gift
 from lms.learning.models import QuestionKind, Quiz, QuizAttempt, QuizChoice, QuizQuestion
 from lms.learning.services import complete_lesson, record_event, record_quiz_passed
@@ -52,18 +60,36 @@ def get_or_create_quiz(actor: User | None, module: Module) -> Quiz:
     return quiz
 
 
+def check_window(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    """InvalidInput when a window's times are out of range or it closes before it opens."""
+    CLASS_DATES.check(opens_at, _("Thời điểm mở bài kiểm tra"))
+    CLASS_DATES.check(closes_at, _("Thời điểm đóng bài kiểm tra"))
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise InvalidInput(window_order_message())
+
+
+def window_order_message() -> str:
+    return _("Thời điểm đóng bài kiểm tra phải sau thời điểm mở.")
+
+
 def save_quiz_settings(actor: User | None, quiz: Quiz, *, title: str, pass_percent: int,
                        max_attempts: int | None, time_limit_minutes: int | None,
-                       ends_lesson_key: str | None = None) -> Quiz:
-    """Pass mark (percent), attempt limit, time limit (None: unlimited) and the lesson the quiz ends."""
+                       ends_lesson_key: str | None = None, opens_at: datetime | None = None,
+                       closes_at: datetime | None = None) -> Quiz:
+    """Pass mark (percent), attempt limit, time limit (None: unlimited), the lesson the quiz ends and its
+    window (UTC; None: open from / until any time)."""
     ensure_author(actor)
     if not 0 < pass_percent <= 100:
         raise InvalidInput(_("Điểm đạt phải từ 1 đến 100%."))
+    check_window(opens_at, closes_at)
     quiz.title, quiz.pass_percent = clean_name(title), pass_percent
     quiz.max_attempts, quiz.time_limit_minutes = max_attempts or None, time_limit_minutes or None
     quiz.ends_lesson_key = ends_lesson_key or None
+    quiz.opens_at, quiz.closes_at = opens_at, closes_at
     audit.record(actor, "quiz.settings", quiz, pass_percent=pass_percent, max_attempts=max_attempts,
-                 time_limit_minutes=time_limit_minutes, ends_lesson_key=ends_lesson_key or None)
+                 time_limit_minutes=time_limit_minutes, ends_lesson_key=ends_lesson_key or None,
+                 opens_at=opens_at.isoformat() if opens_at else None,
+                 closes_at=closes_at.isoformat() if closes_at else None)
     db.session.flush()
     return quiz
 
@@ -106,9 +132,29 @@ def attempts_of(user: User, quiz: Quiz) -> list[QuizAttempt]:
 def open_attempt(user: User, quiz: Quiz) -> QuizAttempt | None:
     now = utcnow()
     for attempt in attempts_of(user, quiz):
-        if attempt.submitted_at is None and (attempt.deadline_at is None or attempt.deadline_at > now):
+        if attempt.submitted_at is None and (attempt.ends_at is None or attempt.ends_at > now):
             return attempt
     return None
+
+
+def window_state(quiz: Quiz, now: datetime | None = None) -> str:
+    """"early" before the quiz opens, "closed" once it closed, else "open"."""
+    now = now or utcnow()
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return "early"
+    if quiz.closes_at is not None and now >= quiz.closes_at:
+        return "closed"
+    return "open"
+
+
+def _check_open(quiz: Quiz) -> None:
+    state = window_state(quiz)
+    if state == "early":
+        raise Conflict(_("Bài kiểm tra chưa mở: bạn có thể bắt đầu làm bài từ %(time)s.",
+                         time=local_datetime(quiz.opens_at)))
+    if state == "closed":
+        raise Conflict(_("Bài kiểm tra đã đóng lúc %(time)s; không thể bắt đầu lượt làm bài mới.",
+                         time=local_datetime(quiz.closes_at)))
 
 
 def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
@@ -122,15 +168,19 @@ def start_attempt(user: User, quiz: Quiz) -> QuizAttempt:
     current = open_attempt(user, quiz)
     if current is not None:
         return current
+    _check_open(quiz)
     attempts = attempts_of(user, quiz)
     _close_expired(attempts)
     if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
         raise Conflict(_("Bạn đã dùng hết %(n)d lượt làm bài.", n=quiz.max_attempts))
     now = utcnow()
+    ends = [t for t in (now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+                        quiz.closes_at) if t is not None]
     attempt = QuizAttempt(
         quiz_id=quiz.id, user_id=user.id, number=attempts[-1].number + 1 if attempts else 1, started_at=now,
         layout=_draw_layout(quiz), answers={},
-        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        # The earlier of the time limit and the closing time: the page's countdown shows the real end.
+        deadline_at=min(ends) if ends else None,
     )
     try:
         with db.session.begin_nested():
@@ -206,7 +256,7 @@ def _close_expired(attempts: list[QuizAttempt]) -> None:
     """Attempts whose time ran out without a submission are graded as they stand (nothing answered)."""
     now = utcnow()
     for attempt in attempts:
-        if attempt.submitted_at is None and attempt.deadline_at is not None and attempt.deadline_at <= now:
+        if attempt.submitted_at is None and attempt.ends_at is not None and attempt.ends_at <= now:
             _grade(attempt, {}, late=True)
 
 
@@ -266,14 +316,15 @@ def _ended_lesson(quiz: Quiz, module: Module) -> Lesson | None:
 
 
 def submit_attempt(user: User, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
-    """Grade an attempt once. After the time limit (plus a short grace) the answers are not counted."""
+    """Grade an attempt once. After the time limit or the quiz's closing time (plus a short grace) the answers
+    are not counted."""
     if attempt.user_id != user.id:
         raise NotFound()
     locked = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.id == attempt.id).with_for_update()
                                 .execution_options(populate_existing=True)).one()
     if locked.submitted_at is not None:
         return locked  # a double submit changes nothing
-    late = locked.deadline_at is not None and utcnow() > locked.deadline_at + timedelta(seconds=GRACE_SECONDS)
+    late = locked.ends_at is not None and utcnow() > locked.ends_at + timedelta(seconds=GRACE_SECONDS)
     return _grade(locked, {} if late else answers, late=late)
 
 

@@ -174,7 +174,7 @@ def quiz(module_id: int):
     quiz = quizzes.quiz_for(module.id) or abort(404)
     attempts = quizzes.attempts_of(current_user, quiz)
     return render_template("learning/quiz.html", module=module, quiz=quiz, attempts=attempts,
-                           open_attempt=quizzes.open_attempt(current_user, quiz),
+                           open_attempt=quizzes.open_attempt(current_user, quiz), window=quizzes.window_state(quiz),
                            scale=curriculum_queries.grade_scale_of_module(module.id))
 
 
@@ -239,16 +239,19 @@ def manage_module(module_id: int):
     quiz = quizzes.quiz_for(module.id)
     rule = services.module_rule(module.id)
     settings = QuizSettingsForm(obj=quiz, prefix="settings")
+    action = request.form.get("action")
+    if quiz is not None and action != "settings":
+        settings.show_window(quiz)
     lesson_choices = choices([("", _("(không gắn với bài học nào)"))] + [
         (lesson.key, lesson.title) for lesson in (module.published.lessons if module.published else [])])
     settings.ends_lesson_key.choices = lesson_choices
     rules = ModuleRuleForm(obj=rule, prefix="rule")
     gift_form = GiftImportForm(prefix="gift")
-    action = request.form.get("action")
     if action == "settings" and settings.validate_on_submit():
         quiz = quiz or quizzes.get_or_create_quiz(current_user, module)
         quizzes.save_quiz_settings(current_user, quiz, **{k: settings.data[k] for k in (
-            "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")})
+            "title", "pass_percent", "max_attempts", "time_limit_minutes", "ends_lesson_key")},
+            **settings.window_utc())
         flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
         return redirect(url_for("learning.manage_module", module_id=module.id))
 
@@ -257,6 +260,7 @@ def manage_module(module_id: int):
         form = settings
         if shown is not None and not form.is_submitted():
             form = QuizSettingsForm(obj=shown, prefix="settings", formdata=None)
+            form.show_window(shown)
             form.ends_lesson_key.choices = lesson_choices
         return render_template("learning/manage_module.html", module=module, quiz=shown, settings=form, rules=rules,
                                gift_form=gift_form, problems=refused.problems if refused else [],

@@ -2,8 +2,8 @@
 and report deadlines, module and program due dates; and the same as a personal iCalendar feed (RFC 5545)
 at a secret address that phone calendars subscribe to.
 
-Every source is a function of (user, first day, last day) in SOURCES: a new kind of dated thing (quiz
-windows, when quizzes get them) is one more function there. Times are Vietnam time with the zone declared
+Every source is a function of (user, first day, last day) in SOURCES: a new kind of dated thing is one more
+function there. Times are Vietnam time with the zone declared
 (TZID=Asia/Ho_Chi_Minh and its VTIMEZONE); whole days are DATE values.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from lms.delivery.models import FieldTrip, Nomination, NominationState, Training
 from lms.delivery.timetable_models import ClassSession
 from lms.extensions import db
 from lms.formats import local_today, to_local, zone
-from lms.learning.models import ModuleState, ModuleStatus, ProgramState, ProgramStatus
+from lms.learning.models import ModuleState, ModuleStatus, ProgramState, ProgramStatus, Quiz, QuizAttempt
 from lms.notifications.models import CalendarFeed
 
 TOKEN_BYTES = 24
@@ -37,7 +37,7 @@ PAST_DAYS, FUTURE_DAYS = 60, 400
 @dataclass(frozen=True)
 class Event:
     uid: str  # stable across feeds: calendars update the event instead of adding another
-    kind: str  # class, session, trip, deadline, module_due, program_due
+    kind: str  # class, session, trip, deadline, module_due, program_due, quiz_opens, quiz_closes
     title: str
     start: date | datetime  # a date (whole day) or a local datetime
     end: date | datetime | None = None  # exclusive for whole days; None: a moment (a deadline)
@@ -135,8 +135,45 @@ def due_events(user: User, first: date, last: date) -> list[Event]:
     return events
 
 
+def not_passed(user_id) -> sa.ColumnElement:
+    """The person (a value or a column) has no passing attempt at the quiz of the enclosing query."""
+    return ~sa.exists(sa.select(QuizAttempt.id).where(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id,
+                                                      QuizAttempt.passed.is_(True)))
+
+
+def quizzes_to_take(user: User) -> sa.Select:
+    """The quizzes a person is to take: of published modules in a program they study (not completed), not
+    passed yet."""
+    studied = (sa.select(ProgramModule.module_id)
+               .join(ProgramStatus, ProgramStatus.program_id == ProgramModule.program_id)
+               .where(ProgramStatus.user_id == user.id, ProgramStatus.state != ProgramState.COMPLETED))
+    return (sa.select(Quiz).join(Module, Module.id == Quiz.module_id)
+            .where(Module.published_revision_id.is_not(None), Quiz.module_id.in_(studied), not_passed(user.id)))
+
+
+def quiz_events(user: User, first: date, last: date) -> list[Event]:
+    """The windows of the quizzes the person is to take: when each opens and when it closes, two moments
+    rather than one long event (a window of weeks would mark the whole span busy on a phone, and its closing
+    would not show on its own day on the calendar page)."""
+    start, end = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
+    rows = db.session.scalars(quizzes_to_take(user).where(
+        sa.or_(Quiz.opens_at.between(start, end), Quiz.closes_at.between(start, end)))).all()
+    events = []
+    for quiz in rows:
+        link = url_for("learning.quiz", module_id=quiz.module_id)
+        if quiz.opens_at is not None and start <= quiz.opens_at <= end:
+            events.append(Event(f"quiz-opens-{quiz.id}", "quiz_opens", _("Mở bài kiểm tra: %(title)s",
+                                                                          title=quiz.title),
+                                to_local(quiz.opens_at), url=link))
+        if quiz.closes_at is not None and start <= quiz.closes_at <= end:
+            events.append(Event(f"quiz-closes-{quiz.id}", "quiz_closes", _("Đóng bài kiểm tra: %(title)s",
+                                                                            title=quiz.title),
+                                to_local(quiz.closes_at), url=link))
+    return events
+
+
 SOURCES: tuple[Callable[[User, date, date], list[Event]], ...] = (class_events, session_events, trip_events,
-                                                                  due_events)
+                                                                  due_events, quiz_events)
 
 
 def events_for(user: User, first: date | None = None, last: date | None = None) -> list[Event]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.formats import local_date, number
+from lms.formats import local_date, local_datetime, number
 
 TRAINEE, LECTURER, ADMIN = "trainee", "lecturer", "admin"
 
@@ -27,6 +27,11 @@ class Kind:
 
 def _day(value) -> str:
     return local_date(date.fromisoformat(value[:10])) if value else ""
+
+
+def _moment(value) -> str:
+    """A UTC timestamp kept in the params (ISO text from either database) in local time."""
+    return local_datetime(datetime.fromisoformat(value)) if value else ""
 
 
 def _class(p: dict) -> str:
@@ -68,6 +73,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p: _("Chương trình %(program)s đã quá hạn từ ngày %(day)s.",
                      program=p["program_name"], day=_day(p["due_on"])),
          lambda p: url_for("curriculum.my_curriculum")),
+    Kind("quiz.closing", _l("Bài kiểm tra sắp đóng"), TRAINEE,
+         lambda p: _("Bài kiểm tra \"%(quiz)s\" đóng lúc %(time)s và bạn chưa đạt; hãy làm bài trước giờ đó.",
+                     quiz=p["quiz_title"], time=_moment(p["closes_at"])),
+         lambda p: url_for("learning.quiz", module_id=p["module_id"])),
     Kind("overdue.summary", _l("Tổng hợp quá hạn hằng tuần"), ADMIN,
          lambda p: _("Tuần này đơn vị của bạn có %(n)s học viên quá hạn chương trình bồi dưỡng.",
                      n=number(p["count"])),

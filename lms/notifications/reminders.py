@@ -27,7 +27,8 @@ from lms.delivery.models import (
 )
 from lms.formats import local_today
 from lms.jobs.services import commit_step
-from lms.learning.models import ModuleState, ModuleStatus, ProgramState, ProgramStatus
+from lms.learning.models import ModuleState, ModuleStatus, ProgramState, ProgramStatus, Quiz
+from lms.notifications.calendar import not_passed
 from lms.notifications.services import json_params, notify_many, text_of
 from lms.organisation.models import Unit
 
@@ -37,6 +38,8 @@ DUE_SOON_DAYS = 7
 # not have run for a few days); older backlogs reach them through their admins' weekly summaries.
 OVERDUE_NOTICE_DAYS = 7
 REFRESHER_NOTICE_DAYS = 30
+# The job runs once a day: each window closing within the next day is announced by exactly one run.
+QUIZ_CLOSING_NOTICE = timedelta(hours=24)
 
 
 class add_days(FunctionElement):  # noqa: N801 (used like sa.func.*)
@@ -185,6 +188,24 @@ def refreshers_due(today: date) -> int:
         ps.valid_until.between(today, today + timedelta(days=REFRESHER_NOTICE_DAYS))), dispatch=False)
 
 
+def quizzes_closing(now: datetime) -> int:
+    """Quizzes whose window closes within a day, to each active trainee who studies a program with the module
+    and has not passed: once per person, quiz and closing time (a window moved later is announced again)."""
+    ps = ProgramStatus
+    people = (sa.select(ps.user_id.label("user_id"), ProgramModule.module_id.label("module_id"))
+              .join(ProgramModule, ProgramModule.program_id == ps.program_id)
+              .join(User, User.id == ps.user_id)
+              .where(ps.state != ProgramState.COMPLETED, User.active).distinct().subquery())
+    return notify_many("quiz.closing", sa.select(
+        people.c.user_id,
+        text_of("quiz.closing:", Quiz.id, ":", Quiz.closes_at, ":", people.c.user_id).label("key"),
+        json_params(quiz_id=Quiz.id, module_id=Quiz.module_id, quiz_title=Quiz.title,
+                    closes_at=Quiz.closes_at).label("params"),
+    ).join(people, people.c.module_id == Quiz.module_id).join(Module, Module.id == Quiz.module_id).where(
+        Quiz.closes_at > now, Quiz.closes_at <= now + QUIZ_CLOSING_NOTICE, Module.published_revision_id.is_not(None),
+        not_passed(people.c.user_id)), dispatch=False)
+
+
 # Each step writes one or two kinds (one statement each) and returns how many rows each kind wrote.
 STEPS = (
     ("classes starting", lambda today, now: {"class.starts_tomorrow": classes_starting(today)}),
@@ -193,6 +214,7 @@ STEPS = (
     ("overdue summaries", lambda today, now: {"overdue.summary": overdue_summaries(today)}),
     ("reports awaiting", lambda today, now: {"report.awaiting": reports_awaiting(today, now)}),
     ("refreshers due", lambda today, now: {"certificate.refresher_due": refreshers_due(today)}),
+    ("quizzes closing", lambda today, now: {"quiz.closing": quizzes_closing(now)}),
 )
 
 

@@ -41,7 +41,8 @@ def send_daily_digests():
 
 @periodic("notifications.reminders", REMINDERS)
 def send_reminders():
-    """Every morning at 06:00: due dates, overdue work, classes starting, reports waiting; once each."""
+    """Every morning at 06:00: due dates, overdue work, classes starting, reports waiting, quizzes closing;
+    once each."""
     from lms.jobs.services import run_now
     from lms.notifications.reminders import run_reminders
 

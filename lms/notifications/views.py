@@ -119,7 +119,8 @@ def calendar_page():
 
 def _event_labels() -> dict[str, str]:
     return {"class": _("Lớp học"), "session": _("Buổi học"), "trip": _("Đi thực tế"),
-            "deadline": _("Hạn nộp bài"), "module_due": _("Hạn học phần"), "program_due": _("Hạn chương trình")}
+            "deadline": _("Hạn nộp bài"), "module_due": _("Hạn học phần"), "program_due": _("Hạn chương trình"),
+            "quiz_opens": _("Bài kiểm tra mở"), "quiz_closes": _("Bài kiểm tra đóng")}
 
 
 @calendar_bp.route("/feed", methods=["POST"])

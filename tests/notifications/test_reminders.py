@@ -77,7 +77,7 @@ def test_each_reminder_reaches_the_people_it_concerns(app, world):
     written = _run(app)
     assert written == {"class.starts_tomorrow": 1, "program.due_soon": 1, "program.overdue": 1,
                        "module.due_soon": 1, "module.overdue": 0, "overdue.summary": 1, "report.awaiting": 1,
-                       "certificate.refresher_due": 1}
+                       "certificate.refresher_due": 1, "quiz.closing": 0}
     assert _kinds_by_user(app) == {
         world.soon.id: ["module.due_soon", "program.due_soon"],  # the module is due 10 days after the start
         world.late.id: ["program.overdue"],
@@ -150,7 +150,7 @@ def test_each_kind_is_one_statement_however_many_people(app, world, make, statem
         written = _run(app)
     assert written["program.due_soon"] == 12
     inserts = [s for s in many if s.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS")]
-    assert len(inserts) == 8  # one per kind
+    assert len(inserts) == 9  # one per kind
     assert len(many) == len(few)
 
 
@@ -168,4 +168,4 @@ def test_the_scheduled_job_is_recorded_with_what_it_wrote(app, world, storage, c
         assert job.status == "done"
         assert set(job.result) == {"class.starts_tomorrow", "program.due_soon", "program.overdue",
                                    "module.due_soon", "module.overdue", "overdue.summary", "report.awaiting",
-                                   "certificate.refresher_due"}
+                                   "certificate.refresher_due", "quiz.closing"}
