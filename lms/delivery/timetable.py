@@ -103,10 +103,3 @@ def set_absence_limit(actor: User, klass: TrainingClass, percent: int) -> None:
     klass.absence_limit_percent = percent
     db.session.flush()
     audit.record(actor, "class.absence_limit", klass, previous=previous, percent=percent)
-
-
-def teaching_sessions(user: User, start: date, end: date) -> sa.Select:
-    """Sessions a lecturer teaches between two days (inclusive), for their calendar."""
-    return (sa.select(ClassSession).where(ClassSession.lecturer_id == user.id, ClassSession.held_on >= start,
-                                          ClassSession.held_on <= end)
-            .order_by(ClassSession.held_on, ClassSession.starts_at))
