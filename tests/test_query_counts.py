@@ -43,3 +43,32 @@ def test_a_persons_record_runs_a_fixed_number_of_statements(app, client, auth, m
 
 
 RECORD_STATEMENTS = 16  # nine for the record, the rest every signed-in admin page runs
+
+
+def test_the_people_picker_and_the_needs_report_run_a_fixed_number_of_statements(app, client, auth, make,
+                                                                                 statements):
+    """Neither page grows with the people, units or titles of the scope."""
+    from lms.accounts.models import TheoryLevel
+
+    root = make.unit("Tỉnh ủy")
+    make.admin("admin", scope=root)
+    title = make.title(is_key=True)
+    program = make.program(titles=[title])
+    klass = make.training_class(program=program, unit=root)
+    make.unit("Xã đầu", parent=root, locality=make.locality())
+    auth.login("admin")
+
+    def count(url: str) -> int:
+        with statements() as seen:
+            assert client.get(url).status_code == 200
+        return len([s for s in seen if s.strip().upper() != "BEGIN"])
+
+    urls = (f"/admin/classes/{klass.id}/pick?q=nguyen&eligible=1", f"/admin/classes/{klass.id}/pick",
+            "/admin/plans/needs?year=2026", f"/admin/plans/needs?year=2026&program={program.id}")
+    small = [count(url) for url in urls]
+    for n in range(6):
+        commune = make.unit(f"Xã {n}", parent=root, locality=make.locality())
+        for k in range(3):
+            make.user(f"u{n}.{k}", full_name=f"Nguyễn Văn {n}{k}", unit=commune, held=[title],
+                      planned=[make.title()], theory_level=TheoryLevel.ADVANCED, password=None)
+    assert [count(url) for url in urls] == small

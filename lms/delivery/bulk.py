@@ -90,10 +90,6 @@ def picker(actor: User, klass: TrainingClass, f: PickerFilters, day: date | None
     return query.order_by(User.sort_key, User.id)
 
 
-def picker_count(select: sa.Select) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
-
-
 @dataclass
 class QuotaEffect:
     unit_name: str

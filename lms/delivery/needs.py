@@ -38,10 +38,11 @@ def needing(root: Unit, year: int) -> sa.Select:
                       sa.func.max(sa.case((key, 1), else_=0)).label("key"))
             .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
             .join(Title, Title.id == TitleAssignment.title_id)
-            .join(User, User.id == TitleAssignment.user_id)
-            .join(Unit, Unit.id == User.unit_id)
-            .where(Unit.path.startswith(root.path, autoescape=True), User.active,
-                   sa.exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.TRAINEE),
+            # The subtree's trainees first (units by path, their people by unit), then their titles by person.
+            .where(TitleAssignment.user_id.in_(
+                       sa.select(User.id).join(Unit, Unit.id == User.unit_id)
+                       .where(Unit.path.startswith(root.path, autoescape=True), User.active,
+                              sa.exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.TRAINEE))),
                    TitleAssignment.start_date <= day,
                    sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= day), ~completed)
             .group_by(TitleAssignment.user_id, program_titles.c.program_id))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from lms import audit
 from lms.accounts import services as accounts
@@ -50,7 +51,8 @@ def grid_units(actor: User, root: Unit | None) -> tuple[Unit, list[Unit]]:
     scope = accounts.admin_scope(actor)
     root = root or scope
     accounts.ensure_unit_in_scope(actor, root)
-    children = db.session.scalars(sa.select(Unit).where(Unit.parent_id == root.id).order_by(Unit.name)).all()
+    children = db.session.scalars(sa.select(Unit).where(Unit.parent_id == root.id)
+                                  .options(selectinload(Unit.locality)).order_by(Unit.name)).all()
     return root, [root, *children]
 
 

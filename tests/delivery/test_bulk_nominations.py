@@ -64,8 +64,8 @@ def test_five_hundred_nominated_from_a_filtered_picker_after_a_dry_run_listing_r
     auth.login("admin")
     filters = {"unit": str(p.commune.id), "title": str(p.secretary.id), "kind": "held"}
     page = client.get(f"/admin/classes/{p.klass.id}/pick", query_string=filters).get_data(as_text=True)
-    assert f"{ELIGIBLE + 4:,}".replace(",", ".") + " người khớp bộ lọc" in page
     assert len(_ids(page)) == bulk.PAGE_SIZE  # a page, never the whole scope
+    assert 'rel="next"' in page
 
     check = client.post(f"/admin/classes/{p.klass.id}/pick/check", data={**filters, "all": "1"})
     html = check.get_data(as_text=True)
