@@ -52,7 +52,10 @@ def check_configuration(app: Flask) -> None:
     """Refuse to start unsafely or without writable folders; report what looks like a mistake."""
     for unknown in settings.unknown_variables():
         log.warning("unknown setting %s is ignored (settings: README.md, Configuration)", unknown)
-    for name, path in (("LMS_INSTANCE_FOLDER", app.instance_path), ("LMS_UPLOAD_FOLDER", app.config["UPLOAD_FOLDER"])):
+    folders = [("LMS_INSTANCE_FOLDER", app.instance_path)]
+    if not app.config.get("STORAGE_URL"):  # uploads on object storage need no folder here
+        folders.append(("LMS_UPLOAD_FOLDER", app.config["UPLOAD_FOLDER"]))
+    for name, path in folders:
         problem = settings.writable_problem(path)
         if problem:
             raise ConfigurationError(

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"
@@ -37,6 +38,13 @@ def _time_zone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
+    return value
+
+
+def _storage_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(f"expected s3://bucket/prefix, got {value!r}")
     return value
 
 
@@ -81,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LMS_UPLOAD_FOLDER", "<instance>/uploads",
             "where submitted files are stored, outside `static/`; must be writable; back it up with the database",
             "UPLOAD_FOLDER"),
+    Setting("LMS_STORAGE_URL", None,
+            "where uploaded files are kept when several app machines share the work: S3-compatible object storage "
+            "as `s3://bucket/prefix` (credentials and region from the standard `AWS_*` variables); unset: "
+            "`LMS_UPLOAD_FOLDER`", "STORAGE_URL", _storage_url),
+    Setting("LMS_S3_ENDPOINT_URL", None,
+            "the object storage server of `LMS_STORAGE_URL`, e.g. `https://minio.tinh.vn:9000`; unset: AWS S3",
+            "S3_ENDPOINT_URL"),
     Setting("LMS_MAX_UPLOAD_MB", "20", "largest request body, in MB", "MAX_CONTENT_LENGTH", _megabytes),
     Setting("LMS_BASE_URL", "http://localhost",
             "the site's public address; `https://...` makes cookies Secure and sends HSTS; names xAPI activities; "

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import cache
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 
+from lms import storage
 from lms.access import public
 from lms.extensions import db
 
@@ -45,8 +45,9 @@ def readyz():
     problem = schema_problem()
     if problem:
         problems.append(problem)
-    if not os.access(current_app.config["UPLOAD_FOLDER"], os.W_OK):
-        problems.append("upload folder (LMS_UPLOAD_FOLDER) is not writable")
+    problem = storage.current().problem()
+    if problem:
+        problems.append(problem)
     if problems:
         log.warning("not ready: %s", "; ".join(problems))
     return _probe_reply(problems)

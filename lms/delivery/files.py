@@ -1,14 +1,15 @@
 """Attachments: the type is recognised from the content (magic bytes), never from the name; files are
-written under UPLOAD_FOLDER with random names, completely, before any row points at them.
+written to the storage (lms.storage: the upload folder, or object storage) with random names, completely,
+before any row points at them.
 
-A file is written under a staging name (`<name>.part`), made durable, then renamed: a failed write (a full
-disk) removes what it wrote, and lms.delivery.reports removes the files of a transaction that does not
-commit. What a killed process leaves behind (a staging file, or a finished file whose row never committed)
-is found by `sweep_orphan_files`, run periodically and by `flask lms files sweep`.
+In the upload folder a file is written under a staging name (`<name>.part`), made durable, then renamed; an
+object is stored whole or not at all. A failed write (a full disk) removes what it wrote, and
+lms.delivery.reports removes the files of a transaction that does not commit. What a killed process leaves
+behind (a staging file, or a finished file whose row never committed) is found by `sweep_orphan_files`, run
+periodically and by `flask lms files sweep`.
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
@@ -19,10 +20,11 @@ import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
 
+from lms import storage
 from lms.delivery.models import SubmissionFile
 from lms.extensions import db
 
@@ -86,49 +88,36 @@ def clean_name(name: str | None, kind: Kind) -> str:
     return stem + kind.extension
 
 
+AREA = "submissions"
+STAGING_SUFFIX = storage.STAGING_SUFFIX
+# The names this module gives files: 40 hex digits, with the staging suffix while being written.
+STORED_NAME = re.compile(r"^[0-9a-f]{40}(?:\.part)?$")
+
+
 def folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "submissions"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The folder of the files, when they are kept on this machine (LMS_STORAGE_URL unset)."""
+    return storage.current().folder(AREA)
 
 
 def path_of(stored_name: str) -> Path:
     return folder() / stored_name
 
 
-STAGING_SUFFIX = ".part"
-# The names this module gives files: 40 hex digits, with the staging suffix while being written.
-STORED_NAME = re.compile(r"^[0-9a-f]{40}(?:\.part)?$")
-
-
 def store(data: bytes) -> str:
-    """Write the bytes under a new random name: into a staging file, flushed to disk, then renamed.
-
-    On any failure (a full disk, a killed request) nothing of this file stays behind.
-    """
+    """Write the bytes under a new random name, completely or not at all (a full disk, a killed request:
+    nothing of this file stays behind)."""
     name = secrets.token_hex(20)
-    target = path_of(name)
-    staging = target.with_name(name + STAGING_SUFFIX)
-    try:
-        with open(staging, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(staging, target)
-    except BaseException:
-        _unlink(staging)
-        _unlink(target)
-        raise
+    storage.current().put(AREA, name, data)
     return name
 
 
-def _unlink(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+def open_stored(stored_name: str) -> BinaryIO:
+    """The file's bytes, to be read (and closed) by the caller: a download streams them."""
+    return storage.current().open(AREA, stored_name)
 
 
 def remove(stored_name: str) -> None:
-    _unlink(path_of(stored_name))
+    storage.current().delete(AREA, stored_name)
 
 
 @dataclass(frozen=True)
@@ -152,22 +141,17 @@ def sweep_orphan_files(older_than: timedelta = timedelta(hours=1), dry_run: bool
     are considered; anything else in the folder is not ours to delete.
     """
     cutoff = time.time() - older_than.total_seconds()
-    candidates: dict[str, tuple[Path, int]] = {}
-    with os.scandir(folder()) as entries:
-        for entry in entries:
-            if not STORED_NAME.match(entry.name) or not entry.is_file(follow_symlinks=False):
-                continue
-            stat = entry.stat(follow_symlinks=False)
-            if stat.st_mtime < cutoff:
-                candidates[entry.name] = (Path(entry.path), stat.st_size)
+    kept = storage.current()
+    candidates = {found.name: found for found in kept.listing(AREA)
+                  if STORED_NAME.match(found.name) and found.modified < cutoff}
     finished = [name for name in candidates if not name.endswith(STAGING_SUFFIX)]
     named = set()
     for start in range(0, len(finished), SWEEP_BATCH):
         named.update(db.session.scalars(sa.select(SubmissionFile.stored_name)
                                         .where(SubmissionFile.stored_name.in_(finished[start:start + SWEEP_BATCH]))))
-    orphans = {name: found for name, found in candidates.items() if name not in named}
+    orphans = [found for name, found in candidates.items() if name not in named]
     if not dry_run:
-        for path, _size in orphans.values():
-            _unlink(path)
-    return Sweep(files=len(orphans), partial=sum(name.endswith(STAGING_SUFFIX) for name in orphans),
-                 bytes=sum(size for _path, size in orphans.values()), dry_run=dry_run)
+        for found in orphans:
+            kept.delete(AREA, found.name)
+    return Sweep(files=len(orphans), partial=sum(found.partial for found in orphans),
+                 bytes=sum(found.size for found in orphans), dry_run=dry_run)

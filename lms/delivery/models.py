@@ -293,7 +293,8 @@ class Submission(db.Model):
 
 
 class SubmissionFile(db.Model):
-    """An attachment stored under UPLOAD_FOLDER with a random name; its type was checked by content."""
+    """An attachment kept in the upload storage (lms.storage) under a random name; its type was checked by
+    content."""
 
     __tablename__ = "submission_files"
 

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from lms import grading, printing
+from lms import grading, printing, storage
 from lms.accounts.models import User
 from lms.dashboards import exports
 from lms.db import utcnow
@@ -198,9 +199,12 @@ def evidence_pack(klass: TrainingClass, out) -> dict[str, str]:
             folder = f"reports/trip-{trip_id}/{user.username if user else trainee_id}"
             put(f"{folder}/report.md", submission.body_md.encode("utf-8"))
             for attachment in submission.files:
-                path = stored.path_of(attachment.stored_name)
-                if path.is_file():
-                    put(f"{folder}/{attachment.id}-{attachment.original_name}", path.read_bytes())
+                try:
+                    with stored.open_stored(attachment.stored_name) as kept:
+                        data = kept.read()
+                except FileNotFoundError:
+                    continue
+                put(f"{folder}/{attachment.id}-{attachment.original_name}", data)
         about = {"class": klass.code, "name": klass.name, "unit": klass.unit.name,
                  "generated_at": local_datetime(p.printed_at), "files": len(hashes)}
         put("about.json", json.dumps(about, ensure_ascii=False, indent=2).encode("utf-8"))
@@ -209,19 +213,7 @@ def evidence_pack(klass: TrainingClass, out) -> dict[str, str]:
     return hashes
 
 
-def pack_folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def pack_path(name: str) -> Path:
-    """Where a stored pack lies; only names this module made (hex digits and .zip) are accepted."""
-    if not PACK_NAME.match(name or ""):
-        raise ValueError(f"not an evidence pack's name: {name!r}")
-    return pack_folder() / name
-
-
+EVIDENCE_AREA = "evidence"
 PACK_NAME = re.compile(r"^[0-9a-f]{32}\.zip$")
 # A pack is kept this long for its download (the page that asked for it shows its SHA-256 to note down);
 # the consumer removes older ones every night, and anyone may build a new one.
@@ -231,29 +223,38 @@ PACK_KEPT = timedelta(days=7)
 def sweep_evidence_packs(now: float | None = None) -> dict:
     """Remove packs older than PACK_KEPT, and staging files a killed job left (older than a day)."""
     now = now if now is not None else time.time()
+    kept = storage.current()
     removed = 0
-    for path in pack_folder().iterdir():
-        age = now - path.stat().st_mtime
-        if (path.suffix == ".zip" and age > PACK_KEPT.total_seconds()) or \
-                (path.suffix == ".part" and age > 86_400):
-            path.unlink(missing_ok=True)
+    for found in list(kept.listing(EVIDENCE_AREA)):
+        age = now - found.modified
+        if (found.name.endswith(".zip") and age > PACK_KEPT.total_seconds()) or (found.partial and age > 86_400):
+            kept.delete(EVIDENCE_AREA, found.name)
             removed += 1
     return {"removed": removed}
 
 
+def pack_folder() -> Path:
+    """The folder of the packs, when they are kept on this machine (LMS_STORAGE_URL unset)."""
+    return storage.current().folder(EVIDENCE_AREA)
+
+
+def open_pack(name: str) -> BinaryIO:
+    """A stored pack, to be read and closed by the caller; only names this module made (hex digits and .zip)
+    are accepted. FileNotFoundError when it is gone."""
+    if not PACK_NAME.match(name or ""):
+        raise ValueError(f"not an evidence pack's name: {name!r}")
+    return storage.current().open(EVIDENCE_AREA, name)
+
+
 def store_evidence_pack(klass: TrainingClass) -> dict:
-    """Build the pack into a staging file, then give it its random name; returns its name, size and SHA-256."""
+    """Build the pack in a temporary file, then keep it in the storage under a random name (whole or not at
+    all); returns its name, size and SHA-256."""
     name = f"{secrets.token_hex(16)}.zip"
-    target = pack_path(name)
-    staging = target.with_name(name + ".part")
-    try:
-        with open(staging, "w+b") as out:
-            hashes = evidence_pack(klass, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(staging, target)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    return {"file": name, "size": target.stat().st_size, "files": len(hashes),
-            "sha256": hashlib.sha256(target.read_bytes()).hexdigest()}
+    with tempfile.TemporaryFile() as out:
+        hashes = evidence_pack(klass, out)
+        size = out.tell()
+        out.seek(0)
+        digest = hashlib.file_digest(out, "sha256").hexdigest()
+        out.seek(0)
+        storage.current().put_file(EVIDENCE_AREA, name, out)
+    return {"file": name, "size": size, "files": len(hashes), "sha256": digest}

@@ -214,8 +214,11 @@ def download_evidence_pack(job_id: int):
     if job.kind != tasks.EVIDENCE_KIND or job.status != JobStatus.DONE:
         abort(404)
     klass = db.session.get(TrainingClass, job.result["class_id"])
-    path = papers.pack_path(job.result["file"])
-    if not tasks.may_build(_me(), klass) or not path.is_file():
+    if not tasks.may_build(_me(), klass):
         abort(404)
-    return send_file(path, mimetype="application/zip", as_attachment=True,
+    try:
+        pack = papers.open_pack(job.result["file"])
+    except FileNotFoundError:
+        abort(404)
+    return send_file(pack, mimetype="application/zip", as_attachment=True,
                      download_name=f"ho-so-lop-{klass.id}-{job.finished_at:%Y%m%d}.zip")

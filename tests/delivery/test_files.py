@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from lms import storage
 from lms.delivery import files
 from lms.delivery.models import NominationState, Submission, SubmissionFile
 from lms.extensions import db
@@ -76,7 +77,7 @@ def _disk_full_on_write(monkeypatch, after_files: int = 0):
         def __getattr__(self, name):
             return getattr(self.file, name)
 
-    monkeypatch.setattr(files, "open", HalfWritten, raising=False)
+    monkeypatch.setattr(storage, "open", HalfWritten, raising=False)  # the upload folder's writes
 
 
 def test_a_full_disk_while_writing_files_gives_the_507_page_and_leaves_nothing_partial(

@@ -72,7 +72,7 @@ def submission_page(submission_id: int):
 @signed_in
 def download(submission_id: int, file_id: int):
     attachment = reports.file_for_reader(_me(), submission_id, file_id)
-    response = send_file(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
+    response = send_file(files.open_stored(attachment.stored_name), mimetype=attachment.content_type,
                          as_attachment=True, download_name=attachment.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
