@@ -267,6 +267,20 @@ def open_passage_count(flag: ReviewFlag) -> int:
 # --- reading -------------------------------------------------------------------------------------
 
 
+def still_citing() -> set[int]:
+    """The open flags whose module's published revision cites the old document and not the new one (one
+    query): what `blockers` refuses."""
+    new = revision_citations.alias("new_citation")
+    return set(db.session.scalars(
+        sa.select(ReviewFlag.id)
+        .join(Module, Module.id == ReviewFlag.module_id)
+        .join(revision_citations, sa.and_(revision_citations.c.revision_id == Module.published_revision_id,
+                                          revision_citations.c.document_id == ReviewFlag.old_document_id))
+        .where(ReviewFlag.status == FlagStatus.OPEN,
+               ~sa.exists().where(new.c.revision_id == Module.published_revision_id,
+                                  new.c.document_id == ReviewFlag.new_document_id))))
+
+
 def program_passages(*, new_document_id: int | None = None, open_only: bool = True) -> sa.Select:
     """Passages of program descriptions (they have no flag)."""
     query = (sa.select(ReviewPassage).where(ReviewPassage.program_id.is_not(None))

@@ -84,6 +84,7 @@ def _reviews_page(forms: dict, status: int = 200):
     closed = db.session.scalars(queries.recent_closed_flags()).all()
     return render_template("curriculum/reviews.html", flags=flags, forms=forms, titles=titles,
                            programs=programs, resolve=ResolveFlagForm(), closed=closed,
+                           citing=impact.still_citing(),
                            highlight=highlight), status
 
 

@@ -41,6 +41,8 @@ def test_superseding_a_document_a_lesson_mentions_until_the_trainee_sees_what_ch
     assert "<mark>Chỉ thị số 05-CT/TW</mark> &lt;của&gt; Bộ Chính trị." in impact_view  # escaped, highlighted
     queue = client.get("/reviews").text
     assert "<mark>Chỉ thị số 05-CT/TW</mark>" in queue
+    # it never cited the old document: only the text mentions it
+    assert "Trích dẫn đã đúng: học phần không trích dẫn 05-CT/TW mà thiếu 01-CT/TW." in queue
     with app.app_context():
         flag = db.session.scalar(sa.select(ReviewFlag))
         flag_id, new_id = flag.id, flag.new_document_id

@@ -32,6 +32,7 @@ def test_lecturer_registers_a_superseding_document_and_the_citing_module_is_flag
     assert "HP-01" in client.get(f"/documents/{old.id}").text  # modules citing it
     queue = client.get("/reviews").text
     assert "HP-01" in queue
+    assert "Học phần vẫn trích dẫn 4-NQ/TW mà chưa trích dẫn 12-NQ/TW." in queue
     assert "đã được thay thế bởi 12-NQ/TW" in queue
     # trainees are warned until it is resolved
     auth.logout()
