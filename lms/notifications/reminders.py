@@ -190,20 +190,27 @@ def refreshers_due(today: date) -> int:
 
 def quizzes_closing(now: datetime) -> int:
     """Quizzes whose window closes within a day, to each active trainee who studies a program with the module
-    and has not passed: once per person, quiz and closing time (a window moved later is announced again)."""
+    and has not passed: once per person, quiz and closing time (a window moved later is announced again).
+
+    Read from the quizzes closing (a few, by the index on closes_at) to their programs' open cycles (indexed by
+    program), never from the cycles of the whole country."""
     ps = ProgramStatus
-    people = (sa.select(ps.user_id.label("user_id"), ProgramModule.module_id.label("module_id"))
-              .join(ProgramModule, ProgramModule.program_id == ps.program_id)
-              .join(User, User.id == ps.user_id)
-              .where(ps.state != ProgramState.COMPLETED, User.active).distinct().subquery())
+    # Each person once per quiz, though the module be in two programs they study.
+    pairs = (sa.select(Quiz.id.label("quiz_id"), ps.user_id.label("user_id")).select_from(Quiz)
+             .join(Module, Module.id == Quiz.module_id)
+             .join(ProgramModule, ProgramModule.module_id == Quiz.module_id)
+             .join(ps, ps.program_id == ProgramModule.program_id)
+             .join(User, User.id == ps.user_id)
+             .where(Quiz.closes_at > now, Quiz.closes_at <= now + QUIZ_CLOSING_NOTICE,
+                    Module.published_revision_id.is_not(None), ps.state != ProgramState.COMPLETED, User.active,
+                    not_passed(ps.user_id))
+             .distinct().subquery())
     return notify_many("quiz.closing", sa.select(
-        people.c.user_id,
-        text_of("quiz.closing:", Quiz.id, ":", Quiz.closes_at, ":", people.c.user_id).label("key"),
+        pairs.c.user_id,
+        text_of("quiz.closing:", Quiz.id, ":", Quiz.closes_at, ":", pairs.c.user_id).label("key"),
         json_params(quiz_id=Quiz.id, module_id=Quiz.module_id, quiz_title=Quiz.title,
                     closes_at=Quiz.closes_at).label("params"),
-    ).join(people, people.c.module_id == Quiz.module_id).join(Module, Module.id == Quiz.module_id).where(
-        Quiz.closes_at > now, Quiz.closes_at <= now + QUIZ_CLOSING_NOTICE, Module.published_revision_id.is_not(None),
-        not_passed(people.c.user_id)), dispatch=False)
+    ).join(Quiz, Quiz.id == pairs.c.quiz_id), dispatch=False)
 
 
 # Each step writes one or two kinds (one statement each) and returns how many rows each kind wrote.
