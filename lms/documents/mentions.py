@@ -79,12 +79,24 @@ def _code_at(folded: str, tokens, i: int, keys) -> int | None:
     return best
 
 
+@lru_cache(maxsize=256)
+def _number_pattern(number: str) -> re.Pattern:
+    return re.compile(rf"(?<!\d)0*{re.escape(number)}(?!\d)")
+
+
 def passages(text: str | None, document: Document) -> list[str]:
     """The lines (paragraphs) of `text` that mention `document`, each once, in order."""
+    number = number_of(document)
+    # Every spelling holds the number as a whole run of digits: a cheap test on the text as it is (digits
+    # have no diacritics) spares folding the lines that cannot mention the document.
+    if number is None or not text or not _number_pattern(number).search(text):
+        return []
     found = []
     for line in nfc(text).splitlines():
         line = line.strip()
-        if line and find_mentions(line, document) and line[:PASSAGE_MAX] not in found:
+        if not _number_pattern(number).search(line):
+            continue
+        if find_mentions(line, document) and line[:PASSAGE_MAX] not in found:
             found.append(line[:PASSAGE_MAX])
     return found
 
