@@ -47,7 +47,7 @@ def test_an_export_downloads_as_csv_with_a_bom(page, nation, tmp_path):  # noqa:
     assert target.name.endswith(".csv")
     body = target.read_bytes()
     assert body.startswith(b"\xef\xbb\xbf")
-    assert 'Đảng ủy xã Kỳ Anh,2,1,"50,0",1,0,1' in body.decode("utf-8-sig")
+    assert "Đảng ủy xã Kỳ Anh,2,1,50.0%,1,0,1" in body.decode("utf-8-sig")  # the rate as the XLSX shows it
 
 
 def test_the_dashboard_fits_a_360px_phone(phone_page, nation):  # noqa: F811
