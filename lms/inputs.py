@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import Request, request
 from flask_babel import gettext as _
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from lms.errors import InvalidInput
 from lms.formats import local_today
@@ -56,8 +57,21 @@ class Values(ImmutableMultiDict):
         return super().get(key, default, bounded_int if type is int else type)
 
 
+class CombinedValues(CombinedMultiDict):
+    """`request.values` (the query and, for a POST, the form) with the same bounded `get(..., type=int)`."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (MultiDict's own signature)
+        return super().get(key, default, bounded_int if type is int else type)
+
+
 class LmsRequest(Request):
     parameter_storage_class = Values
+
+    @cached_property
+    def values(self) -> CombinedValues:
+        # As werkzeug's own, with the bounded lookup: GET bodies are not read, as there.
+        sources = [self.args] if self.method == "GET" else [self.args, self.form]
+        return CombinedValues([d if isinstance(d, MultiDict) else MultiDict(d) for d in sources])
 
 
 class IdConverter(IntegerConverter):

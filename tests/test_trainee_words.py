@@ -55,6 +55,7 @@ def walk(client, start: str = "/", limit: int = 300) -> dict[str, str]:
         url = queue.popleft()
         response = client.get(url)
         if response.status_code != 200 or response.mimetype != "text/html":
+            response.close()  # a streamed download ends here, in its own request's context
             continue
         reader = Reader()
         reader.feed(response.get_data(as_text=True))
