@@ -78,6 +78,7 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
     with app.app_context():
         trip_id = db.session.scalar(sa.select(FieldTrip.id).where(FieldTrip.class_id == klass.id))
         trainee_id = db.session.scalar(sa.select(User.id).where(User.username == "hv.an"))
+        unit_id = db.session.scalar(sa.select(User.unit_id).where(User.username == "hv.an"))
     exports = {
         "dashboards.export_table": ("tw.admin", "/dashboards/table.{fmt}?by={by}",
                                     ("unit", "locality", "title", "program")),
@@ -88,6 +89,7 @@ def test_every_export_writes_hostile_names_as_text_and_numbers_as_numbers(app, c
         "dashboards.export_class_quiz_results": ("gv.lan", f"/dashboards/classes/{klass.id}/quiz-results.{{fmt}}",
                                                  (None,)),
         "records.export": ("tw.admin", f"/people/{trainee_id}/record.{{fmt}}", (None,)),
+        "delivery.export_plan_grid": ("tw.admin", f"/admin/plans/grid.{{fmt}}?year={YEAR}&unit={unit_id}", (None,)),
     }
     assert _export_endpoints(app) == set(exports), "a new export must be walked here"
     expected = {"'" + name for name in (UNIT, PROGRAM, TITLE, PERSON, LOCALITY)}

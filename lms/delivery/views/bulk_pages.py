@@ -19,6 +19,7 @@ from lms.organisation.models import Title, Unit
 from lms.transaction import on_refusal
 
 FILTER_KEYS = ("unit", "unit_q", "title", "kind", "level", "eligible", "q")
+MAX_PAGE = 100_000
 
 
 def _filters(args: MultiDict) -> bulk.PickerFilters:
@@ -49,7 +50,7 @@ def pick(class_id: int):
         units = organisation_queries.units_matching(scope, request.args["unit_q"])
     select = bulk.picker(_me(), klass, f)
     # No count of the whole match (a scan of the scope): one row past the page says whether another follows.
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(int_or_none(request.args.get("page")) or 1, 1), MAX_PAGE)
     rows = db.session.execute(select.limit(bulk.PAGE_SIZE + 1).offset((page - 1) * bulk.PAGE_SIZE)).all()
     pages = page + 1 if len(rows) > bulk.PAGE_SIZE else page
     rows = rows[:bulk.PAGE_SIZE]

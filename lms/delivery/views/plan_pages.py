@@ -76,7 +76,7 @@ def edit_plan():
 
 
 def _grid():
-    root = db.session.get(Unit, request.values.get("unit", type=int) or 0)
+    root = db.session.get(Unit, int_or_none(request.values.get("unit")) or 0)
     return plan_grid.load_grid(_me(), root, requested_year())
 
 
@@ -148,7 +148,7 @@ def training_needs():
     """Needs per unit and program beside the saved quotas; a program's people on request."""
     grid = _grid()
     report = needs.needs_for(grid)
-    program = next((p for p in grid.programs if p.id == request.args.get("program", type=int)), None)
+    program = next((p for p in grid.programs if p.id == int_or_none(request.args.get("program"))), None)
     listed = db.session.execute(needs.people(grid.root, grid.year, program.id)).all() if program else []
     localities = {u.id: u.locality.name if u.locality else "" for u in grid.units}
     return render_template("delivery/needs.html", grid=grid, report=report, program=program, listed=listed,
