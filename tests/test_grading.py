@@ -73,8 +73,11 @@ def test_a_rubric_grade_reads_8_5_in_vietnamese_and_8_5_as_a_number_in_xlsx(app,
     assert rows[1][0] == "Lê Thị Thu Hà"
     assert rows[1][3] == 8.5
     assert isinstance(rows[1][3], float)
+    # The plain CSV writes the number as the XLSX cell holds it; the CSV for Excel in Vietnamese, with a comma.
     csv_text = client.get(f"/dashboards/trips/{trip.id}/grades.csv").data.decode("utf-8-sig")
-    assert "8,5" in csv_text  # CSV follows the reader's locale
+    assert ",8.5," in csv_text
+    excel_vi = client.get(f"/dashboards/trips/{trip.id}/grades.csv-vi").data.decode("utf-8-sig")
+    assert ";8,5;" in excel_vi
     auth.logout()
     auth.login("hocvien")
     page = client.get(f"/submissions/{submission_id}").text
