@@ -247,7 +247,8 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, ramp: int, 
         pss.append(_pss_mib(_processes(group=server.pid)))
     elapsed = time.monotonic() - t0
     cpu = (_cpu_seconds(_processes(group=server.pid)) - cpu_start) / elapsed
-    pg_cpu = (_cpu_seconds(postgres) - pg_start) / elapsed if postgres else None
+    # Backends opened during the window (the workers connect on first use) count from zero.
+    pg_cpu = ((_cpu_seconds(_processes(name="postgres")) - pg_start) / elapsed) if database == "postgresql" else None
     output, _ = wrk.communicate(timeout=duration + 60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / duration
