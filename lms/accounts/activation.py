@@ -3,6 +3,9 @@
 A token is 256 random bits (secrets.token_urlsafe(32)); only its SHA-256 is stored. A link expires after
 LMS_ACTIVATION_LINK_DAYS and works once; issuing a new link for a person retires their unused ones. Resetting
 a password is the same: a new link, the old password unchanged until the link is used.
+
+A link can also be mailed (`mail_links`): the notification row keeps only the link's id; the mail task gives
+the link a fresh token just before sending (`fresh_token`) and puts it only in the mail's body.
 """
 from __future__ import annotations
 
@@ -21,8 +24,10 @@ from lms.accounts.services import end_other_sessions, ensure_can_manage, validat
 from lms.db import each_value, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.notifications.services import mail_configured, notify
 
 MAX_SLIPS = 500
+MAIL_KIND = "account.activation"
 
 
 def token_hash(token: str) -> str:
@@ -31,6 +36,10 @@ def token_hash(token: str) -> str:
 
 def issue_links(actor: User, users: list[User]) -> list[tuple[User, str]]:
     """A new link for each person (in the actor's scope), with its token: shown once, never stored."""
+    return [(user, token) for user, token, _link in _issue(actor, users)]
+
+
+def _issue(actor: User, users: list[User]) -> list[tuple[User, str, ActivationLink]]:
     if not users:
         raise InvalidInput(_("Hãy chọn ít nhất một người."))
     if len(users) > MAX_SLIPS:
@@ -47,9 +56,10 @@ def issue_links(actor: User, users: list[User]) -> list[tuple[User, str]]:
     issued = []
     for user in users:
         token = secrets.token_urlsafe(32)
-        db.session.add(ActivationLink(user_id=user.id, token_hash=token_hash(token), created_by_id=actor.id,
-                                      expires_at=expires))
-        issued.append((user, token))
+        link = ActivationLink(user_id=user.id, token_hash=token_hash(token), created_by_id=actor.id,
+                              expires_at=expires)
+        db.session.add(link)
+        issued.append((user, token, link))
     db.session.flush()
     for user in users:
         audit.record(actor, "user.activation_link", user, expires=expires.isoformat(timespec="minutes"))
@@ -93,3 +103,32 @@ def redeem(token: str, new_password: str) -> User:
     db.session.flush()
     audit.record(user, "user.activated", user)
     return user
+
+
+def mail_links(actor: User, users: list[User]) -> tuple[list[User], list[User]]:
+    """Mail a new link to each person who has an e-mail address (a notification each, in this transaction);
+    returns those mailed and those without an address (they need a printed slip)."""
+    if not mail_configured():
+        raise InvalidInput(_("Chưa cấu hình máy chủ thư nên không gửi được thư kích hoạt. Hãy in phiếu kích hoạt."))
+    if not users:
+        raise InvalidInput(_("Hãy chọn ít nhất một người."))
+    with_address = [u for u in users if u.email]
+    without = [u for u in users if not u.email]
+    if with_address:
+        days = current_app.config["ACTIVATION_LINK_DAYS"]
+        # The tokens made here are dropped: the mail task gives each link a fresh one when it sends.
+        for user, _token, link in _issue(actor, with_address):
+            notify(user.id, MAIL_KIND, str(link.id), {"link_id": link.id, "username": user.username, "days": days})
+    return with_address, without
+
+
+def fresh_token(link_id: int) -> str | None:
+    """A new token for a mailed link just before its mail is sent (only its hash is kept; the caller commits);
+    None when the link was used, expired or replaced meanwhile, or the account was locked."""
+    link = db.session.scalar(sa.select(ActivationLink).where(ActivationLink.id == link_id).with_for_update())
+    if link is None or link.used_at is not None or link.expires_at <= utcnow() or not link.user.active:
+        return None
+    token = secrets.token_urlsafe(32)
+    link.token_hash = token_hash(token)
+    db.session.flush()
+    return token

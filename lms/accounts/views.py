@@ -281,13 +281,31 @@ def activate(token: str):
 @roles_required(Role.ADMIN)
 def activation_slips():
     """Print one-time activation (or password-reset) slips for the people ticked in the user list."""
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
     on_refusal(url_for("users_admin.index"))
-    users = db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.sort_key, User.id)).all()
-    issued = activation.issue_links(current_user, users)
+    issued = activation.issue_links(current_user, _ticked_users())
     base = current_app.config["LMS_BASE_URL"].rstrip("/")
     links = [(user, base + url_for("accounts.activate", token=token)) for user, token in issued]
     slips = [(user, link, Markup(qr_svg(link, title=_("Mã QR kích hoạt tài khoản"), css_class="slip-qr", scale=3)))
              for user, link in links]
     return render_template("accounts/activation_slips.html", slips=slips,
                            days=current_app.config["ACTIVATION_LINK_DAYS"])
+
+
+@admin_bp.route("/activation-mail", methods=["POST"])
+@roles_required(Role.ADMIN)
+def activation_mail():
+    """Mail a one-time activation link to the people ticked in the user list; those without an address are
+    named so that a slip can be printed for them."""
+    on_refusal(url_for("users_admin.index"))
+    mailed, without = activation.mail_links(current_user, _ticked_users())
+    if mailed:
+        flash(_("Đã gửi thư kích hoạt cho %(n)d người.", n=len(mailed)), "success")
+    if without:
+        flash(_("Không có địa chỉ e-mail, hãy in phiếu kích hoạt cho: %(people)s",
+                people="; ".join(f"{u.full_name} ({u.username})" for u in without)), "warning")
+    return redirect(url_for("users_admin.index"))
+
+
+def _ticked_users() -> list[User]:
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.sort_key, User.id)))

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from lms.formats import local_date, local_datetime, number
 
 TRAINEE, LECTURER, ADMIN = "trainee", "lecturer", "admin"
+# Kinds that concern an account rather than a role: always mailed, not on the preferences page.
+ACCOUNT = "account"
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,22 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p: _("Chứng nhận chương trình %(program)s hết hạn ngày %(day)s; hãy học lại để được cấp mới.",
                      program=p["program_name"], day=_day(p["valid_until"])),
          lambda p: url_for("curriculum.my_curriculum")),
+    # The link in the mail carries a token made when it is sent (mailing.deliver); the row keeps the link's id.
+    Kind("account.activation", _l("Thư kích hoạt tài khoản"), ACCOUNT,
+         lambda p: _("Kích hoạt tài khoản %(username)s: hãy đặt mật khẩu của bạn", username=p["username"]),
+         lambda p: url_for("home.index"),
+         detail=lambda p: _("Mở liên kết dưới đây để tự đặt mật khẩu. Liên kết dùng được một lần, trong %(days)s "
+                            "ngày; nếu bạn không đề nghị, hãy bỏ qua thư này.", days=p["days"])),
 )}
 
 
 def kind(name: str) -> Kind:
     return KINDS[name]
+
+
+def choosable() -> list[Kind]:
+    """The kinds whose e-mail a person or an admin may choose (not those about an account itself)."""
+    return [k for k in KINDS.values() if k.audience != ACCOUNT]
 
 
 def kinds_for(roles) -> list[Kind]:

@@ -28,10 +28,11 @@ from email.utils import formataddr
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from lms.accounts import activation
 from lms.accounts.models import User
 from lms.db import utcnow
 from lms.extensions import db
@@ -51,6 +52,9 @@ BATCH = 200
 # (a Vietnamese subject came back as "BồidưỡngBíthư"); 998 is the line limit of RFC 5322.
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 WAITING = (MailState.PENDING, MailState.RETRY)
+ACTIVATION = activation.MAIL_KIND
+# Kept on the row (shown to admins) when an activation mail was not sent because its link no longer works.
+LINK_GONE = "Liên kết kích hoạt đã được dùng, hết hạn hoặc đã được thay: thư không được gửi."
 
 
 # --- time ------------------------------------------------------------------------------------------------
@@ -75,19 +79,22 @@ def _base_url() -> str:
     return current_app.config["LMS_BASE_URL"].rstrip("/")
 
 
-def _items(notifications: list[Notification]) -> list[dict]:
+def _items(notifications: list[Notification], token: str | None = None) -> list[dict]:
     items = []
     for row in notifications:
         kind = kind_of(row.kind)
+        link = kind.link(row.params) if token is None else url_for("accounts.activate", token=token)
         items.append({"text": kind.text(row.params), "detail": kind.detail(row.params) if kind.detail else "",
-                      "link": _base_url() + kind.link(row.params)})
+                      "link": _base_url() + link})
     return items
 
 
-def compose(user: User, notifications: list[Notification], *, key: str, digest: bool = False) -> EmailMessage:
-    """The mail, in the recipient's language: plain text and HTML with the same content and links."""
+def compose(user: User, notifications: list[Notification], *, key: str, digest: bool = False,
+            token: str | None = None) -> EmailMessage:
+    """The mail, in the recipient's language: plain text and HTML with the same content and links (`token`:
+    an activation mail's link, never stored)."""
     with current_app.test_request_context(base_url=_base_url()), force_locale(user.locale or "vi"):
-        items = _items(notifications)
+        items = _items(notifications, token)
         subject = (_("Thông báo trong ngày: %(n)d mục", n=len(items)) if digest else items[0]["text"])
         context = {"user": user, "items": items, "digest": digest, "base_url": _base_url(),
                    "preferences": _base_url() + "/notifications/preferences"}
@@ -182,7 +189,12 @@ def deliver(notification_id: int, now: datetime | None = None) -> MailState | No
     if row.mail_state not in WAITING or (row.next_mail_at and row.next_mail_at > now):
         return None
     user = db.session.get(User, row.user_id)
-    choice = mail_choices(user).get(row.kind) if user.email and user.active else MailChoice.OFF
+    if not (user.email and user.active):
+        choice = MailChoice.OFF
+    elif row.kind == ACTIVATION:
+        choice = MailChoice.IMMEDIATE  # asked for by an admin, not subject to preferences
+    else:
+        choice = mail_choices(user).get(row.kind)
     if choice != MailChoice.IMMEDIATE:
         state = MailState.DIGEST if choice == MailChoice.DIGEST else MailState.NONE
         _set([row.id], WAITING, mail_state=state)
@@ -190,8 +202,18 @@ def deliver(notification_id: int, now: datetime | None = None) -> MailState | No
         return state
     if not _claim([row.id], WAITING, now):
         return None  # another worker has it
+    token = None
+    if row.kind == ACTIVATION:
+        # A fresh token, its hash committed before the server is contacted; it lives only in the mail.
+        token = activation.fresh_token(row.params["link_id"])
+        if token is None:
+            _set([row.id], (MailState.SENDING,), mail_state=MailState.NONE, mail_claimed_until=None,
+                 mail_error=LINK_GONE)
+            commit_step()
+            return MailState.NONE
+        commit_step()
     try:
-        message = compose(user, [row], key=row.key)
+        message = compose(user, [row], key=row.key, token=token)
         smtp_send(message)
     except (smtplib.SMTPException, OSError) as error:
         db.session.rollback()

@@ -23,7 +23,7 @@ from lms.db import utcnow
 from lms.errors import InvalidInput, NotFound
 from lms.extensions import db
 from lms.jobs.queue import enqueue_after_commit
-from lms.notifications.kinds import KINDS, kinds_for
+from lms.notifications.kinds import KINDS, choosable, kinds_for
 from lms.notifications.models import MailChoice, MailState, Notification, NotificationDefault, NotificationPreference
 
 log = logging.getLogger("lms.notifications")
@@ -246,7 +246,7 @@ def save_preferences(user: User, wanted: dict[str, str]) -> None:
 def save_scope_defaults(actor: User, wanted: dict[str, str]) -> None:
     """An admin sets the e-mail defaults for the people of their scope (each person may still choose)."""
     scope = admin_scope(actor)
-    parsed = _parse_choices(wanted, list(KINDS))
+    parsed = _parse_choices(wanted, [k.name for k in choosable()])
     existing = {d.kind: d for d in db.session.scalars(
         sa.select(NotificationDefault).where(NotificationDefault.unit_id == scope.id))}
     now = utcnow()

@@ -12,7 +12,7 @@ from lms.access import public, roles_required, signed_in
 from lms.accounts.models import Role
 from lms.formats import local_today
 from lms.notifications import calendar, services
-from lms.notifications.kinds import KINDS, kind, kinds_for
+from lms.notifications.kinds import choosable, kind, kinds_for
 from lms.notifications.models import MailChoice
 from lms.transaction import on_refusal
 
@@ -88,7 +88,7 @@ def admin():
     counts, failed = services.mail_problems(current_user)
     scope = current_user.admin_scope
     defaults = services.scope_defaults(scope.path)
-    return render_template("notifications/admin.html", kinds=list(KINDS.values()), scope=scope,
+    return render_template("notifications/admin.html", kinds=choosable(), scope=scope,
                            default_of=lambda name: defaults.get(name, services.DEFAULT_CHOICE), labels=_choice_labels(),
                            mail_on=services.mail_configured(), smtp_host=current_app.config.get("SMTP_HOST"),
                            counts=counts, failed=failed, kind=kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.extensions import db
+from lms.notifications import mailing
 from lms.notifications.models import Notification
 
 
@@ -21,3 +22,12 @@ def notices(app=None, **where) -> list[Notification]:
         rows = read()
         db.session.expunge_all()
         return rows
+
+
+def deliver(app, notification_id, now=None):
+    """What the mail task does for one notification, in its own app context (as a worker would)."""
+    with app.app_context():
+        try:
+            return mailing.deliver(notification_id, now)
+        finally:
+            db.session.remove()

@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.notifications import mailing, services
 from lms.notifications.models import MailState, Notification, NotificationPreference
 from tests.notifications.conftest import html, plain
+from tests.notifications.helpers import deliver as _deliver
 from tests.notifications.helpers import notices
 
 CERTIFICATE = {"certificate_id": 7, "program_name": "Bồi dưỡng Bí thư Đảng ủy xã"}
@@ -30,14 +31,6 @@ def _notify(app, user, key="7", kind="certificate.issued", params=CERTIFICATE) -
         new_id = services.notify(user.id, kind, key, params)
         db.session.commit()
         return new_id
-
-
-def _deliver(app, notification_id, now=None):
-    with app.app_context():
-        try:
-            return mailing.deliver(notification_id, now)
-        finally:
-            db.session.remove()
 
 
 def _row(app, notification_id) -> Notification:
