@@ -112,6 +112,8 @@ def mail_links(actor: User, users: list[User]) -> tuple[list[User], list[User]]:
         raise InvalidInput(_("Chưa cấu hình máy chủ thư nên không gửi được thư kích hoạt. Hãy in phiếu kích hoạt."))
     if not users:
         raise InvalidInput(_("Hãy chọn ít nhất một người."))
+    for user in users:  # people outside the actor's scope are refused, not named back
+        ensure_can_manage(actor, user)
     with_address = [u for u in users if u.email]
     without = [u for u in users if not u.email]
     if with_address:

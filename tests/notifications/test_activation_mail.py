@@ -143,3 +143,13 @@ def test_without_a_mail_server_the_admin_is_told_to_print_slips(app, client, aut
     assert "Chưa cấu hình máy chủ thư nên không gửi được thư kích hoạt. Hãy in phiếu kích hoạt." in page
     assert notices(app, kind="account.activation") == []
     assert "Gửi thư kích hoạt" in page  # the user list, with both actions
+
+
+def test_people_outside_the_admins_scope_are_refused_not_named(app, client, auth, make, people, mailbox):
+    an, _binh, _cuong = people
+    stranger = make.user("ngoai", full_name="Phạm Văn Ngoại", unit=make.unit("Thành ủy Huế"), password=None)
+    auth.login("admin")
+    response = client.post("/admin/users/activation-mail", data={"ids": [str(an.id), str(stranger.id)]})
+    assert response.status_code == 403
+    assert "Phạm Văn Ngoại" not in response.get_data(as_text=True)
+    assert notices(app, kind="account.activation") == []
