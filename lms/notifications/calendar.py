@@ -120,7 +120,7 @@ def due_events(user: User, first: date, last: date) -> list[Event]:
     ).all()
     done = set(db.session.scalars(sa.select(ModuleStatus.module_id).where(
         ModuleStatus.user_id == user.id, ModuleStatus.state == ModuleState.COMPLETED)))
-    events = []
+    events, dated = [], set()  # a module in two of the person's programs, due the same day, is listed once
     for status, name in statuses:
         if status.due_on and first <= status.due_on <= last:
             events.append(Event(f"program-{status.id}-{status.cycle}", "program_due",
@@ -128,7 +128,9 @@ def due_events(user: User, first: date, last: date) -> list[Event]:
                                 status.due_on + timedelta(days=1), url=url_for("curriculum.my_curriculum")))
         for program_id, module_id, due_days, title in items:
             due = status.started_on + timedelta(days=due_days)
-            if program_id == status.program_id and module_id not in done and first <= due <= last:
+            if (program_id == status.program_id and module_id not in done and first <= due <= last
+                    and (module_id, due) not in dated):
+                dated.add((module_id, due))
                 events.append(Event(f"module-{status.id}-{status.cycle}-{module_id}", "module_due",
                                     _("Hạn học phần %(title)s", title=title), due, due + timedelta(days=1),
                                     url=url_for("curriculum.module_page", module_id=module_id)))

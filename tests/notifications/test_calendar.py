@@ -47,6 +47,17 @@ def test_the_calendar_page_lists_what_is_coming(app, client, auth, make):
     assert page.index("Khai giảng") < page.index("Hạn nộp bài thu hoạch")  # in date order
 
 
+def test_a_module_of_two_programs_due_the_same_day_is_listed_once(app, client, auth, make):
+    w = _world(app, make)
+    module = make.learning_module("HP-2", title="Tư tưởng Hồ Chí Minh", lessons=("Bài 1",))
+    for name in ("Bồi dưỡng Chủ tịch xã", "Bồi dưỡng Phó Chủ tịch xã"):
+        program = make.learning_program(name, modules=[module], due_days=30)
+        make.program_status(w.trainee, program, "in_progress", started_on=w.today)
+    auth.login("hocvien")
+    page = client.get("/calendar").get_data(as_text=True)
+    assert page.count("Hạn học phần Tư tưởng Hồ Chí Minh") == 1
+
+
 def test_the_feed_is_valid_icalendar_in_vietnam_time_at_a_secret_address_that_can_be_reset(app, client, auth,
                                                                                           make):
     w = _world(app, make)
