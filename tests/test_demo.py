@@ -136,3 +136,12 @@ def test_make_db_runs_again_after_users_were_imported(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.is_demo.is_(True))) == 0
         assert db.session.scalar(sa.select(User.full_name).where(User.username == "hv.that")) == "Nguyễn Văn Thật"
+
+
+def test_the_demo_lecturer_finds_their_modules_under_mine(app, runner, client):
+    """The demo lecturer wrote and teaches the demo's field-trip module: "của tôi" is not empty."""
+    assert runner.invoke(args=["lms", "demo"]).exit_code == 0
+    client.post("/sign-in", data={"username": "giangvien", "password": "demo12345"})
+    page = client.get("/author/modules?mine=1").text
+    assert "DEMO-DTT-NTM" in page
+    assert "Không có học phần nào phù hợp" not in page

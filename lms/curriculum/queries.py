@@ -1,6 +1,8 @@
 """Read-side queries for curriculum pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -84,10 +86,25 @@ def recent_closed_flags(limit: int = 30) -> sa.Select:
 MODULE_STATUSES = ("draft", "published", "flagged")
 
 
-def authored_by(user_id: int) -> sa.Select:
-    """The ids of the modules a user wrote or published a revision of ("của tôi")."""
-    return sa.select(ModuleRevision.module_id).where(
+# What else makes a module a lecturer's own, added by the domains that know it (delivery: the modules of the
+# classes they teach); each takes a user id and returns a select of module ids.
+MINE_SOURCES: list[Callable[[int], sa.Select]] = []
+
+
+def register_mine_source(source: Callable[[int], sa.Select]) -> None:
+    if source not in MINE_SOURCES:
+        MINE_SOURCES.append(source)
+
+
+def authored_by(user_id: int) -> sa.Select | sa.CompoundSelect:
+    """The ids of a lecturer's modules ("của tôi"): those they wrote or published a revision of, and those the
+    registered sources count as theirs (the modules they teach). Modules imported from files have no author,
+    so teaching them is what makes them someone's."""
+    query = sa.select(ModuleRevision.module_id).where(
         sa.or_(ModuleRevision.author_id == user_id, ModuleRevision.published_by_id == user_id))
+    for source in MINE_SOURCES:
+        query = query.union(source(user_id))
+    return query
 
 
 def authoring_modules(*, author_id: int | None = None, q: str = "", status: str = "") -> sa.Select:

@@ -53,14 +53,15 @@ def load_delivery_demo() -> dict[str, int]:
         return summary
     module = db.session.scalar(sa.select(Module).where(Module.code == "DEMO-DTT-NTM"))
     if module is None:
-        module = curriculum.create_module(None, code="DEMO-DTT-NTM", kind="field_trip",
+        # Written and published by the demo lecturer, who also teaches it: their "của tôi" is not empty.
+        module = curriculum.create_module(lecturer, code="DEMO-DTT-NTM", kind="field_trip",
                                           title="Đi thực tế (demo): xây dựng nông thôn mới ở xã miền núi")
-        draft = curriculum.get_or_create_draft(None, module)
-        curriculum.save_draft(None, draft, lock_version=draft.lock_version, title=draft.title,
+        draft = curriculum.get_or_create_draft(lecturer, module)
+        curriculum.save_draft(lecturer, draft, lock_version=draft.lock_version, title=draft.title,
                               summary_md="Tìm hiểu mô hình dân vận khéo và nông thôn mới tại xã Dân Hóa.",
                               lessons=[{"title": "Chuẩn bị chuyến đi", "body_md": "Đọc tài liệu về xã trước khi đi.",
                                         "minutes": 20}], document_ids=[])
-        curriculum.publish(None, draft, change_summary="Bản đầu tiên")
+        curriculum.publish(lecturer, draft, change_summary="Bản đầu tiên")
     program = db.session.scalar(sa.select(Program).where(Program.code == PROGRAM_CODE))
     if program is None:
         title_ids = list(db.session.scalars(sa.select(Title.id).where(Title.code.in_(("XA-BT", "XA-PBT")))))

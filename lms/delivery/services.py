@@ -27,6 +27,7 @@ from lms.delivery.models import (
     PlanQuota,
     TrainingClass,
     TrainingPlan,
+    class_lecturers,
 )
 from lms.delivery.standing import standing_of
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
@@ -473,10 +474,22 @@ def _on_users_titles_changed(_sender=None, *, user_ids, actor=None, **_kwargs):
     review_nominations_of_users(user_ids, actor)
 
 
+def taught_modules(user_id: int) -> sa.Select:
+    """The modules of the classes a lecturer teaches: a single-module class's module, every module of a program
+    class's program (a lecturer's "của tôi" in the authoring list counts them)."""
+    classes = sa.select(class_lecturers.c.class_id).where(class_lecturers.c.user_id == user_id)
+    return sa.select(Module.id).where(sa.or_(
+        Module.id.in_(sa.select(TrainingClass.module_id).where(TrainingClass.id.in_(classes))),
+        Module.id.in_(sa.select(ProgramModule.module_id).where(ProgramModule.program_id.in_(
+            sa.select(TrainingClass.program_id).where(TrainingClass.id.in_(classes)))))))
+
+
 def connect_signals() -> None:
+    from lms.curriculum import queries as curriculum_queries
     from lms.delivery import mentions
 
     mentions.register()
+    curriculum_queries.register_mine_source(taught_modules)
     signals.titles_changed.connect(_on_titles_changed, weak=False)
     signals.users_titles_changed.connect(_on_users_titles_changed, weak=False)
 

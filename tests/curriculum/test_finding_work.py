@@ -55,3 +55,23 @@ def test_the_lecturer_home_lists_open_flags_on_their_modules_and_drafts(client, 
     assert "HP-DESK</a>: theo 12-NQ/TW" in home
     assert "HP-NOTMINE" not in home
     assert "HP-DESK — Xây dựng Đảng về đạo đức" in home
+
+
+def test_mine_also_lists_the_modules_a_lecturer_teaches(client, auth, make):
+    """Modules imported from files have no author: the lecturer of a class finds its modules under "mine"."""
+    gv = make.lecturer("gv")
+    other = make.lecturer("other")
+    in_program = make.module("HP-CHUONGTRINH")
+    alone = make.module("HP-LOPRIENG")
+    make.module("HP-KHAC")
+    taught_elsewhere = make.module("HP-LOPKHAC")
+    program = make.program(code="BD-XA", modules=[(in_program, True, None)])
+    make.training_class(program=program, lecturers=[gv], code="LOP-1")
+    make.training_class(module=alone, lecturers=[gv], code="LOP-2")
+    make.training_class(module=taught_elsewhere, lecturers=[other], code="LOP-3")
+    auth.login("gv")
+    page = client.get("/author/modules?mine=1").text
+    assert "HP-CHUONGTRINH" in page
+    assert "HP-LOPRIENG" in page
+    assert "HP-KHAC" not in page
+    assert "HP-LOPKHAC" not in page
