@@ -1,13 +1,13 @@
 """Signing in and out, one's own password and language; the admin's user pages."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from markupsafe import Markup
 
+from lms import printing
 from lms.access import own_account, public, roles_required
-from lms.accounts import activation, importing, queries, services
+from lms.accounts import activation, importing, queries, services, slips
 from lms.accounts.auth import safe_next, start_session
 from lms.accounts.forms import (
     ActivatePasswordForm,
@@ -31,7 +31,6 @@ from lms.jobs.services import start_job
 from lms.organisation.forms import unit_choices
 from lms.organisation.models import Title, Unit
 from lms.organisation.queries import title_choices
-from lms.qr import qr_svg
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
 
@@ -282,13 +281,18 @@ def activate(token: str):
 def activation_slips():
     """Print one-time activation (or password-reset) slips for the people ticked in the user list."""
     on_refusal(url_for("users_admin.index"))
-    issued = activation.issue_links(current_user, _ticked_users())
-    base = current_app.config["LMS_BASE_URL"].rstrip("/")
-    links = [(user, base + url_for("accounts.activate", token=token)) for user, token in issued]
-    slips = [(user, link, Markup(qr_svg(link, title=_("Mã QR kích hoạt tài khoản"), css_class="slip-qr", scale=3)))
-             for user, link in links]
-    return render_template("accounts/activation_slips.html", slips=slips,
-                           days=current_app.config["ACTIVATION_LINK_DAYS"])
+    return slips.render(slips.issue(current_user, _ticked_users()))
+
+
+@admin_bp.route("/activation-slips.pdf", methods=["POST"])
+@roles_required(Role.ADMIN)
+def activation_slips_pdf():
+    """The same slips as an A4 PDF; a POST that issues new links, never kept by a cache."""
+    on_refusal(url_for("users_admin.index"))
+    issued = slips.issue(current_user, _ticked_users())
+    response = printing.pdf_response(slips.pdf(issued), slips.file_name(issued, local_today()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @admin_bp.route("/activation-mail", methods=["POST"])
