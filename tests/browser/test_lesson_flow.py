@@ -31,6 +31,11 @@ def _setup(app, make):
     return first, second
 
 
+def _links_to(page, lesson: str) -> int:
+    """How many links in the page's main part lead to the lesson (by its title, whatever the wording around it)."""
+    return page.locator("main a").filter(has_text=re.compile(re.escape(lesson))).count()
+
+
 def _mark_complete(page, lesson: str) -> None:
     page.get_by_role("button", name="Đánh dấu đã học xong").click()
     page.wait_for_load_state()
@@ -58,9 +63,12 @@ def test_a_module_leads_from_its_first_lesson_to_the_next_module(app, make, phon
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Vai trò của chi bộ").is_visible()
     assert_accessible(page)
+    # Before it is done the pager offers the next lesson; once done, the offer moves under the confirmation.
+    assert _links_to(page, "Sinh hoạt chi bộ") == 1
     _mark_complete(page, "Vai trò của chi bộ")
     next_lesson = page.locator("#tien-do").get_by_role("link", name=re.compile("Bài tiếp theo: Sinh hoạt chi bộ"))
     assert next_lesson.is_visible()
+    assert _links_to(page, "Sinh hoạt chi bộ") == 1, "the next lesson is offered once, not again by the pager"
     assert_accessible(page)
 
     next_lesson.click()
@@ -68,6 +76,9 @@ def test_a_module_leads_from_its_first_lesson_to_the_next_module(app, make, phon
     assert page.get_by_role("heading", name="Sinh hoạt chi bộ").is_visible()
     result = page.locator(".learning-module-outcome")
     assert result.get_by_text("Bài học đã xong: 1/2").is_visible()  # what is left, before the last one is done
+    # The lesson on screen is listed as left to do, but not as a link to itself.
+    assert result.get_by_text("Sinh hoạt chi bộ (bài đang xem)").is_visible()
+    assert _links_to(page, "Sinh hoạt chi bộ") == 0
     _mark_complete(page, "Sinh hoạt chi bộ")
     assert result.get_by_text("Bạn đã hoàn thành học phần này.").is_visible()
     assert result.get_by_text("Bài học đã xong: 2/2").is_visible()

@@ -43,12 +43,14 @@ def test_marking_complete_comes_back_to_the_lesson_and_offers_the_next(app, clie
     page = client.get(f"/lessons/{one}").get_data(as_text=True)
     assert 'id="tien-do"' in page
     assert f'name="next" value="/lessons/{one}#tien-do"' in page
+    assert page.count(f'href="/lessons/{two}"') == 1  # the pager offers the next lesson
     response = complete(client, one)
     assert response.headers["Location"] == f"/lessons/{one}#tien-do"
     page = client.get(f"/lessons/{one}").get_data(as_text=True)
     section = page[page.index('id="tien-do"'):]
     assert "Bạn đã hoàn thành bài học này." in section
     assert re.search(rf'<a class="btn btn-primary" href="/lessons/{two}">Bài tiếp theo: Bài giữa', section)
+    assert page.count(f'href="/lessons/{two}"') == 1  # ... and once done, only the section does
     # Without a `next`, the action still comes back to the lesson's progress section.
     assert client.post(f"/learning/lessons/{two}/complete").headers["Location"] == f"/lessons/{two}#tien-do"
 
@@ -64,7 +66,9 @@ def test_the_last_lesson_ends_with_the_modules_result_and_the_next_module(app, c
     assert "Bài học đã xong: 1/3" in result
     left = result[result.index("Còn phải làm"):]
     assert f'href="/lessons/{two}">Bài giữa' in left
-    assert f'href="/lessons/{three}">Bài cuối' in left
+    # The lesson on screen is left to do too, but not a link to itself: its button is right above.
+    assert f'href="/lessons/{three}"' not in left
+    assert "Bài cuối <span class=\"text-body-secondary\">(bài đang xem)</span>" in left
     assert f'href="/lessons/{one}"' not in left
     assert f'href="/modules/{second.id}">Học phần tiếp theo: Quản lý nhà nước ở xã' in result
     assert f'href="/my/curriculum#program-{program.id}">Bồi dưỡng Bí thư Đảng ủy xã' in result
