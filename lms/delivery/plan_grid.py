@@ -25,6 +25,26 @@ from lms.text import decode_utf8
 
 UNIT_ID, UNIT_NAME = "ID đơn vị", "Đơn vị"
 MAX_VALUE = 1_000_000
+# The words most program names open with, which tell the columns of a grid apart by nothing (longest first).
+LEAD_INS = ("bồi dưỡng cập nhật kiến thức, kỹ năng cho", "bồi dưỡng cập nhật kiến thức, kỹ năng",
+            "bồi dưỡng cập nhật kiến thức cho", "chương trình bồi dưỡng", "bồi dưỡng", "chương trình")
+SHORT_NAME = 40
+
+
+def short_name(name: str, limit: int = SHORT_NAME) -> str:
+    """A program's name as a column head: without its common lead-in ("Bồi dưỡng ... cho"), at most `limit`
+    characters, cut at a word with "…" (the full name goes in the head's title)."""
+    text = " ".join(name.split())
+    lowered = text.lower()
+    for lead in LEAD_INS:
+        if lowered.startswith(lead + " "):
+            rest = text[len(lead):].strip(" ,:;-–")
+            if rest:
+                text = rest[0].upper() + rest[1:]
+            break
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-–(") + "…"
+    return text
 
 
 @dataclass
@@ -44,6 +64,9 @@ class Grid:
     @property
     def total(self) -> int:
         return sum(self.cells.values())
+
+    def short_name(self, program: Program) -> str:
+        return short_name(program.name)
 
 
 def grid_units(actor: User, root: Unit | None) -> tuple[Unit, list[Unit]]:

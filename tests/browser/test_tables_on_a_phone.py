@@ -44,6 +44,12 @@ NARROW_CELLS = """
 }
 """
 ROWS = "() => document.querySelectorAll('main table tbody tr').length"
+# Captions drawn inside a box that scrolls sideways (they scroll away with the table on a phone).
+SCROLLING_CAPTIONS = """
+() => [...document.querySelectorAll('main .table-responsive caption')]
+  .filter(c => { const r = c.getBoundingClientRect(); return r.width > 1 && r.height > 1; })
+  .map(c => c.textContent.trim())
+"""
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Templates with a table that no page of the product shows on a screen, and why.
@@ -99,6 +105,7 @@ def check_tables(page, path, shots: Path) -> None:
     table.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / (re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") + ".png")))
     assert page.evaluate(NARROW_CELLS) == [], path
+    assert page.evaluate(SCROLLING_CAPTIONS) == [], f"{path}: a note scrolls away with its table"
     # The page itself never scrolls sideways: a wide table scrolls inside its own box.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, path
     assert_accessible(page)

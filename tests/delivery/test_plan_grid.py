@@ -120,3 +120,26 @@ def test_an_import_with_a_bad_line_writes_nothing_and_names_the_line(app, client
     assert "Dòng 3, BTX: &#34;bảy&#34; không phải số nguyên không âm." in html
     assert "Dòng 4: đơn vị 99999 không thuộc bảng này." in html
     assert _quotas(app) == {}
+
+
+@pytest.mark.parametrize(("name", "head"), [
+    ("Bồi dưỡng cập nhật kiến thức, kỹ năng cho Tỉnh ủy viên", "Tỉnh ủy viên"),
+    ("Bồi dưỡng cập nhật kiến thức, kỹ năng cho Giám đốc sở và thủ trưởng cơ quan chuyên môn cấp tỉnh",
+     "Giám đốc sở và thủ trưởng cơ quan…"),
+    ("Chương trình bồi dưỡng Chủ tịch UBND xã", "Chủ tịch UBND xã"),
+    ("Bồi dưỡng", "Bồi dưỡng"),  # nothing after the lead-in: the name stays
+    ("Lý luận chính trị", "Lý luận chính trị"),
+])
+def test_a_column_head_shows_what_tells_a_program_apart(name, head):
+    from lms.delivery.plan_grid import short_name
+
+    assert short_name(name) == head
+
+
+def test_the_column_heads_name_each_program_with_its_code(client, auth, grid):
+    auth.login("admin")
+    page = client.get(f"/admin/plans/grid?year={YEAR}").get_data(as_text=True)
+    assert '<abbr class="program-head" title="Bồi dưỡng Bí thư Đảng ủy xã">Bí thư Đảng ủy xã</abbr>' in page
+    assert "BTX</span>" in page
+    needs = client.get(f"/admin/plans/needs?year={YEAR}").get_data(as_text=True)
+    assert 'title="Bồi dưỡng Chủ tịch UBND xã"><a href=' in needs
