@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.notifications.views import calendar_bp
     from lms.offline.views import bp as offline_bp
     from lms.organisation.views import bp as organisation_bp
+    from lms.pickers.views import bp as pickers_bp
     from lms.records.views import bp as records_bp
     from lms.search.views import bp as search_bp
     from lms.supervision.views import bp as supervision_bp
@@ -155,7 +156,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, accounts_bp, users_admin_bp, organisation_bp, curriculum_bp, authoring_bp,
                       documents_bp, search_bp, learning_bp, certificates_bp, delivery_bp,
                       dashboards_bp, records_bp, jobs_bp, notifications_bp, calendar_bp, health_bp,
-                      supervision_bp, offline_bp):
+                      supervision_bp, offline_bp, pickers_bp):
         app.register_blueprint(blueprint)
 
 

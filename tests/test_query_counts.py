@@ -72,3 +72,38 @@ def test_the_people_picker_and_the_needs_report_run_a_fixed_number_of_statements
             make.user(f"u{n}.{k}", full_name=f"Nguyễn Văn {n}{k}", unit=commune, held=[title],
                       planned=[make.title()], theory_level=TheoryLevel.ADVANCED, password=None)
     assert [count(url) for url in urls] == small
+
+
+def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth, make, statements):
+    """Each search answers from one statement (plus the signed-in request's own), whatever the scope holds."""
+    from lms.accounts.models import Role
+    from lms.extensions import db
+
+    province = make.locality("Hà Tĩnh")
+    root = make.unit("Tỉnh ủy Hà Tĩnh", locality=province)
+    make.admin("admin", scope=root)
+    first = make.unit("Đảng ủy xã Kỳ Đầu", parent=root, locality=make.locality("Xã Kỳ Đầu", parent=province))
+    make.user("dau", full_name="Nguyễn Văn Đầu", unit=first, roles=(Role.TRAINEE, Role.LECTURER))
+    auth.login("admin")
+
+    def count(url: str) -> int:
+        with statements() as seen:
+            assert client.get(url).status_code == 200
+        return len([s for s in seen if s.strip().upper() != "BEGIN"])
+
+    urls = ("/pick/units?q=xa ky", "/pick/units?q=", "/pick/people?q=nguyen van", "/pick/lecturers?q=nguyen",
+            "/pick/localities?q=ky", "/pick/communes?q=ky")
+    small = [count(url) for url in urls]
+    with app.app_context():
+        for n in range(30):
+            commune = make.locality(f"Xã Kỳ {n}", parent=province)
+            unit = make.unit(f"Đảng ủy xã Kỳ {n}", parent=root, locality=commune)
+            make.user(f"u{n}", full_name=f"Nguyễn Văn {n}", unit=unit, roles=(Role.TRAINEE, Role.LECTURER),
+                      password=None)
+        db.session.commit()
+    assert [count(url) for url in urls] == small == PICKER_STATEMENTS
+
+
+# Each: the signed-in admin with their role grants, their scope unit, then the one search; the people found bring
+# their role grants in one more statement, and the places read the scope's own locality first.
+PICKER_STATEMENTS = [3, 3, 4, 4, 4, 4]

@@ -18,6 +18,7 @@ from lms.accounts.models import AssignmentKind, Role, TheoryLevel
 from lms.dates import TITLE_DATES
 from lms.forms import InRange, PageForm, choices
 from lms.inputs import bounded_int
+from lms.pickers import PickerField
 
 
 def _password_length() -> Length:
@@ -92,11 +93,11 @@ class UserForm(PageForm):
                            render_kw={"autocomplete": "off", "autocapitalize": "none"})
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Hãy nhập họ và tên.")), Length(max=200)])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Length(max=255)])
-    unit_id = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
+    unit_id = PickerField(_l("Đơn vị"), kind="units", validators=[DataRequired(_l("Hãy chọn đơn vị."))])
     roles = MultiCheckboxField(_l("Vai trò"), choices=role_choices(),
                                validators=[DataRequired(_l("Hãy chọn ít nhất một vai trò."))])
-    admin_scope_id = SelectField(_l("Phạm vi quản trị hoặc giám sát (khi là cán bộ quản lý hoặc kiểm tra)"),
-                                 coerce=bounded_int, validators=[Optional()])
+    admin_scope_id = PickerField(_l("Phạm vi quản trị hoặc giám sát (khi là cán bộ quản lý hoặc kiểm tra)"),
+                                 kind="units", description=_l("Để trống: đơn vị của người dùng."))
     theory_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=bounded_int, choices=theory_level_choices())
     password = PasswordField(_l("Mật khẩu ban đầu"),
                              validators=[DataRequired(_l("Hãy đặt mật khẩu ban đầu.")), _password_length()],
@@ -116,7 +117,7 @@ class UserFilterForm(PageForm):
         csrf = False
 
     q = StringField(_l("Tìm theo tên hoặc tên đăng nhập"), validators=[Optional(), Length(max=100)])
-    unit = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[Optional()])
+    unit = PickerField(_l("Đơn vị"), kind="units", description=_l("Để trống: mọi đơn vị."))
     submit = SubmitField(_l("Lọc"))
 
 

@@ -28,8 +28,7 @@ from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.formats import local_today
 from lms.jobs.services import start_job
-from lms.organisation.forms import unit_choices
-from lms.organisation.models import Title, Unit
+from lms.organisation.models import Title
 from lms.organisation.queries import title_choices
 from lms.throttling import guessing_limit
 from lms.transaction import on_refusal
@@ -95,17 +94,6 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
-def _scope_units():
-    scope = services.admin_scope(current_user)
-    return scope, db.session.scalars(services.units_in_scope(current_user)).all()
-
-
-def _fill_user_choices(form) -> None:
-    scope, units = _scope_units()
-    form.unit_id.choices = unit_choices(units, scope.depth)
-    form.admin_scope_id.choices = unit_choices(units, scope.depth, blank=_("Đơn vị của người dùng"))
-
-
 def _managed_user(user_id: int) -> User:
     user = db.get_or_404(User, user_id)
     services.ensure_can_manage(current_user, user)
@@ -116,9 +104,7 @@ def _managed_user(user_id: int) -> User:
 @roles_required(Role.ADMIN)
 def index():
     form = UserFilterForm(request.args)
-    scope, units = _scope_units()
-    form.unit.choices = unit_choices(units, scope.depth, blank=_("Tất cả đơn vị"))
-    unit = db.session.get(Unit, form.unit.data) if form.validate() and form.unit.data else None
+    unit = form.unit.row if form.validate() and form.unit.data else None
     query = queries.user_list(current_user, q=form.q.data or "", unit=unit)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
     return render_template("accounts/users/index.html", page=page, form=form)
@@ -128,7 +114,6 @@ def index():
 @roles_required(Role.ADMIN)
 def create():
     form = UserForm()
-    _fill_user_choices(form)
 
     def page(refused=None):
         if refused is not None:
@@ -139,9 +124,9 @@ def create():
         on_refusal(page, catch=FORM_REFUSALS)
         user = services.create_user(
             current_user, username=form.username.data, full_name=form.full_name.data,
-            unit=db.get_or_404(Unit, form.unit_id.data), password=form.password.data,
+            unit=form.unit_id.row, password=form.password.data,
             roles=set(form.roles.data), email=form.email.data,
-            admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+            admin_scope_unit=form.admin_scope_id.row,
             theory_level=form.theory_level.data,
         )
         flash(_("Đã tạo tài khoản %(u)s.", u=user.username), "success")
@@ -157,7 +142,6 @@ def _render_edit(user: User, form=None, title_form=None, status: int = 200):
             "admin_scope_id": (user.admin_scope or user.inspector_scope).id
             if (user.admin_scope or user.inspector_scope) else 0,
         })
-        _fill_user_choices(form)
     if title_form is None:
         title_form = TitleAssignmentForm(formdata=None)
     title_form.title_id.choices = title_choices()
@@ -173,14 +157,13 @@ def edit(user_id: int):
     if request.method == "GET":
         return _render_edit(user)
     form = UserEditForm()
-    _fill_user_choices(form)
     if form.validate_on_submit():
         on_refusal(lambda _refused: _render_edit(db.get_or_404(User, user_id), form, status=400),
                    catch=FORM_REFUSALS)
         services.update_user(
-            current_user, user, full_name=form.full_name.data, unit=db.get_or_404(Unit, form.unit_id.data),
+            current_user, user, full_name=form.full_name.data, unit=form.unit_id.row,
             email=form.email.data, roles=set(form.roles.data),
-            admin_scope_unit=db.session.get(Unit, form.admin_scope_id.data or 0),
+            admin_scope_unit=form.admin_scope_id.row,
             theory_level=form.theory_level.data, new_password=form.password.data or None,
         )
         flash(_("Đã lưu thông tin của %(name)s.", name=user.full_name), "success")

@@ -196,11 +196,3 @@ def provinces_in_scope(actor: User) -> sa.Select:
     return (sa.select(Locality.id, Locality.name)
             .where(Locality.parent_id.is_(None), Locality.valid_to.is_(None), Locality.id.in_(place))
             .order_by(Locality.name))
-
-
-def communes_in_scope(actor: User, province_id: int) -> sa.Select:
-    """(id, name) of the province's communes where the actor has units."""
-    scope = accounts.ensure_read_scope(actor)
-    place = sa.select(Unit.locality_id).where(Unit.path.startswith(scope.path, autoescape=True))
-    return (sa.select(Locality.id, Locality.name)
-            .where(Locality.parent_id == province_id, Locality.id.in_(place)).order_by(Locality.name))

@@ -13,6 +13,7 @@ from lms.access import roles_required
 from lms.accounts.models import Role
 from lms.curriculum.models import Program
 from lms.dashboards import charts, exports, queries, receivers, services
+from lms.dashboards.forms import CommuneFilterForm
 from lms.db import reading
 from lms.extensions import db
 from lms.formats import local_today
@@ -48,14 +49,12 @@ def state_labels() -> dict[str, str]:
 
 
 def _options(filters: queries.Filters) -> dict:
-    """Choices for the filter form, places limited to where the admin's units are: four small statements."""
+    """Choices for the filter form, provinces limited to where the admin's units are (the commune has its own
+    picker): three small statements."""
     provinces = db.session.execute(services.provinces_in_scope(current_user)).all()
-    communes = []
-    if filters.province_id is not None:
-        communes = db.session.execute(services.communes_in_scope(current_user, filters.province_id)).all()
     titles = db.session.execute(sa.select(Title.id, Title.name).order_by(Title.name)).all()
     programs = db.session.execute(sa.select(Program.id, Program.name).order_by(Program.name)).all()
-    return {"provinces": provinces, "communes": communes, "titles": titles, "programs": programs,
+    return {"provinces": provinces, "titles": titles, "programs": programs,
             "years": list(range(filters.today.year, filters.today.year - 6, -1))}
 
 
@@ -67,7 +66,11 @@ def _link(endpoint: str, filters: queries.Filters, **changes) -> str:
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def index():
-    filters = services.read_filters(current_user, request.args)
+    place = CommuneFilterForm(request.args)
+    place.validate()  # a commune typed is resolved; one outside the scope is refused and filters nothing
+    args = request.args.copy()
+    args["commune"] = str(place.commune.data or "")
+    filters = services.read_filters(current_user, args)
     by = services.read_dimension(request.args)
     figures = services.breakdown(filters, by)
     total = services.overall(filters, by, figures)
@@ -81,7 +84,7 @@ def index():
         "dashboards/index.html", filters=filters, by=by, figures=figures, total=total, months=months,
         bars=bars, line=line, dimensions=labels, statuses=status_labels(), options=_options(filters),
         crumbs=services.breadcrumbs(current_user, filters), places=services.place_names(filters),
-        link=_link,
+        link=_link, place=place,
     )
 
 

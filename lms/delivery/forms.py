@@ -22,6 +22,7 @@ from lms.dates import CLASS_DATES
 from lms.delivery.models import DeliveryMode, NominationState
 from lms.forms import InRange, PageForm, SubForm, choices
 from lms.inputs import bounded_int
+from lms.pickers import PickerField
 
 MODE_LABELS = {
     DeliveryMode.CONCENTRATED: _l("Tập trung"),
@@ -44,8 +45,11 @@ class ClassForm(PageForm):
     ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(), InRange(CLASS_DATES)])
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
     capacity = IntegerField(_l("Sĩ số tối đa"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
-    unit_id = SelectField(_l("Đơn vị quản lý lớp"), coerce=bounded_int, validators=[DataRequired()])
-    lecturer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=bounded_int, choices=[])
+    unit_id = PickerField(_l("Đơn vị quản lý lớp"), kind="units", validators=[DataRequired(_l("Hãy chọn đơn vị."))])
+    lecturer_ids = MultiCheckboxField(_l("Giảng viên của lớp (bỏ chọn để thôi phân công)"), coerce=bounded_int,
+                                      choices=[])
+    add_lecturer = PickerField(_l("Thêm giảng viên"), kind="lecturers",
+                               description=_l("Mỗi lần lưu thêm được một giảng viên; để trống nếu không thêm."))
     submit = SubmitField(_l("Lưu lớp"))
 
 
@@ -72,10 +76,19 @@ class KeepFlaggedForm(PageForm):
 
 
 class PlanForm(PageForm):
-    unit_id = SelectField(_l("Đơn vị"), coerce=bounded_int, validators=[DataRequired()])
+    unit_id = PickerField(_l("Đơn vị"), kind="units", validators=[DataRequired(_l("Hãy chọn đơn vị."))])
     year = IntegerField(_l("Năm"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Lưu kế hoạch"))
+
+
+class PlanOpenForm(PageForm):
+    """Which unit's plan to open (a GET form: the unit typed or chosen, the year)."""
+
+    class Meta:
+        csrf = False
+
+    unit_id = PickerField(_l("Đơn vị"), kind="units")
 
 
 class CriterionForm(SubForm):

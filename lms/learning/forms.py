@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from lms.dates import CLASS_DATES
 from lms.formats import local_naive
 from lms.forms import InRange, PageForm, SubForm, choices
+from lms.pickers import PickerField
 
 
 class QuizSettingsForm(PageForm):
@@ -74,6 +75,15 @@ class RevokeForm(PageForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)],
                            render_kw={"rows": 3})
     submit = SubmitField(_l("Thu hồi chứng nhận"))
+
+
+class IssuerUnitForm(PageForm):
+    """Which unit's certificate issuer to set up (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    unit = PickerField(_l("Thiết lập cho đơn vị"), kind="units", validators=[DataRequired(_l("Hãy chọn đơn vị."))])
 
 
 class CertificateIssuerForm(PageForm):

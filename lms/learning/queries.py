@@ -187,18 +187,6 @@ def issuers_in_scope(actor) -> list:
         .where(Unit.path.startswith(scope.path)).order_by(Unit.path)).all()
 
 
-def issuer_unit_choices(actor) -> list:
-    """The units an admin usually sets a school on: the top of their scope and the units right below it
-    (a national admin's provinces); a unit further down is reached from its own page."""
-    from lms.accounts.services import admin_scope
-    from lms.organisation.models import Unit
-
-    scope = admin_scope(actor)
-    return db.session.scalars(
-        sa.select(Unit).where(Unit.path.startswith(scope.path), Unit.depth <= scope.depth + 1)
-        .order_by(Unit.depth, Unit.name)).all()
-
-
 def certificates_of(user_id: int) -> list[Certificate]:
     """Every certificate the trainee was issued, newest first (earlier cycles and revoked ones included)."""
     return db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user_id)

@@ -20,7 +20,14 @@ from lms.extensions import db
 from lms.formats import local_today
 from lms.forms import choices
 from lms.learning import certificates, flow, queries, quizzes, services, whats_new
-from lms.learning.forms import CertificateIssuerForm, GiftImportForm, ModuleRuleForm, QuizSettingsForm, RevokeForm
+from lms.learning.forms import (
+    CertificateIssuerForm,
+    GiftImportForm,
+    IssuerUnitForm,
+    ModuleRuleForm,
+    QuizSettingsForm,
+    RevokeForm,
+)
 from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAttempt, QuizQuestion
 from lms.organisation.models import Unit
 from lms.text import decode_utf8
@@ -344,17 +351,24 @@ def verify(code: str):
 @certificates_bp.route("/admin/certificates")
 @roles_required(Role.ADMIN)
 def admin_index():
+    # The top of the admin's scope is the usual choice; another unit is typed or searched for.
+    return _certificates_admin(IssuerUnitForm(formdata=None, data={"unit": current_user.admin_scope}))
+
+
+def _certificates_admin(chooser: IssuerUnitForm):
     search = request.args.get("q", "").strip()
     found = db.session.scalars(queries.certificates_in_scope(current_user, search)).all()
     return render_template("learning/certificates_admin.html", certificates=found, search=search,
-                           issuers=queries.issuers_in_scope(current_user),
-                           units=queries.issuer_unit_choices(current_user))
+                           issuers=queries.issuers_in_scope(current_user), chooser=chooser)
 
 
 @certificates_bp.route("/admin/certificate-issuer")
 @roles_required(Role.ADMIN)
 def choose_issuer_unit():
-    return redirect(url_for("certificates.edit_issuer", unit_id=request.args.get("unit", 0, type=int)))
+    chooser = IssuerUnitForm(request.args)
+    if chooser.validate():
+        return redirect(url_for("certificates.edit_issuer", unit_id=chooser.unit.data))
+    return _certificates_admin(chooser), 400
 
 
 @certificates_bp.route("/admin/units/<int:unit_id>/certificate-issuer", methods=["GET", "POST"])

@@ -4,8 +4,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.dates import TITLE_DATES
 from lms.forms import InRange, PageForm, choices
-from lms.inputs import bounded_int
 from lms.organisation.models import TitleLevel
+from lms.pickers import PickerField
 
 
 def title_level_choices():
@@ -28,9 +28,9 @@ class UnitForm(PageForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Hãy nhập tên đơn vị.")), Length(max=255)])
     code = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=50)],
                        description=_l("Mã dùng khi nhập người dùng từ tệp CSV."))
-    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=bounded_int,
+    parent_id = PickerField(_l("Thuộc đơn vị"), kind="units",
                             validators=[DataRequired(_l("Hãy chọn đơn vị cấp trên."))])
-    locality_id = SelectField(_l("Địa bàn"), coerce=bounded_int, validators=[Optional()])
+    locality_id = PickerField(_l("Địa bàn"), kind="localities")
     submit = SubmitField(_l("Lưu"))
 
 

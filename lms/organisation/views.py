@@ -10,8 +10,8 @@ from lms.accounts.models import Role
 from lms.errors import Conflict, InvalidInput
 from lms.extensions import db
 from lms.organisation import queries, services
-from lms.organisation.forms import TitleForm, UnitForm, unit_choices
-from lms.organisation.models import Locality, Title, Unit
+from lms.organisation.forms import TitleForm, UnitForm
+from lms.organisation.models import Title, Unit
 from lms.transaction import on_refusal
 
 FORM_REFUSALS = (InvalidInput, Conflict)
@@ -47,18 +47,12 @@ def _unit_form(unit: Unit | None = None) -> UnitForm:
         form = UnitForm(data={"parent_id": request.args.get("parent", scope.id, type=int)})
     if unit is not None and unit.id == scope.id:
         del form.parent_id  # the top of one's own scope cannot be moved out of it
-    else:
-        units = db.session.scalars(accounts.units_in_scope(current_user)).all()
-        if unit is not None:
-            units = [u for u in units if not unit.contains(u)]
-        form.parent_id.choices = unit_choices(units, scope.depth)
-    form.locality_id.choices = queries.locality_choices(scope)
     return form
 
 
 def _save_unit(form: UnitForm, unit: Unit | None):
-    parent = db.session.get(Unit, form.parent_id.data) if "parent_id" in form else None
-    locality = db.session.get(Locality, form.locality_id.data or 0)
+    parent = form.parent_id.row if "parent_id" in form else None
+    locality = form.locality_id.row
     if unit is None:
         return services.create_unit(current_user, name=form.name.data, parent=parent, locality=locality,
                                     code=form.code.data)

@@ -41,7 +41,10 @@ def test_create_a_unit_under_one_in_scope(app, client, auth, make, tree):
         db.session.get(Unit, tree["root"].id).locality_id = locality.id
         db.session.commit()
     auth.login("admin")
-    assert "Xã Dân Hóa" in client.get(f"/admin/units/new?parent={tree['commune'].id}").get_data(as_text=True)
+    page = client.get(f"/admin/units/new?parent={tree['commune'].id}").get_data(as_text=True)
+    assert 'value="Đảng ủy xã Dân Hóa"' in page  # the parent asked for, named in its picker
+    found = client.get("/pick/localities?q=dan hoa").get_json()["items"]
+    assert [item["label"] for item in found] == ["Xã Dân Hóa, Quảng Trị"]
     response = client.post("/admin/units/new", data={
         "name": "Chi bộ thôn 2", "code": "QT-DH-T2", "parent_id": tree["commune"].id, "locality_id": locality.id})
     assert response.status_code == 302

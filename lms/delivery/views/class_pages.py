@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.access import roles_required, signed_in
 from lms.accounts import services as accounts
-from lms.accounts.models import Role, RoleGrant, User
+from lms.accounts.models import Role, User
 from lms.curriculum.models import Module, Program
 from lms.delivery import forms, queries, services
 from lms.delivery.models import (
@@ -51,15 +51,15 @@ def _class_form(klass: TrainingClass | None = None) -> forms.ClassForm:
     form.subject.choices = [("", _("— Chọn —"))] + [(f"p{p.id}", _("Chương trình: %(name)s", name=p.name))
                                                      for p in programs] + [
         (f"m{m.id}", _("Học phần: %(name)s", name=m.published.title if m.published else m.code)) for m in modules]
-    form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(accounts.units_in_scope(_me()))]
-    lecturers = db.session.scalars(
-        sa.select(User).join(RoleGrant).where(RoleGrant.role == Role.LECTURER, User.active).order_by(User.full_name)
-    ).all()
-    form.lecturer_ids.choices = [(u.id, u.full_name) for u in lecturers]
+    # The class's own lecturers as boxes to keep or untick; another is added through the picker.
+    form.lecturer_ids.choices = [(u.id, u.full_name) for u in (klass.lecturers if klass else [])]
+    if not form.lecturer_ids.choices:
+        del form.lecturer_ids
     if klass is not None and request.method == "GET":
         form.subject.data = f"p{klass.program_id}" if klass.program_id else f"m{klass.module_id}"
         form.mode.data = klass.mode.value
-        form.lecturer_ids.data = [u.id for u in klass.lecturers]
+        if "lecturer_ids" in form:
+            form.lecturer_ids.data = [u.id for u in klass.lecturers]
     return form
 
 
@@ -75,6 +75,12 @@ def edit_class(class_id: int):
     klass = db.get_or_404(TrainingClass, class_id)
     services.ensure_manages_class(_me(), klass)
     return _edit_class(klass)
+
+
+def _chosen_lecturers(form: forms.ClassForm) -> list[User]:
+    kept = [db.session.get(User, i) for i in form.lecturer_ids.data] if "lecturer_ids" in form else []
+    added = form.add_lecturer.row
+    return kept + ([added] if added is not None and added not in kept else [])
 
 
 def _edit_class(klass: TrainingClass | None):
@@ -94,8 +100,8 @@ def _edit_class(klass: TrainingClass | None):
             program=db.session.get(Program, ident) if kind == "p" else None,
             module=db.session.get(Module, ident) if kind == "m" else None,
             mode=form.mode.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-            place=form.place.data, capacity=form.capacity.data, unit=db.session.get(Unit, form.unit_id.data),
-            lecturers=[db.session.get(User, i) for i in form.lecturer_ids.data],
+            place=form.place.data, capacity=form.capacity.data, unit=form.unit_id.row,
+            lecturers=_chosen_lecturers(form),
         )
         flash(_("Đã lưu lớp %(code)s.", code=klass.code), "success")
         return redirect(url_for("delivery.class_page", class_id=klass.id))

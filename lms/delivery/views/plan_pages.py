@@ -33,18 +33,18 @@ def plans():
 @roles_required(Role.ADMIN)
 def edit_plan():
     form = forms.PlanForm()
-    form.unit_id.choices = [(u.id, u.name) for u in db.session.scalars(accounts.units_in_scope(_me()))]
+    opener = forms.PlanOpenForm(request.args)
     programs = db.session.scalars(sa.select(Program).where(Program.active).order_by(Program.name)).all()
     if request.method == "GET":
         form.year.data = requested_year()
-        form.unit_id.data = request.args.get("unit_id", type=int) or (form.unit_id.choices[0][0]
-                                                                       if form.unit_id.choices else None)
+        opener.validate()
+        form.unit_id.data = opener.unit_id.data or accounts.admin_scope(_me()).id
     values, problems = {}, []
 
     def page(refused=None):
         if refused is not None:
             _flash_problems(refused)
-        return render_template("delivery/plan_form.html", form=form, programs=programs, values=values)
+        return render_template("delivery/plan_form.html", form=form, opener=opener, programs=programs, values=values)
 
     if form.validate_on_submit():
         quotas = {}
@@ -60,12 +60,12 @@ def edit_plan():
             quotas[program] = quota
         if not problems:
             on_refusal(page)
-            services.save_plan(_me(), db.session.get(Unit, form.unit_id.data), form.year.data, quotas,
+            services.save_plan(_me(), form.unit_id.row, form.year.data, quotas,
                                note=form.note.data)
             flash(_("Đã lưu kế hoạch năm %(year)d.", year=form.year.data), "success")
             return redirect(url_for("delivery.plans", year=form.year.data))
     elif form.unit_id.data and form.year.data:
-        quotas = services.plan_quotas(_me(), db.session.get(Unit, form.unit_id.data), form.year.data)
+        quotas = services.plan_quotas(_me(), form.unit_id.row, form.year.data)
         values = {pid: str(q) for pid, q in quotas.items()}
     for problem in problems:
         flash(problem, "danger")
