@@ -107,3 +107,47 @@ def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth,
 # Each: the signed-in admin with their role grants, their scope unit, then the one search; the people found bring
 # their role grants in one more statement, and the places read the scope's own locality first.
 PICKER_STATEMENTS = [3, 3, 4, 4, 4, 4]
+
+
+def test_the_audit_page_names_a_whole_page_of_objects_in_a_fixed_number_of_statements(app, client, auth, make,
+                                                                                       page_statements):
+    """Each entry's action in words and its object named with a link: as many statements for 5 entries of five
+    kinds of object as for 50."""
+    import sqlalchemy as sa
+
+    from lms import audit
+    from lms.accounts.models import User
+    from lms.delivery.models import Nomination, NominationState, TrainingClass
+    from lms.delivery.timetable_models import ClassSession
+    from lms.documents.models import Document
+    from lms.extensions import db
+
+    root = make.unit("Tỉnh ủy")
+    make.admin("admin", scope=root)
+    klass = make.training_class(unit=root)
+
+    def grow(n: int):
+        made = []
+        for _ in range(n):
+            person = make.user(unit=root)
+            made.append((person, make.nomination(klass, person, NominationState.NOMINATED),
+                         make.class_session(klass), make.document()))
+        with app.app_context():
+            admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+            for person, nomination, session, document in made:
+                audit.record(admin, "user.update", db.session.get(User, person.id))
+                audit.record(admin, "nomination.approved", db.session.get(Nomination, nomination.id),
+                             previous="nominated")
+                audit.record(admin, "session.save", db.session.get(ClassSession, session.id), on="2026-09-08")
+                audit.record(admin, "document.register", db.session.get(Document, document.id), code=document.code)
+                audit.record(admin, "class.absence_limit", db.session.get(TrainingClass, klass.id), previous=20,
+                             percent=30)
+            db.session.commit()
+
+    grow(1)
+    auth.login("admin")
+    small = page_statements("/audit")
+    grow(9)
+    page = client.get("/audit").get_data(as_text=True)
+    assert page.count(f'href="/classes/{klass.id}"') >= 10
+    assert page_statements("/audit") == small

@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.formats import local_date, local_datetime, local_today
 from lms.learning.views import STATE_LABELS
 from lms.records import queries, services
+from lms.supervision import audit_text
 
 bp = Blueprint("records", __name__)
 
@@ -33,7 +34,8 @@ def _labels() -> dict:
     return {"kind": lambda k: str(KIND_LABELS.get(str(k), k)), "learning": lambda s: str(STATE_LABELS.get(str(s), s)),
             "nomination": state_label, "mode": lambda m: str(MODE_LABELS.get(m, m)),
             "certificate": lambda s: str(CERTIFICATE_LABELS[s]), "report": lambda s: str(REPORT_LABELS.get(str(s), s)),
-            "theory": lambda level: theory_level_name(TheoryLevel(level))}
+            "theory": lambda level: theory_level_name(TheoryLevel(level)), "audit": audit_text.action_label,
+            "audit_detail": audit_text.detail_parts}
 
 
 @bp.route("/people/<int:user_id>")
@@ -72,8 +74,8 @@ def _rows(record: queries.Record):
         yield (_("Chứng nhận"), c.program_name, labels["certificate"](state), local_datetime(c.issued_at),
                local_date(c.valid_until), None, c.number or c.code)
     for e in record.audit:
-        yield (_("Nhật ký"), e.action, e.actor_name or "", local_datetime(e.at), "", None,
-               f"{e.object_type}:{e.object_id}")
+        yield (_("Nhật ký"), audit_text.action_label(e.action), e.actor_name or "", local_datetime(e.at), "", None,
+               audit_text.detail_text(e.action, e.detail))
 
 
 @bp.route("/people/<int:user_id>/record.<fmt>")

@@ -6,12 +6,14 @@ later that nothing in it changed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import secrets
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +36,7 @@ from lms.delivery.timetable_models import ClassSession, SessionAttendance
 from lms.extensions import db
 from lms.formats import local_datetime
 from lms.learning.models import Certificate
-from lms.supervision import queries
+from lms.supervision import audit_text, queries
 
 KINDS = ("roster", "results", "certificates", "attendance")
 
@@ -146,23 +148,32 @@ def results_table(p: ClassPapers) -> tuple[list[exports.Column], list[tuple]]:
 
 
 def audit_columns() -> list[exports.Column]:
-    """The columns of an audit log file (the audit page's CSV and the class's trail in its evidence pack)."""
+    """The columns of an audit log file (the audit page's CSV and the class's trail in its evidence pack): the
+    entry in words, and as stored (action code, object type and id, detail as JSON) for machines and for
+    checking its hash."""
     return [exports.Column(_("Mã"), "int", 8), exports.Column(_("Thời gian"), "datetime", 18),
             exports.Column(_("Người thực hiện"), width=24), exports.Column(_("Tên đăng nhập"), width=16),
-            exports.Column(_("Hành động"), width=22), exports.Column(_("Đối tượng"), width=16),
+            exports.Column(_("Hành động"), width=30), exports.Column(_("Mã hành động"), width=22),
+            exports.Column(_("Đối tượng"), width=36), exports.Column(_("Loại đối tượng"), width=16),
             exports.Column(_("Mã đối tượng"), "int", 10), exports.Column(_("Chi tiết"), width=60),
-            exports.Column(_("Địa chỉ IP"), width=16), exports.Column(_("Mã băm"), width=66)]
+            exports.Column(_("Chi tiết (dữ liệu gốc)"), width=40), exports.Column(_("Địa chỉ IP"), width=16),
+            exports.Column(_("Mã băm"), width=66)]
 
 
-def audit_row(entry) -> tuple:
-    """One row of audit_entries/class_trail as the audit_columns show it."""
-    detail = json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True)
-    return (entry.id, entry.at, entry.actor_name or _("Hệ thống"), entry.actor_username or "", entry.action,
-            entry.object_type, entry.object_id, detail, entry.ip or "", entry.hash)
+def audit_rows(entries: Iterable, batch: int = 1000) -> Iterator[tuple]:
+    """Rows of audit_entries/class_trail as the audit_columns show them; objects named a batch at a time."""
+    entries = iter(entries)
+    while chunk := list(itertools.islice(entries, batch)):
+        describe = audit_text.describer(chunk)
+        for entry in chunk:
+            d = describe(entry)
+            raw = json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True)
+            yield (entry.id, entry.at, d.actor, entry.actor_username or "", d.action, entry.action, d.object.label,
+                   entry.object_type, entry.object_id, d.detail_text, raw, entry.ip or "", entry.hash)
 
 
 def trail_table(klass: TrainingClass) -> tuple[list[exports.Column], list[tuple]]:
-    return audit_columns(), [audit_row(e) for e in db.session.execute(queries.class_trail(klass))]
+    return audit_columns(), list(audit_rows(db.session.execute(queries.class_trail(klass))))
 
 
 def _bytes(stream) -> bytes:

@@ -29,7 +29,7 @@ from lms.extensions import db
 from lms.formats import local_today
 from lms.jobs.models import JobStatus
 from lms.jobs.services import job_for, start_job
-from lms.supervision import forms, papers, queries, services, tasks
+from lms.supervision import audit_text, forms, papers, queries, services, tasks
 from lms.supervision.models import Inspection
 from lms.transaction import on_refusal
 
@@ -70,7 +70,8 @@ def class_inspection(class_id: int):
         "supervision/class.html", klass=klass, inspector=inspector, manages=manages,
         inspections=db.session.scalars(services.inspections_of(klass)).all(),
         form=forms.InspectionForm(inspected_on=local_today()) if inspector else None,
-        answer_form=forms.AnswerForm(), pack_form=forms.PackForm(), trail=trail, describe=papers.audit_row)
+        answer_form=forms.AnswerForm(), pack_form=forms.PackForm(), trail=trail,
+        describe=audit_text.describer(trail, me))
 
 
 @bp.route("/classes/<int:class_id>/inspections", methods=["POST"])
@@ -127,7 +128,9 @@ def audit_log():
     return render_template("supervision/audit.html", rows=rows[:PER_PAGE], filters=filters, page=page, scope=scope,
                            prev_url=link(page=page - 1) if page > 1 else None,
                            next_url=link(page=page + 1) if more else None,
-                           csv_url=url_for("supervision.export_audit", **filters.as_args()), describe=papers.audit_row)
+                           csv_url=url_for("supervision.export_audit", **filters.as_args()),
+                           describe=audit_text.describer(rows[:PER_PAGE], _me()),
+                           action_choices=audit_text.action_choices(), object_choices=audit_text.object_choices())
 
 
 @bp.route("/audit.csv")
@@ -139,8 +142,7 @@ def export_audit():
 
     def rows():
         with transactions.reading(db.session):
-            for entry in db.session.execute(select.execution_options(yield_per=1000)):
-                yield papers.audit_row(entry)
+            yield from papers.audit_rows(db.session.execute(select.execution_options(yield_per=1000)))
 
     response = Response(stream_with_context(exports.csv_stream(columns, rows())), mimetype=exports.MIMETYPES["csv"])
     response.headers["Content-Disposition"] = f'attachment; filename="audit-{local_today():%Y%m%d}.csv"'
