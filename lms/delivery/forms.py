@@ -54,7 +54,7 @@ class ClassForm(PageForm):
 
 
 class NominationForm(PageForm):
-    trainee_id = SelectField(_l("Học viên được cử"), coerce=bounded_int, validators=[DataRequired()])
+    trainee_id = PickerField(_l("Cử một người"), kind="people", validators=[DataRequired(_l("Hãy chọn học viên."))])
     over_quota_reason = TextAreaField(_l("Lý do cử vượt chỉ tiêu (nếu vượt)"),
                                       validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Cử đi học"))

@@ -70,6 +70,24 @@ def test_admin_opens_a_class(client, auth, school, app):
     assert "Trực tuyến" in listing
 
 
+def test_one_person_is_nominated_by_a_name_typed_and_a_refusal_keeps_them_on_the_page(client, auth, school, app):
+    auth.login("admin")
+    page = client.get(f"/classes/{school.klass.id}").get_data(as_text=True)
+    assert 'name="trainee_id_q"' in page  # a name box, not a list of the scope
+    url = f"/admin/classes/{school.klass.id}/nominate"
+    refused = client.post(url, data={"trainee_id": "", "trainee_id_q": "duong van long"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Không cử được: Dương Văn Long không giữ và không được quy hoạch chức danh nào" in text
+    assert 'value="Dương Văn Long (carol)"' in text  # the person stays chosen
+    nobody = client.post(url, data={"trainee_id": "", "trainee_id_q": "Không Ai"})
+    assert "Không tìm thấy người nào khớp với “Không Ai”" in nobody.get_data(as_text=True)
+    accepted = client.post(url, data={"trainee_id": "", "trainee_id_q": "le thi thu ha"})
+    assert accepted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Nomination.trainee_id)) == school.alice.id
+
+
 def test_nomination_refused_with_its_reason_then_accepted(client, auth, school, app):
     auth.login("admin")
     url = f"/admin/classes/{school.klass.id}/nominate"

@@ -21,7 +21,7 @@ from lms.delivery.models import (
 )
 from lms.delivery.standing import trainee_standings
 from lms.delivery.views import _class_or_404, _flash_problems, _me, bp
-from lms.errors import DomainError, InvalidInput
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.organisation.models import Unit
 from lms.transaction import on_refusal
@@ -113,7 +113,10 @@ def _edit_class(klass: TrainingClass | None):
 @bp.route("/classes/<int:class_id>")
 @signed_in
 def class_page(class_id: int):
-    klass = _class_or_404(class_id)
+    return _class_page(_class_or_404(class_id), forms.NominationForm(formdata=None))
+
+
+def _class_page(klass: TrainingClass, nominate_form: forms.NominationForm, status: int = 200):
     me = _me()
     scope = me.admin_scope if me.has_role(Role.ADMIN) else None
     manages = scope is not None and scope.contains(klass.unit)
@@ -123,15 +126,16 @@ def class_page(class_id: int):
         query = query.join(User, Nomination.trainee_id == User.id).join(Unit, User.unit_id == Unit.id).where(
             Unit.path.startswith(scope.path))
     nominations = db.session.scalars(query).all()
-    # Admins who may nominate go to the people picker (no list of the whole scope on this page).
-    nominate_form = scope is not None
+    # Admins who may nominate: one person by name here, many through the people picker (no list of the scope).
+    if scope is None:
+        nominate_form = None
     trip_list = db.session.scalars(sa.select(FieldTrip).where(FieldTrip.class_id == klass.id)
                                    .order_by(FieldTrip.starts_on)).all()
     seats = sum(1 for n in nominations if n.state != NominationState.WITHDRAWN) if manages else None
     return render_template("delivery/class.html", klass=klass, nominations=nominations, manages=manages,
                            nominate_form=nominate_form, state_form=forms.StateForm(), keep_form=forms.KeepFlaggedForm(),
                            trips=trip_list, seats=seats, is_lecturer=services.is_class_lecturer(me, klass),
-                           NominationState=NominationState)
+                           NominationState=NominationState), status
 
 
 @bp.route("/admin/classes/<int:class_id>/nominate", methods=["POST"])
@@ -139,20 +143,14 @@ def class_page(class_id: int):
 def nominate(class_id: int):
     klass = _class_or_404(class_id)
     form = forms.NominationForm()
-    form.trainee_id.choices = None  # any id; the service checks scope
-    form.trainee_id.validate_choice = False
-    back = url_for("delivery.class_page", class_id=class_id, _anchor="nominations")
-    if form.validate_on_submit():
-        trainee = db.session.get(User, form.trainee_id.data)
-        on_refusal(back, message=lambda refused: _("Không cử được: %(reason)s", reason=refused.message),
-                   catch=(DomainError,))
-        if trainee is None:
-            raise InvalidInput(_("Hãy chọn học viên."))
-        nomination = services.nominate(_me(), trainee, klass, over_quota_reason=form.over_quota_reason.data)
-        flash(_("Đã cử %(name)s vào lớp %(code)s.", name=nomination.trainee.full_name, code=klass.code), "success")
-    else:
-        flash(_("Hãy chọn học viên."), "danger")
-    return redirect(back)
+    if not form.validate_on_submit():  # the page again, with what was typed and why it names nobody
+        return _class_page(klass, form, 400)
+    # A refusal shows the page again too, the person and the reason kept (nothing was written).
+    on_refusal(lambda _refused: _class_page(_class_or_404(class_id), form, 400), field=form.trainee_id,
+               message=lambda refused: _("Không cử được: %(reason)s", reason=refused.message), catch=(DomainError,))
+    nomination = services.nominate(_me(), form.trainee_id.row, klass, over_quota_reason=form.over_quota_reason.data)
+    flash(_("Đã cử %(name)s vào lớp %(code)s.", name=nomination.trainee.full_name, code=klass.code), "success")
+    return redirect(url_for("delivery.class_page", class_id=class_id, _anchor="nominations"))
 
 
 @bp.route("/admin/nominations/<int:nomination_id>/state", methods=["POST"])
