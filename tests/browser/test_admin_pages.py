@@ -44,7 +44,10 @@ def test_admin_creates_a_user_then_deactivates_the_account(page, make, app):
     assert page.get_by_role("cell", name="01/07/2025").is_visible()
     assert_accessible(page)
 
-    page.get_by_role("button", name="Khóa tài khoản").click()
+    # Locking asks first: the red button opens the question, whose own button locks.
+    page.locator("summary", has_text="Khóa tài khoản").click()
+    assert page.get_by_text("Khóa tài khoản của Phạm Thị Mới?").is_visible()
+    page.get_by_role("button", name="Xác nhận khóa").click()
     page.wait_for_load_state()
     assert page.get_by_text("Đã khóa tài khoản hv.moi").is_visible()
     assert page.get_by_role("button", name="Mở lại tài khoản").is_visible()
