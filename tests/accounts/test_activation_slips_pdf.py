@@ -86,7 +86,9 @@ def test_each_qr_code_opens_the_link_printed_beside_it_and_the_link_works_once(a
 def test_the_pdf_issues_links_like_the_print_page_retiring_earlier_ones_and_audited(app, client, auth, people):
     imported, _stranger = people
     auth.login("admin")
-    html = client.post("/admin/users/activation-slips", data=_ids(imported[:1])).get_data(as_text=True)
+    page = client.post("/admin/users/activation-slips", data=_ids(imported[:1]))
+    assert page.headers["Cache-Control"] == "no-store"  # neither form of the slips is kept by a cache
+    html = page.get_data(as_text=True)
     printed = "/activate/" + html.split('class="slip-token">', 1)[1].split("<", 1)[0]
     [downloaded] = qr_codes(client.post(PDF_URL, data=_ids(imported[:1])).data)
     auth.logout()
