@@ -192,7 +192,8 @@ def test_a_document_source_is_a_link_only_when_it_is_a_web_address(client, auth,
     auth.logout()
     auth.login("hv")
     page = client.get(f"/documents/{web}").text
-    assert '<a href="https://tulieuvankien.dangcongsan.vn/vb/12" rel="noopener noreferrer">' in page
+    address = "https://tulieuvankien.dangcongsan.vn/vb/12"
+    assert f'<a href="{address}" title="{address}" rel="noopener noreferrer">Xem tại tulieuvankien' in page
     page = client.get(f"/documents/{script}").text
     assert "javascript:alert(1)" in page
     assert 'href="javascript:' not in page
@@ -212,3 +213,21 @@ def test_a_document_page_costs_the_same_queries_whatever_its_relations(client, a
         page = client.get(f"/documents/{hub.id}").text
     assert page.count("Được thực hiện bởi") == 6
     assert len(many) == len(few)
+
+
+def test_a_documents_source_reads_as_its_site_on_a_phone(client, auth, make, app):
+    """A source address is a link named by its site ("Xem tại nghean.gov.vn"), not a URL four lines long."""
+    url = ("https://www.nghean.gov.vn/chinh-tri/nghi-quyet-57-nq-tw-ve-dot-pha-phat-trien-khoa-hoc-cong-nghe-"
+           "doi-moi-sang-tao-va-chuyen-doi-so-q-710625")
+    document = make.document("57-NQ/TW", number="57")
+    noted = make.document("60-NQ/TW", number="60")
+    with app.app_context():
+        db.session.get(Document, document.id).source = url
+        db.session.get(Document, noted.id).source = "Lưu tại Văn phòng Tỉnh ủy"
+        db.session.commit()
+    make.user("hv")
+    auth.login("hv")
+    page = client.get(f"/documents/{document.id}").text
+    assert f'<a href="{url}" title="{url}" rel="noopener noreferrer">Xem tại nghean.gov.vn</a>' in page
+    assert f">{url}<" not in page
+    assert "Lưu tại Văn phòng Tỉnh ủy" in client.get(f"/documents/{noted.id}").text  # a note stays as written
