@@ -1,6 +1,7 @@
 """Read-side queries for units and titles."""
 from __future__ import annotations
 
+import functools
 import heapq
 import typing
 from datetime import date
@@ -42,6 +43,11 @@ def user_counts(scope: Unit) -> dict[int, int]:
     return dict(rows.all())
 
 
+# Names folded once per process: a search reads every unit (or locality) of the scope, and the names seldom
+# change; a renamed one is simply a new key.
+_folded = functools.lru_cache(maxsize=20_000)(fold_words)
+
+
 def units_matching(scope: Unit, text: str, limit: int = 20) -> list:
     """(id, name, code, path, parent_name, exact) of at most `limit` units of the scope whose name, code or
     parent's name holds every word typed, without diacritics ("ky anh" finds "Đảng ủy xã Kỳ Anh"): a lookup
@@ -60,10 +66,10 @@ def units_matching(scope: Unit, text: str, limit: int = 20) -> list:
     phrase = " ".join(words)
     ranked = []
     for row in db.session.execute(query):
-        name, code = fold_words(row.name), fold_words(row.code)
-        key = f"{name} {code} {fold_words(row.parent_name)}"
+        name, code = _folded(row.name), _folded(row.code)
+        key = f"{name} {code} {_folded(row.parent_name)}"
         if all(word in key for word in words):
-            exact = phrase in (name, code, fold_words(f"{row.name} ({row.code})"))
+            exact = phrase in (name, code, f"{name} ({code})")
             rank = 0 if exact else 1 if name.startswith(phrase) or code.startswith(phrase) else 2
             ranked.append((rank, len(ranked), _Found(*row, exact=exact)))
     return [found for *_, found in heapq.nsmallest(limit, ranked)]
@@ -101,9 +107,9 @@ def localities_matching(scope: Unit, text: str, limit: int = 20, *, with_units: 
     phrase = " ".join(words)
     ranked = []
     for row in db.session.execute(query):
-        name = fold_words(row.name)
-        if all(word in f"{name} {fold_words(row.province_name)}" for word in words):
-            exact = phrase in (name, fold_words(f"{row.name}, {row.province_name}"))
+        name, province_name = _folded(row.name), _folded(row.province_name)
+        if all(word in f"{name} {province_name}" for word in words):
+            exact = phrase in (name, f"{name}, {province_name}")
             rank = 0 if exact else 1 if name.startswith(phrase) else 2
             ranked.append((rank, len(ranked), _Place(*row, exact=exact)))
     return [found for *_, found in heapq.nsmallest(limit, ranked)]
