@@ -203,10 +203,12 @@ def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = F
             "users", "role_grants", "title_assignments", "program_statuses", "lesson_progress")}
         db.session.commit()
         from lms.dashboards import facts, triggers
+        from lms.delivery import need_triggers
 
         # Row-by-row triggers would recompute facts two million times: off for the load, one rebuild after.
         with db.engine.begin() as conn:
             triggers.drop_v1(conn)
+            need_triggers.drop_v1(conn)
         writer = BulkWriter(db.engine)
         summary = _write(writer, rng, scale, today, now, provinces, communes, password_hash, start_ids)
         writer.commit()
@@ -215,6 +217,10 @@ def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = F
             count = facts.rebuild(conn)
             triggers.install_v1(conn)
             print(f"  completion_facts   {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
+            started = time.perf_counter()
+            count = need_triggers.rebuild(conn)
+            need_triggers.install_v1(conn)
+            print(f"  training_needs     {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
             if db.engine.dialect.name == "postgresql":
                 for table in start_ids:
                     conn.exec_driver_sql(

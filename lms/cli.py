@@ -98,14 +98,14 @@ def _register_domain_commands() -> None:
     from lms.accounts.cli import create_admin_command, import_users_command
     from lms.content.cli import content_cli
     from lms.dashboards.cli import dashboards_cli
-    from lms.delivery.cli import files_cli
+    from lms.delivery.cli import files_cli, needs_cli
     from lms.jobs.cli import jobs_cli
     from lms.learning.cli import learning_cli, quiz_cli, xapi_cli
     from lms.search.cli import search_cli
     from lms.supervision.cli import audit_cli
 
     for group in (content_cli, search_cli, xapi_cli, learning_cli, quiz_cli, import_users_command, create_admin_command,
-                  dashboards_cli, files_cli, jobs_cli, audit_cli):
+                  dashboards_cli, files_cli, needs_cli, jobs_cli, audit_cli):
         lms_cli.add_command(group)
 
 

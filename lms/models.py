@@ -11,7 +11,14 @@ from lms.curriculum.models import (  # noqa: F401
     ReviewPassage,
 )
 from lms.dashboards.models import CompletionFact  # noqa: F401
-from lms.delivery.models import FieldTrip, Nomination, Submission, TrainingClass, TrainingPlan  # noqa: F401
+from lms.delivery.models import (  # noqa: F401
+    FieldTrip,
+    Nomination,
+    Submission,
+    TrainingClass,
+    TrainingNeed,
+    TrainingPlan,
+)
 from lms.delivery.timetable_models import AttendanceException, ClassSession, SessionAttendance  # noqa: F401
 from lms.documents.models import Document, DocumentRelation  # noqa: F401
 from lms.jobs.models import Job  # noqa: F401

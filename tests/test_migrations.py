@@ -39,8 +39,9 @@ def test_no_migration_imports_the_application():
             assert not [n for n in names if n == "lms" or n.startswith("lms.")], path.name
 
 
-def test_the_completion_facts_triggers_are_in_place(app):
+def test_the_completion_facts_and_training_needs_triggers_are_in_place(app):
     from lms.dashboards.triggers import TRIGGERS_V1
+    from lms.delivery.need_triggers import TRIGGERS_V1 as NEED_TRIGGERS
 
     with app.app_context(), db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
@@ -48,7 +49,7 @@ def test_the_completion_facts_triggers_are_in_place(app):
                                          "WHERE event_object_schema = current_schema()")).scalars()
         else:
             found = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
-        assert set(found) == set(TRIGGERS_V1)
+        assert set(found) == set(TRIGGERS_V1) | set(NEED_TRIGGERS)
 
 
 def test_every_migration_downgrades_and_upgrades_again(app, tmp_path):

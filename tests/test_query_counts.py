@@ -72,6 +72,12 @@ def test_the_people_picker_and_the_needs_report_run_a_fixed_number_of_statements
             make.user(f"u{n}.{k}", full_name=f"Nguyễn Văn {n}{k}", unit=commune, held=[title],
                       planned=[make.title()], theory_level=TheoryLevel.ADVANCED, password=None)
     assert [count(url) for url in urls] == small
+    # The needs report: one grouped statement over the kept needs, the rest the grid and the page;
+    # a program's people one more.
+    assert small[2:] == [NEEDS_STATEMENTS, NEEDS_STATEMENTS + 1]
+
+
+NEEDS_STATEMENTS = 11
 
 
 def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth, make, statements):

@@ -1,6 +1,8 @@
-"""`flask lms files sweep`: remove stored files that no row names (left by killed or failed uploads)."""
+"""`flask lms files sweep`: remove stored files that no row names (left by killed or failed uploads);
+`flask lms needs rebuild`: recompute the training needs from their sources."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import click
@@ -20,3 +22,18 @@ def sweep_command(dry_run: bool, older_than_minutes: int):
     swept = sweep_orphan_files(older_than=timedelta(minutes=older_than_minutes), dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(f"files sweep: {verb} {swept.files} files ({swept.partial} unfinished), {swept.bytes} bytes")
+
+
+needs_cli = AppGroup("needs", help="Nhu cầu đào tạo theo chức danh.")
+
+
+@needs_cli.command("rebuild")
+def rebuild_needs_command():
+    """Recompute every training need from titles, programs and completions (after a load that bypassed them)."""
+    from lms.delivery import need_triggers
+    from lms.extensions import db
+
+    started = time.perf_counter()
+    with db.engine.begin() as connection:
+        count = need_triggers.rebuild(connection)
+    click.echo(f"training needs: {count} rows in {time.perf_counter() - started:.1f} s")

@@ -160,6 +160,49 @@ class PlanQuota(db.Model):
     program = relationship("Program")
 
 
+class TrainingNeed(db.Model):
+    """A title assignment of an active trainee joined to a program that targets its title, with what a needs
+    report asks of it; derived data kept by database triggers (lms.delivery.need_triggers).
+
+    The report for a year picks the rows whose assignment is current on its day and whose completion is not
+    valid through its end, so the rows do not change as days pass: only the writes to their sources change
+    them. A valid completion with no expiry is never a need: such pairs have no row. `valid_until` is the
+    expiry of a valid completion (a refresher falls due), None when there is none.
+    """
+
+    __tablename__ = "training_needs"
+    __table_args__ = (
+        # Covering, in the order of the counts' grouping: by unit (a subtree), by branch (a whole tree, whose
+        # grid rows are the units right below its root), and one program's people.
+        sa.Index("ix_training_needs_unit", "unit_id", "program_id", "shared", "starts_on", "ends_on",
+                 "valid_until", "key_title", "user_id"),
+        sa.Index("ix_training_needs_branch", "branch_id", "program_id", "shared", "starts_on", "ends_on",
+                 "valid_until", "key_title", "user_id"),
+        sa.Index("ix_training_needs_program", "program_id", "unit_id", "user_id", "starts_on", "ends_on",
+                 "valid_until", "key_title"),
+        sa.Index("ix_training_needs_user", "user_id", "program_id"),
+        sa.Index("ix_training_needs_title", "title_id", "program_id"),
+    )
+
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("title_assignments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None]
+    branch_id: Mapped[int | None]  # the unit's ancestor right below the root of its tree (the root: itself)
+    title_id: Mapped[int]
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    key_title: Mapped[bool]  # planned for a key title: must attend a concentrated class
+    valid_until: Mapped[date | None] = mapped_column(sa.Date)
+    # The person has another row for the program (two titles it targets): count them once (DISTINCT), and
+    # the rest, nearly all, with a plain count.
+    shared: Mapped[bool]
+
+    def __repr__(self) -> str:
+        return f"<TrainingNeed user={self.user_id} program={self.program_id} assignment={self.assignment_id}>"
+
+
 class FieldTrip(db.Model):
     """A field-trip assignment by topic (đi thực tế theo chuyên đề) for a class, with its rubric."""
 

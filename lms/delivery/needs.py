@@ -2,9 +2,13 @@
 
 A person needs a program when, on the year's first day or today (whichever is later), they hold or are planned
 for a title the program targets, and they have no completion of it valid through the year (never completed,
-or a refresher due before the year ends). Those planned for a key title must attend a concentrated class:
-they are counted apart. One grouped statement counts them per (unit, program); the rows of the plan grid
-(the chosen unit and the units right below it) sum the units of their subtrees.
+the certificate of the completion revoked, or a refresher due before the year ends). Those planned for a key
+title must attend a concentrated class: they are counted apart.
+
+The candidates are kept, one row per title assignment and targeting program, in `training_needs` (database
+triggers keep it current: lms.delivery.need_triggers); a report picks the rows current on its day and not
+covered through its year, in one statement grouped by (unit, program) in index order that reads index entries
+only. The rows of the plan grid (the chosen unit and the units right below it) sum the units of their subtrees.
 """
 from __future__ import annotations
 
@@ -13,52 +17,52 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from lms.accounts.models import AssignmentKind, Role, RoleGrant, TitleAssignment, User
-from lms.curriculum.models import program_titles
+from lms.accounts.models import User
+from lms.delivery.models import TrainingNeed
 from lms.delivery.plan_grid import Grid
 from lms.extensions import db
 from lms.formats import local_today
-from lms.learning.models import ProgramState, ProgramStatus
-from lms.organisation.models import Title, Unit
+from lms.organisation.models import Unit
 
 
 def _day(year: int) -> date:
     return max(date(year, 1, 1), min(local_today(), date(year, 12, 31)))
 
 
-def needing(root: Unit, year: int) -> sa.Select:
-    """(user_id, program_id, key) of every need in the subtree: key 1 for someone planned for a key title."""
+def _current(year: int) -> list:
+    """The conditions on `training_needs` of a need in the year."""
     day, year_end = _day(year), date(year, 12, 31)
-    key = sa.and_(TitleAssignment.kind == AssignmentKind.PLANNED, Title.is_key)
-    completed = sa.exists().where(
-        ProgramStatus.user_id == TitleAssignment.user_id, ProgramStatus.program_id == program_titles.c.program_id,
-        ProgramStatus.state == ProgramState.COMPLETED,
-        sa.or_(ProgramStatus.valid_until.is_(None), ProgramStatus.valid_until > year_end))
-    return (sa.select(TitleAssignment.user_id, program_titles.c.program_id,
-                      sa.func.max(sa.case((key, 1), else_=0)).label("key"))
-            .join(program_titles, program_titles.c.title_id == TitleAssignment.title_id)
-            .join(Title, Title.id == TitleAssignment.title_id)
-            # The subtree's trainees first (units by path, their people by unit), then their titles by person.
-            .where(TitleAssignment.user_id.in_(
-                       sa.select(User.id).join(Unit, Unit.id == User.unit_id)
-                       .where(Unit.path.startswith(root.path, autoescape=True), User.active,
-                              sa.exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.TRAINEE))),
-                   TitleAssignment.start_date <= day,
-                   sa.or_(TitleAssignment.end_date.is_(None), TitleAssignment.end_date >= day), ~completed)
-            .group_by(TitleAssignment.user_id, program_titles.c.program_id))
+    return [TrainingNeed.starts_on <= day, sa.or_(TrainingNeed.ends_on.is_(None), TrainingNeed.ends_on >= day),
+            sa.or_(TrainingNeed.valid_until.is_(None), TrainingNeed.valid_until <= year_end)]
+
+
+def _subtree(root: Unit) -> sa.Select:
+    return sa.select(Unit.id).where(Unit.path.startswith(root.path, autoescape=True))
 
 
 def counts_by_unit(root: Unit, year: int) -> sa.Select:
-    """(unit_id, program_id, people, key_people): the needs grouped in SQL by the person's own unit."""
-    need = needing(root, year).subquery("need")
-    return (sa.select(User.unit_id, need.c.program_id, sa.func.count().label("people"),
-                      sa.func.sum(need.c.key).label("key_people"))
-            .join(User, User.id == need.c.user_id).group_by(User.unit_id, need.c.program_id))
+    """(unit_id, program_id, people, key_people): the needs grouped in SQL by the person's own unit or, under a
+    tree's root, by the unit right below the root their unit is in (the grid's rows: a few dozen groups per
+    program where units would be thousands). A unit and program may come twice: the people with one row for the
+    program, counted plainly, and those with two or more (two targeted titles), counted once each."""
+    by = TrainingNeed.branch_id if root.depth == 0 else TrainingNeed.unit_id
+    conditions = [by.in_(_subtree(root)), *_current(year)]
+    alone = (sa.select(by, TrainingNeed.program_id, sa.func.count(),
+                       sa.func.sum(sa.case((TrainingNeed.key_title, 1), else_=0)))
+             .where(~TrainingNeed.shared, *conditions).group_by(by, TrainingNeed.program_id))
+    shared = (sa.select(by, TrainingNeed.program_id, sa.func.count(TrainingNeed.user_id.distinct()),
+                        sa.func.count(sa.case((TrainingNeed.key_title, TrainingNeed.user_id)).distinct()))
+              .where(TrainingNeed.shared, *conditions).group_by(by, TrainingNeed.program_id))
+    return sa.union_all(alone, shared)
 
 
 def people(root: Unit, year: int, program_id: int, *, limit: int = 200, offset: int = 0) -> sa.Select:
     """The people behind one program's need, key first, then by name: id, full name, username, unit, key."""
-    need = needing(root, year).where(program_titles.c.program_id == program_id).subquery("need")
+    need = (sa.select(TrainingNeed.user_id,
+                      sa.func.max(sa.case((TrainingNeed.key_title, 1), else_=0)).label("key"))
+            .where(TrainingNeed.program_id == program_id, TrainingNeed.unit_id.in_(_subtree(root)),
+                   *_current(year))
+            .group_by(TrainingNeed.user_id).subquery("need"))
     return (sa.select(User.id, User.full_name, User.username, Unit.name.label("unit_name"), need.c.key)
             .join(User, User.id == need.c.user_id).join(Unit, Unit.id == User.unit_id)
             .order_by(need.c.key.desc(), User.sort_key, User.id).limit(limit).offset(offset))
@@ -94,9 +98,10 @@ def needs_for(grid: Grid) -> Needs:
     paths = db.session.execute(sa.select(Unit.id, Unit.path).where(
         Unit.path.startswith(grid.root.path, autoescape=True))).all()
     row_of = {}
-    children = [u for u in grid.units if u.id != grid.root.id]
-    for unit_id, path in paths:
-        row_of[unit_id] = next((c.id for c in children if path.startswith(c.path)), grid.root.id)
+    children = {str(u.id): u.id for u in grid.units if u.id != grid.root.id}
+    start = len(grid.root.path)
+    for unit_id, path in paths:  # '/root/child/.../' -> the child's row, else the root's
+        row_of[unit_id] = children.get(path[start:].split("/", 1)[0], grid.root.id)
     needs = Needs(grid)
     programs = {p.id for p in grid.programs}
     for unit_id, program_id, count, key_count in db.session.execute(counts_by_unit(grid.root, grid.year)):

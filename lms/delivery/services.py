@@ -18,6 +18,7 @@ from lms.accounts.models import AssignmentKind, Role, TheoryLevel, User
 from lms.curriculum.models import Module, Program, ProgramModule
 from lms.dates import CLASS_DATES
 from lms.db import each_value, utcnow
+from lms.delivery import need_triggers
 from lms.delivery.models import (
     ACTIVE_STATES,
     SEAT_STATES,
@@ -492,6 +493,20 @@ def connect_signals() -> None:
     curriculum_queries.register_mine_source(taught_modules)
     signals.titles_changed.connect(_on_titles_changed, weak=False)
     signals.users_titles_changed.connect(_on_users_titles_changed, weak=False)
+    signals.bulk_titles_started.connect(_on_bulk_titles_started, weak=False)
+    signals.bulk_titles_finished.connect(_on_bulk_titles_finished, weak=False)
+
+
+def _on_bulk_titles_started(_sender=None, **_extra) -> None:
+    """The training needs of a bulk write of titles: per-row upkeep set aside, then the people refreshed at once."""
+    need_triggers.suspend(db.session.connection())
+
+
+def _on_bulk_titles_finished(_sender=None, *, user_ids, **_extra) -> None:
+    connection = db.session.connection()
+    if user_ids:
+        need_triggers.refresh_users(connection, user_ids)
+    need_triggers.restore(connection)
 
 
 STATE_LABELS = {
