@@ -218,7 +218,7 @@ def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = F
             triggers.install_v1(conn)
             print(f"  completion_facts   {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
             started = time.perf_counter()
-            count = need_triggers.rebuild(conn)
+            count = need_triggers.fill(conn)
             need_triggers.install_v1(conn)
             print(f"  training_needs     {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
             if db.engine.dialect.name == "postgresql":

@@ -13,6 +13,7 @@ from lms.curriculum.models import (  # noqa: F401
 from lms.dashboards.models import CompletionFact  # noqa: F401
 from lms.delivery.models import (  # noqa: F401
     FieldTrip,
+    NeedCount,
     Nomination,
     Submission,
     TrainingClass,

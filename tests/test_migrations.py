@@ -41,6 +41,7 @@ def test_no_migration_imports_the_application():
 
 def test_the_completion_facts_and_training_needs_triggers_are_in_place(app):
     from lms.dashboards.triggers import TRIGGERS_V1
+    from lms.delivery.need_triggers import COUNT_TRIGGERS_V1
     from lms.delivery.need_triggers import TRIGGERS_V1 as NEED_TRIGGERS
 
     with app.app_context(), db.engine.connect() as conn:
@@ -49,7 +50,7 @@ def test_the_completion_facts_and_training_needs_triggers_are_in_place(app):
                                          "WHERE event_object_schema = current_schema()")).scalars()
         else:
             found = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
-        assert set(found) == set(TRIGGERS_V1) | set(NEED_TRIGGERS)
+        assert set(found) == set(TRIGGERS_V1) | set(NEED_TRIGGERS) | set(COUNT_TRIGGERS_V1)
 
 
 def test_every_migration_downgrades_and_upgrades_again(app, tmp_path):

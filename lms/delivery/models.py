@@ -182,6 +182,9 @@ class TrainingNeed(db.Model):
                  "valid_until", "key_title"),
         sa.Index("ix_training_needs_user", "user_id", "program_id"),
         sa.Index("ix_training_needs_title", "title_id", "program_id"),
+        # The rows whose title starts or ends within a year, for a whole tree's report of that year.
+        sa.Index("ix_training_needs_start_edge", "start_edge", "branch_id", "program_id"),
+        sa.Index("ix_training_needs_end_edge", "end_edge", "branch_id", "program_id"),
     )
 
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("title_assignments.id", ondelete="CASCADE"),
@@ -198,9 +201,36 @@ class TrainingNeed(db.Model):
     # The person has another row for the program (two titles it targets): count them once (DISTINCT), and
     # the rest, nearly all, with a plain count.
     shared: Mapped[bool]
+    # A need in every year from from_year to to_year whatever the report's day; in start_edge and end_edge (the
+    # years its title starts or ends on another day than the year's first or last) the day decides.
+    from_year: Mapped[int]
+    to_year: Mapped[int]
+    start_edge: Mapped[int | None]
+    end_edge: Mapped[int | None]
 
     def __repr__(self) -> str:
         return f"<TrainingNeed user={self.user_id} program={self.program_id} assignment={self.assignment_id}>"
+
+
+class NeedCount(db.Model):
+    """How many people are in need for good over a range of years, per unit, program and key flag: the rows of
+    `training_needs` that are not `shared`, counted by database triggers as rows come and go. A whole tree's
+    report reads these few thousand rows instead of every need (lms.delivery.needs)."""
+
+    __tablename__ = "need_counts"
+    # Without a rowid on SQLite: the rows are the primary key's index, read in the order of the grouping.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    branch_id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    from_year: Mapped[int] = mapped_column(primary_key=True)
+    to_year: Mapped[int] = mapped_column(primary_key=True)
+    key_title: Mapped[bool] = mapped_column(primary_key=True)
+    people: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<NeedCount unit={self.unit_id} program={self.program_id} {self.from_year}-{self.to_year}>"
 
 
 class FieldTrip(db.Model):

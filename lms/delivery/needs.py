@@ -18,7 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.delivery.models import TrainingNeed
+from lms.delivery.models import NeedCount, TrainingNeed
 from lms.delivery.plan_grid import Grid
 from lms.extensions import db
 from lms.formats import local_today
@@ -42,18 +42,33 @@ def _subtree(root: Unit) -> sa.Select:
 
 def counts_by_unit(root: Unit, year: int) -> sa.Select:
     """(unit_id, program_id, people, key_people): the needs grouped in SQL by the person's own unit or, under a
-    tree's root, by the unit right below the root their unit is in (the grid's rows: a few dozen groups per
-    program where units would be thousands). A unit and program may come twice: the people with one row for the
-    program, counted plainly, and those with two or more (two targeted titles), counted once each."""
-    by = TrainingNeed.branch_id if root.depth == 0 else TrainingNeed.unit_id
-    conditions = [by.in_(_subtree(root)), *_current(year)]
-    alone = (sa.select(by, TrainingNeed.program_id, sa.func.count(),
-                       sa.func.sum(sa.case((TrainingNeed.key_title, 1), else_=0)))
-             .where(~TrainingNeed.shared, *conditions).group_by(by, TrainingNeed.program_id))
+    tree's root, by the unit right below the root their unit is in (the grid's rows). A unit and program may come
+    more than once: the parts add up. The people with one row for the program are counted plainly, those with two
+    or more (two targeted titles) once each. Under a root, those in need for good over a range of years come from
+    `need_counts` (a few thousand rows where the needs are hundreds of thousands), the rest from their rows."""
+    key_person = sa.func.sum(sa.case((TrainingNeed.key_title, 1), else_=0))
+    if root.depth == 0:
+        by = TrainingNeed.branch_id
+        counted = (sa.select(NeedCount.branch_id, NeedCount.program_id, sa.func.sum(NeedCount.people),
+                             sa.func.sum(sa.case((NeedCount.key_title, NeedCount.people), else_=0)))
+                   .where(NeedCount.branch_id.in_(_subtree(root)), NeedCount.from_year <= year,
+                          NeedCount.to_year >= year)
+                   .group_by(NeedCount.branch_id, NeedCount.program_id))
+        edges = (sa.select(by, TrainingNeed.program_id, sa.func.count(), key_person)
+                 .where(sa.or_(TrainingNeed.start_edge == year, TrainingNeed.end_edge == year), ~TrainingNeed.shared,
+                        by.in_(_subtree(root)), *_current(year))
+                 .group_by(by, TrainingNeed.program_id))
+        parts = [counted, edges]
+    else:
+        by = TrainingNeed.unit_id
+        parts = [sa.select(by, TrainingNeed.program_id, sa.func.count(), key_person)
+                 .where(~TrainingNeed.shared, by.in_(_subtree(root)), *_current(year))
+                 .group_by(by, TrainingNeed.program_id)]
     shared = (sa.select(by, TrainingNeed.program_id, sa.func.count(TrainingNeed.user_id.distinct()),
                         sa.func.count(sa.case((TrainingNeed.key_title, TrainingNeed.user_id)).distinct()))
-              .where(TrainingNeed.shared, *conditions).group_by(by, TrainingNeed.program_id))
-    return sa.union_all(alone, shared)
+              .where(TrainingNeed.shared, by.in_(_subtree(root)), *_current(year))
+              .group_by(by, TrainingNeed.program_id))
+    return sa.union_all(*parts, shared)
 
 
 def people(root: Unit, year: int, program_id: int, *, limit: int = 200, offset: int = 0) -> sa.Select:

@@ -1,4 +1,4 @@
-"""Training needs: one row per title assignment of an active trainee and program targeting its title, unless a valid completion covers it for good; its indexes, the rows of the data already recorded, and the triggers that keep it current.
+"""Training needs: one row per title assignment of an active trainee and program targeting its title, unless a valid completion covers it for good, and the people counted per unit, program and range of years; their indexes, the rows of the data already recorded, and the triggers that keep them current.
 
 Revision ID: 9c41d7e2b8a3
 Revises: 3b9d2f6a1c57
@@ -17,6 +17,17 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('need_counts',
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('program_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('from_year', sa.Integer(), nullable=False),
+    sa.Column('to_year', sa.Integer(), nullable=False),
+    sa.Column('key_title', sa.Boolean(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('branch_id', 'program_id', 'unit_id', 'from_year', 'to_year', 'key_title', name=op.f('pk_need_counts')),
+    sqlite_with_rowid=False
+    )
     op.create_table('training_needs',
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('program_id', sa.Integer(), nullable=False),
@@ -29,6 +40,10 @@ def upgrade():
     sa.Column('key_title', sa.Boolean(), nullable=False),
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('from_year', sa.Integer(), nullable=False),
+    sa.Column('to_year', sa.Integer(), nullable=False),
+    sa.Column('start_edge', sa.Integer(), nullable=True),
+    sa.Column('end_edge', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assignment_id'], ['title_assignments.id'], name=op.f('fk_training_needs_assignment_id_title_assignments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['program_id'], ['programs.id'], name=op.f('fk_training_needs_program_id_programs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_training_needs_user_id_users'), ondelete='CASCADE'),
@@ -36,14 +51,17 @@ def upgrade():
     )
     with op.batch_alter_table('training_needs', schema=None) as batch_op:
         batch_op.create_index('ix_training_needs_branch', ['branch_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'user_id'], unique=False)
+        batch_op.create_index('ix_training_needs_end_edge', ['end_edge', 'branch_id', 'program_id'], unique=False)
         batch_op.create_index('ix_training_needs_program', ['program_id', 'unit_id', 'user_id', 'starts_on', 'ends_on', 'valid_until', 'key_title'], unique=False)
+        batch_op.create_index('ix_training_needs_start_edge', ['start_edge', 'branch_id', 'program_id'], unique=False)
         batch_op.create_index('ix_training_needs_title', ['title_id', 'program_id'], unique=False)
         batch_op.create_index('ix_training_needs_unit', ['unit_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'user_id'], unique=False)
         batch_op.create_index('ix_training_needs_user', ['user_id', 'program_id'], unique=False)
 
-    # The needs of the data already recorded; the triggers keep them in step from here on.
+    # The needs of the data already recorded, then their counts; the triggers keep both in step from here on.
     connection = op.get_bind()
     connection.exec_driver_sql(source(connection.dialect.name, "1 = 1"))
+    connection.exec_driver_sql(COUNTS_REBUILD)
     _install_v1(connection)
 
 
@@ -53,29 +71,41 @@ def downgrade():
         batch_op.drop_index('ix_training_needs_user')
         batch_op.drop_index('ix_training_needs_unit')
         batch_op.drop_index('ix_training_needs_title')
+        batch_op.drop_index('ix_training_needs_start_edge')
         batch_op.drop_index('ix_training_needs_program')
+        batch_op.drop_index('ix_training_needs_end_edge')
         batch_op.drop_index('ix_training_needs_branch')
 
     op.drop_table('training_needs')
+    op.drop_table('need_counts')
 
 
-# The table's source and triggers as this revision defines them, copied from lms.delivery.need_triggers so that
+# The tables' sources and triggers as this revision defines them, copied from lms.delivery.need_triggers so that
 # this migration creates the same triggers whatever the application's code later becomes.
 COLUMNS = ("assignment_id, program_id, user_id, unit_id, branch_id, title_id, starts_on, ends_on, key_title, "
-           "valid_until, shared")
+           "valid_until, shared, from_year, to_year, start_edge, end_edge")
 
-# The unit's ancestor right below its tree's root (the unit itself at the root): '/1/35/200/' -> 35. `{instr}`
-# is instr on SQLite and strpos on PostgreSQL (the same arguments).
+# The unit's ancestor right below its tree's root (the unit itself at the root): '/1/35/200/' -> 35.
 _AFTER_ROOT = "substr(un.path, 2 + {instr}(substr(un.path, 2), '/'))"
 BRANCH = (f"CASE WHEN un.depth = 0 THEN un.id "
           f"ELSE CAST(substr({_AFTER_ROOT}, 1, {{instr}}({_AFTER_ROOT}, '/') - 1) AS INTEGER) END")
+# The years in which the row is a need whatever the report's day (from_year to to_year), and the years in which
+# its title starts or ends on another day than the year's first or last (start_edge, end_edge): there the day
+# decides. A refresher due on any day of a year makes the row a need from that year on.
+_START_YEAR = "{year}(h.start_date) + CASE WHEN {md}(h.start_date) = '01-01' THEN 0 ELSE 1 END"
+_VALID_YEAR = "coalesce({year}(c.valid_until), 0)"
+YEARS = (f"CASE WHEN {_VALID_YEAR} > {_START_YEAR} THEN {_VALID_YEAR} ELSE {_START_YEAR} END, "
+         "CASE WHEN h.end_date IS NULL THEN 9999 "
+         "ELSE {year}(h.end_date) - CASE WHEN {md}(h.end_date) = '12-31' THEN 0 ELSE 1 END END, "
+         "CASE WHEN {md}(h.start_date) = '01-01' THEN NULL ELSE {year}(h.start_date) END, "
+         "CASE WHEN {md}(h.end_date) = '12-31' THEN NULL ELSE {year}(h.end_date) END")
 
 SOURCE = (
     f"INSERT INTO training_needs ({COLUMNS}) "
     f"SELECT h.id, pt.program_id, h.user_id, u.unit_id, {BRANCH}, h.title_id, h.start_date, h.end_date, "
     "(h.kind = 'planned' AND t.is_key), c.valid_until, "
     "((SELECT count(*) FROM title_assignments h2 JOIN program_titles pt2 ON pt2.title_id = h2.title_id "
-    "WHERE h2.user_id = h.user_id AND pt2.program_id = pt.program_id) > 1) "
+    f"WHERE h2.user_id = h.user_id AND pt2.program_id = pt.program_id) > 1), {YEARS} "
     "FROM title_assignments h JOIN program_titles pt ON pt.title_id = h.title_id "
     "JOIN titles t ON t.id = h.title_id JOIN users u ON u.id = h.user_id LEFT JOIN units un ON un.id = u.unit_id "
     "LEFT JOIN program_statuses c ON c.user_id = h.user_id AND c.program_id = pt.program_id "
@@ -85,9 +115,44 @@ SOURCE = (
     "AND (c.id IS NULL OR c.valid_until IS NOT NULL) AND {where}"
 )
 
+# instr, year and month-day as each database writes them.
+_FUNCTIONS = {
+    "postgresql": {"instr": "strpos", "year": "CAST(EXTRACT(YEAR FROM {0}) AS INTEGER)", "md": "to_char({0}, 'MM-DD')"},
+    "sqlite": {"instr": "instr", "year": "CAST(strftime('%Y', {0}) AS INTEGER)", "md": "strftime('%m-%d', {0})"},
+}
+
 
 def source(dialect, where):
-    return SOURCE.format(instr="strpos" if dialect == "postgresql" else "instr", where=where)
+    functions = _FUNCTIONS["postgresql" if dialect == "postgresql" else "sqlite"]
+    sql = SOURCE.replace("{instr}", functions["instr"]).replace("{where}", where)
+    for name in ("year", "md"):
+        while "{" + name + "}(" in sql:
+            head, tail = sql.split("{" + name + "}(", 1)
+            argument, rest = tail.split(")", 1)
+            sql = head + functions[name].format(argument) + rest
+    return sql
+
+
+# The people counted for good in a range of years, per unit, program and key flag: the rows that are not
+# `shared`, kept by the triggers on training_needs (rows there are only inserted and deleted).
+_COUNT_KEY = ("branch_id = {0}.branch_id AND unit_id = {0}.unit_id AND program_id = {0}.program_id "
+              "AND from_year = {0}.from_year AND to_year = {0}.to_year AND key_title = {0}.key_title")
+_COUNTED = "NOT {0}.shared AND {0}.unit_id IS NOT NULL AND {0}.from_year <= {0}.to_year"
+COUNT_TRIGGERS_V1 = {
+    "tn_count_insert": ("INSERT", _COUNTED.format("NEW"),
+                        "INSERT INTO need_counts (branch_id, unit_id, program_id, from_year, to_year, key_title, "
+                        "people) VALUES (NEW.branch_id, NEW.unit_id, NEW.program_id, NEW.from_year, NEW.to_year, "
+                        "NEW.key_title, 1) ON CONFLICT (branch_id, program_id, unit_id, from_year, to_year, "
+                        "key_title) DO UPDATE SET people = need_counts.people + 1;"),
+    "tn_count_delete": ("DELETE", _COUNTED.format("OLD"),
+                        f"UPDATE need_counts SET people = people - 1 WHERE {_COUNT_KEY.format('OLD')}; "
+                        f"DELETE FROM need_counts WHERE {_COUNT_KEY.format('OLD')} AND people = 0;"),
+}
+COUNTS_REBUILD = (
+    "INSERT INTO need_counts (branch_id, unit_id, program_id, from_year, to_year, key_title, people) "
+    "SELECT branch_id, unit_id, program_id, from_year, to_year, key_title, count(*) FROM training_needs n "
+    f"WHERE {_COUNTED.format('n')} GROUP BY branch_id, unit_id, program_id, from_year, to_year, key_title"
+)
 
 
 _OLD_PAIR = ("user_id = OLD.user_id AND program_id = OLD.program_id",
@@ -152,11 +217,17 @@ def _sqlite_when(condition):
     return condition.replace("IS DISTINCT FROM", "IS NOT")
 
 
+def _definitions(dialect):
+    for name, (table, event, when, steps) in TRIGGERS_V1.items():
+        yield name, table, event, when, _body(dialect, steps)
+    for name, (event, when, body) in COUNT_TRIGGERS_V1.items():
+        yield name, "training_needs", event, when, body
+
+
 def _install_v1(connection):
     """Create the triggers (and, on PostgreSQL, their functions)."""
     postgres = connection.dialect.name == "postgresql"
-    for name, (table, event, when, steps) in TRIGGERS_V1.items():
-        body = _body(connection.dialect.name, steps)
+    for name, table, event, when, body in _definitions(connection.dialect.name):
         if postgres:
             connection.exec_driver_sql(
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -172,7 +243,7 @@ def _install_v1(connection):
 
 def _drop_v1(connection):
     postgres = connection.dialect.name == "postgresql"
-    for name, (table, *_rest) in TRIGGERS_V1.items():
+    for name, table, *_rest in _definitions(connection.dialect.name):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
         if postgres:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")

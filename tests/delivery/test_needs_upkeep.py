@@ -25,12 +25,13 @@ YEAR = local_today().year
 
 
 def _kept_rows():
-    return sorted(db.session.execute(sa.text("SELECT * FROM training_needs")).all())
+    return (sorted(db.session.execute(sa.text("SELECT * FROM training_needs")).all()),
+            sorted(db.session.execute(sa.text("SELECT * FROM need_counts")).all()))
 
 
 def in_need(root: Unit, program, year: int = YEAR) -> dict[str, bool]:
-    """username -> planned for a key title, for the program's needs in the subtree; the kept rows are checked
-    against a rebuild from the sources first."""
+    """username -> planned for a key title, for the program's needs in the subtree; the kept rows and counts are
+    checked against a rebuild from the sources first."""
     kept = _kept_rows()
     need_triggers.rebuild(db.session.connection())
     assert _kept_rows() == kept
@@ -91,6 +92,7 @@ def test_a_refresher_due_within_the_year_is_a_need_and_one_due_after_it_is_not(p
     db.session.flush()
     assert in_need(root, program) == {}
     assert in_need(root, program, YEAR + 1) == {"hv.an": False}
+    assert (_by_unit(root, program), _by_unit(root, program, YEAR + 1)) == ({}, {province["commune"].id: (1, 0)})
 
     status.valid_until = date(YEAR, 12, 31)  # expires within the year: a refresher is due
     db.session.flush()
@@ -131,12 +133,32 @@ def test_a_planned_key_title_marks_must_attend_concentrated(province, make):
     assert in_need(root, program) == {"hv.an": False, "hv.binh": False}
 
 
+def test_the_report_of_a_year_counts_titles_current_on_its_day(province, make):
+    """Today for this year, the first of January for a later one, the thirty-first of December for an earlier one."""
+    root, commune, program = province["root"], province["commune"], province["program"]
+    title = db.session.get(Title, province["title"].id)
+    tomorrow = local_today() + timedelta(days=1)
+    if tomorrow.year != YEAR:
+        pytest.skip("no later day this year")
+    later = make.user("hv.sau", unit=commune)
+    accounts.assign_title(None, db.session.get(User, later.id), title, "held", tomorrow)
+    next_year = make.user("hv.nam", unit=commune)
+    accounts.assign_title(None, db.session.get(User, next_year.id), title, "held", date(YEAR + 1, 1, 1))
+    assert in_need(root, program) == {"hv.an": False}
+    assert _by_unit(root, program) == {commune.id: (1, 0)}
+    assert in_need(root, program, YEAR + 1) == {"hv.an": False, "hv.sau": False, "hv.nam": False}
+    assert _by_unit(root, program, YEAR + 1) == {commune.id: (3, 0)}
+    assert _by_unit(root, program, YEAR - 1) == {commune.id: (1, 0)}
+
+
 def test_ending_or_removing_a_title_ends_the_need(province):
     root, program, person = province["root"], province["program"], province["person"]
     assignment = db.session.scalar(sa.select(TitleAssignment).where(TitleAssignment.user_id == person.id))
     accounts.end_title(province["admin"], assignment, local_today() - timedelta(days=1))
     assert in_need(root, program) == {}
+    assert _by_unit(root, program) == {}
     assert in_need(root, program, YEAR - 1) == {"hv.an": False}  # held on the last day of last year
+    assert _by_unit(root, program, YEAR - 1) == {province["commune"].id: (1, 0)}
     db.session.delete(assignment)
     db.session.flush()
     assert in_need(root, program, YEAR - 1) == {}
