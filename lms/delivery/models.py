@@ -176,15 +176,17 @@ class TrainingNeed(db.Model):
         # grid rows are the units right below its root), and one program's people.
         sa.Index("ix_training_needs_unit", "unit_id", "program_id", "shared", "starts_on", "ends_on",
                  "valid_until", "key_title", "user_id"),
-        sa.Index("ix_training_needs_branch", "branch_id", "program_id", "shared", "starts_on", "ends_on",
+        sa.Index("ix_training_needs_branch", "branch_id", "shared", "program_id", "starts_on", "ends_on",
                  "valid_until", "key_title", "user_id"),
         sa.Index("ix_training_needs_program", "program_id", "unit_id", "user_id", "starts_on", "ends_on",
                  "valid_until", "key_title"),
         sa.Index("ix_training_needs_user", "user_id", "program_id"),
         sa.Index("ix_training_needs_title", "title_id", "program_id"),
         # The rows whose title starts or ends within a year, for a whole tree's report of that year.
-        sa.Index("ix_training_needs_start_edge", "start_edge", "branch_id", "program_id"),
-        sa.Index("ix_training_needs_end_edge", "end_edge", "branch_id", "program_id"),
+        sa.Index("ix_training_needs_start_edge", "start_edge", "branch_id", "program_id", "shared", "starts_on",
+                 "ends_on", "valid_until", "key_title"),
+        sa.Index("ix_training_needs_end_edge", "end_edge", "branch_id", "program_id", "shared", "starts_on",
+                 "ends_on", "valid_until", "key_title", "start_edge"),
     )
 
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("title_assignments.id", ondelete="CASCADE"),

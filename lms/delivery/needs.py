@@ -54,11 +54,15 @@ def counts_by_unit(root: Unit, year: int) -> sa.Select:
                    .where(NeedCount.branch_id.in_(_subtree(root)), NeedCount.from_year <= year,
                           NeedCount.to_year >= year)
                    .group_by(NeedCount.branch_id, NeedCount.program_id))
-        edges = (sa.select(by, TrainingNeed.program_id, sa.func.count(), key_person)
-                 .where(sa.or_(TrainingNeed.start_edge == year, TrainingNeed.end_edge == year), ~TrainingNeed.shared,
-                        by.in_(_subtree(root)), *_current(year))
-                 .group_by(by, TrainingNeed.program_id))
-        parts = [counted, edges]
+        # The rows whose title starts or ends within the year, by the index of each edge (`by + 0`: not by the
+        # branch's index, which would read every row of the tree).
+        in_tree = (by + 0).in_(_subtree(root))
+        edges = [sa.select(by, TrainingNeed.program_id, sa.func.count(), key_person)
+                 .where(edge, ~TrainingNeed.shared, in_tree, *_current(year)).group_by(by, TrainingNeed.program_id)
+                 for edge in (TrainingNeed.start_edge == year,
+                              sa.and_(TrainingNeed.end_edge == year, sa.or_(TrainingNeed.start_edge.is_(None),
+                                                                            TrainingNeed.start_edge != year)))]
+        parts = [counted, *edges]
     else:
         by = TrainingNeed.unit_id
         parts = [sa.select(by, TrainingNeed.program_id, sa.func.count(), key_person)

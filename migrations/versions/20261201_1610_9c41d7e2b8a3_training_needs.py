@@ -50,10 +50,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('assignment_id', 'program_id', name=op.f('pk_training_needs'))
     )
     with op.batch_alter_table('training_needs', schema=None) as batch_op:
-        batch_op.create_index('ix_training_needs_branch', ['branch_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'user_id'], unique=False)
-        batch_op.create_index('ix_training_needs_end_edge', ['end_edge', 'branch_id', 'program_id'], unique=False)
+        batch_op.create_index('ix_training_needs_branch', ['branch_id', 'shared', 'program_id', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'user_id'], unique=False)
+        batch_op.create_index('ix_training_needs_end_edge', ['end_edge', 'branch_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'start_edge'], unique=False)
         batch_op.create_index('ix_training_needs_program', ['program_id', 'unit_id', 'user_id', 'starts_on', 'ends_on', 'valid_until', 'key_title'], unique=False)
-        batch_op.create_index('ix_training_needs_start_edge', ['start_edge', 'branch_id', 'program_id'], unique=False)
+        batch_op.create_index('ix_training_needs_start_edge', ['start_edge', 'branch_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title'], unique=False)
         batch_op.create_index('ix_training_needs_title', ['title_id', 'program_id'], unique=False)
         batch_op.create_index('ix_training_needs_unit', ['unit_id', 'program_id', 'shared', 'starts_on', 'ends_on', 'valid_until', 'key_title', 'user_id'], unique=False)
         batch_op.create_index('ix_training_needs_user', ['user_id', 'program_id'], unique=False)
