@@ -88,23 +88,53 @@ def people(root: Unit, year: int, program_id: int, *, limit: int = 200, offset: 
 
 
 @dataclass
+class Row:
+    unit: Unit
+    cells: list[tuple[int, int, int]]  # per program of the grid: people in need, of whom key, quota
+    people: int
+    key_people: int
+    quota: int
+
+
+@dataclass
 class Needs:
     grid: Grid  # rows and columns, with the saved quotas
     people: dict[tuple[int, int], int] = field(default_factory=dict)  # (row unit, program) -> people in need
     key_people: dict[tuple[int, int], int] = field(default_factory=dict)
 
+    def _sums(self, values: dict, index: int) -> dict[int, int]:
+        sums: dict[int, int] = {}
+        for cell, n in values.items():
+            sums[cell[index]] = sums.get(cell[index], 0) + n
+        return sums
+
     def row_total(self, unit_id: int) -> int:
-        return sum(v for (u, _p), v in self.people.items() if u == unit_id)
+        return self._sums(self.people, 0).get(unit_id, 0)
 
     def key_total(self, unit_id: int) -> int:
-        return sum(v for (u, _p), v in self.key_people.items() if u == unit_id)
+        return self._sums(self.key_people, 0).get(unit_id, 0)
 
     def column_total(self, program_id: int) -> int:
-        return sum(v for (_u, p), v in self.people.items() if p == program_id)
+        return self._sums(self.people, 1).get(program_id, 0)
 
     @property
     def total(self) -> int:
         return sum(self.people.values())
+
+    def rows(self) -> list[Row]:
+        """The report's table, row by row, with its totals (each sum made once: a province has a hundred rows
+        by fifty programs)."""
+        people, key_people, quotas = self._sums(self.people, 0), self._sums(self.key_people, 0), \
+            self._sums(self.grid.cells, 0)
+        programs = [p.id for p in self.grid.programs]
+        return [Row(u, [(self.people.get((u.id, p), 0), self.key_people.get((u.id, p), 0),
+                         self.grid.cells.get((u.id, p), 0)) for p in programs],
+                    people.get(u.id, 0), key_people.get(u.id, 0), quotas.get(u.id, 0)) for u in self.grid.units]
+
+    def columns(self) -> list[tuple[int, int]]:
+        """(people in need, quota) per program of the grid."""
+        people, quotas = self._sums(self.people, 1), self._sums(self.grid.cells, 1)
+        return [(people.get(p.id, 0), quotas.get(p.id, 0)) for p in self.grid.programs]
 
     def draft(self) -> dict[str, str]:
         """The plan grid's form values proposed by the needs (quota = people in need)."""
