@@ -91,8 +91,9 @@ def nominations(user_id: int) -> sa.Select:
     return (sa.select(Nomination.id, Nomination.state, Nomination.nominated_at, Nomination.updated_at,
                       Nomination.over_quota_reason, Nomination.flag_reason, TrainingClass.id.label("class_id"),
                       TrainingClass.code, TrainingClass.name, TrainingClass.mode, TrainingClass.starts_on,
-                      TrainingClass.ends_on)
+                      TrainingClass.ends_on, Unit.path.label("class_unit_path"))
             .join(TrainingClass, TrainingClass.id == Nomination.class_id)
+            .join(Unit, Unit.id == TrainingClass.unit_id)
             .where(Nomination.trainee_id == user_id).order_by(TrainingClass.starts_on.desc()))
 
 

@@ -1,15 +1,16 @@
 """A person's whole record as a page and as a CSV / XLSX file."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.access import signed_in
-from lms.accounts.models import TheoryLevel, User
+from lms.accounts.models import Role, TheoryLevel, User
 from lms.dashboards import exports
 from lms.delivery.forms import MODE_LABELS
+from lms.delivery.models import NominationState
 from lms.delivery.services import state_label, theory_level_name
 from lms.extensions import db
 from lms.formats import local_date, local_datetime, local_today
@@ -43,7 +44,25 @@ def _labels() -> dict:
 def person(user_id: int):
     record = _record_or_404(user_id)
     return render_template("records/person.html", record=record, today=local_today(), labels=_labels(),
-                           certificate_state=queries.certificate_state)
+                           certificate_state=queries.certificate_state, class_link=_class_link(current_user, user_id))
+
+
+SEATED = (NominationState.APPROVED, NominationState.ENROLLED, NominationState.COMPLETED)
+
+
+def _class_link(reader: User, person_id: int):
+    """Where a class of the record leads its reader: the class page for an admin who may open it (the rule of
+    delivery.services.can_view_class), the timetable for the person of a class they sit in; else nowhere."""
+    scope = reader.admin_scope if reader.has_role(Role.ADMIN) else None
+
+    def link(n) -> str | None:
+        if scope is not None and (n.class_unit_path.startswith(scope.path) or scope.path.startswith(n.class_unit_path)):
+            return url_for("delivery.class_page", class_id=n.class_id)
+        if reader.id == person_id and n.state in SEATED:
+            return url_for("delivery.class_timetable", class_id=n.class_id)
+        return None
+
+    return link
 
 
 def _rows(record: queries.Record):

@@ -52,7 +52,8 @@ def class_timetable(class_id: int):
     limit_form = forms.AbsenceLimitForm(percent=klass.absence_limit_percent) if manages else None
     return render_template("delivery/timetable.html", klass=klass, manages=manages, limit_form=limit_form,
                            sessions=db.session.scalars(timetable.sessions_of(klass)).all(),
-                           is_lecturer=services.is_class_lecturer(_me(), klass), delete_form=forms.OpenCheckinForm())
+                           is_lecturer=services.is_class_lecturer(_me(), klass), delete_form=forms.OpenCheckinForm(),
+                           class_page=services.can_view_class(_me(), klass))
 
 
 def _session_form(klass: TrainingClass, session: ClassSession | None) -> forms.SessionForm:
