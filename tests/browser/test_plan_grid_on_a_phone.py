@@ -40,3 +40,29 @@ def test_the_plan_grid_reads_on_a_phone(make, phone_page):
     page.locator(".table-responsive").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     assert page.locator(".table-responsive").evaluate("box => box.scrollLeft") > 0
     assert unit.bounding_box()["x"] == before
+
+
+def test_plan_versus_actual_keeps_its_figures_in_reach_on_a_phone(app, make, phone_page):
+    """/admin/plans: a long program name wraps (short, over its code) instead of pushing the quota off the screen."""
+    from lms.delivery.models import PlanQuota, TrainingPlan
+    from lms.extensions import db
+
+    province = make.unit("Tỉnh ủy Quảng Trị")
+    commune = make.unit("Đảng ủy xã Dân Hóa", parent=province)
+    program = make.program(code="DEMO-DTT", name="Chương trình minh họa (dữ liệu demo): đi thực tế xây dựng nông "
+                                                  "thôn mới ở xã miền núi")
+    with app.app_context():
+        plan = TrainingPlan(unit_id=commune.id, year=2026)
+        plan.quotas.append(PlanQuota(program_id=program.id, quota=2))
+        db.session.add(plan)
+        db.session.commit()
+    make.admin("quantri", scope=province)
+    page = phone_page
+    sign_in(page, "quantri")
+    page.goto("/admin/plans?year=2026")
+    assert_accessible(page)
+    program_cell = page.locator("tbody td").first
+    assert program_cell.locator("abbr").get_attribute("title").startswith("Chương trình minh họa")
+    assert "DEMO-DTT" in program_cell.inner_text()
+    quota = page.get_by_role("columnheader", name="Chỉ tiêu")
+    assert quota.bounding_box()["x"] + quota.bounding_box()["width"] <= 360, "the quota is off the screen"

@@ -26,7 +26,7 @@ def plans():
     scope = accounts.admin_scope(_me())
     year = requested_year()
     rows = db.session.execute(queries.plan_vs_actual(year, scope)).all()
-    return render_template("delivery/plans.html", rows=rows, year=year)
+    return render_template("delivery/plans.html", rows=rows, year=year, short_name=plan_grid.short_name)
 
 
 @bp.route("/admin/plans/edit", methods=["GET", "POST"])
