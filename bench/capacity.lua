@@ -1,8 +1,9 @@
 -- Trainees studying at a realistic pace, for bench/capacity.py (read its docstring first).
 --
 -- Each wrk thread owns one connection and a slice of the trainees. Every trainee has a fixed schedule
--- (open loop): the curriculum page on arrival, a lesson page every 45 s, a time-on-task heartbeat every 30 s,
--- "mark complete" every 10 minutes, a quiz (start, the attempt page, submit) every 30 minutes. A request is
+-- (open loop): the curriculum page on arrival (a session of 30 minutes), a lesson page every 45 s, a
+-- time-on-task heartbeat every 30 s, "mark complete" every 10 minutes, a quiz (start, the attempt page,
+-- submit) every 30 minutes. A request is
 -- timed from the moment it was due, not from when the connection got round to sending it, so a slow server
 -- shows as latency instead of as fewer requests (no coordinated omission).
 local ffi = require("ffi")
@@ -16,7 +17,9 @@ local function now()
   return tonumber(timespec.tv_sec) + tonumber(timespec.tv_nsec) * 1e-9
 end
 
-local PERIOD = { lesson = 45, heartbeat = 30, complete = 600, quiz_start = 1800 }
+-- A study session lasts 30 minutes and opens with the curriculum page: trainees arrive at a fixed rate of
+-- N / 1800 a second, and N of them are studying at any moment.
+local PERIOD = { curriculum = 1800, lesson = 45, heartbeat = 30, complete = 600, quiz_start = 1800 }
 
 local threads = {}
 local counter = 0
@@ -29,6 +32,7 @@ end
 
 -- Per thread -------------------------------------------------------------------------------------------
 local data, trainees, heap, csrf, measure_from, measure_to
+local origin  -- scheme://host:port of the server, for the Referer a browser sends with a same-origin form
 local current -- the event whose request is on the wire
 hist = {}     -- kind -> { [ms] = count } for requests due inside the measured window
 errors = {}   -- kind -> { [status] = count }
@@ -67,9 +71,10 @@ end
 
 function init(args)
   data = dofile(os.getenv("CAPACITY_DATA"))
+  origin = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port
   csrf = data.csrf
-  local start, ramp = data.start, data.ramp
-  measure_from, measure_to = start + ramp, start + ramp + data.window
+  local start = data.start
+  measure_from, measure_to = start + data.warmup, start + data.warmup + data.window
   local index, count = wrk.thread:get("index"), data.threads
   math.randomseed(index * 7919)
   trainees, heap = {}, {}
@@ -79,12 +84,11 @@ function init(args)
     local trainee = { cookie = t.cookie, lessons = program.lessons, modules = program.modules,
                       position = math.random(#program.lessons) }
     trainees[#trainees + 1] = trainee
-    local arrival = start + ramp * math.random()
-    push({ due = arrival, kind = "curriculum", trainee = trainee })
-    push({ due = arrival + 1, kind = "lesson", trainee = trainee })
-    push({ due = arrival + 1 + PERIOD.heartbeat * math.random(), kind = "heartbeat", trainee = trainee })
-    push({ due = arrival + PERIOD.complete * math.random(), kind = "complete", trainee = trainee })
-    push({ due = arrival + PERIOD.quiz_start * math.random(), kind = "quiz_start", trainee = trainee })
+    -- Every trainee is somewhere in a study session when the run starts: each schedule starts at a random
+    -- point of its period, so the load is at its steady rate from the first second.
+    for kind, period in pairs(PERIOD) do
+      push({ due = start + period * math.random(), kind = kind, trainee = trainee })
+    end
   end
 end
 
@@ -97,7 +101,11 @@ end
 
 local function headers(trainee, form)
   local h = { ["Cookie"] = data.cookie_name .. "=" .. trainee.cookie, ["User-Agent"] = data.user_agent }
-  if form then h["Content-Type"] = "application/x-www-form-urlencoded" end
+  if form then
+    h["Content-Type"] = "application/x-www-form-urlencoded"
+    -- Over HTTPS the app (Flask-WTF) checks that a form comes from its own pages, as browsers tell it.
+    h["Referer"] = origin .. "/lessons/" .. trainee.lessons[trainee.position]
+  end
   return h
 end
 

@@ -2,12 +2,19 @@
 
     python -m bench.capacity --database-url URL [--trainees 2500,5000,10000,15000] [--window 60] [--reset]
 
-Serves the app as production does (gunicorn with deploy/gunicorn.conf.py: 2 x cores + 1 sync workers) and,
-for each N, drives it with N simulated trainees for a bounded time. Each trainee has its own session and
+Serves the app as production does: gunicorn with deploy/gunicorn.conf.py (2 x cores + 1 sync workers) behind
+nginx with deploy/nginx/lms.conf (HTTPS, keep-alive to the clients; `--direct` leaves nginx out). For each N
+it drives the server with N simulated trainees for a bounded time. Each trainee has its own session and
 studies at a realistic pace: the curriculum page on arrival, a lesson page every 45 s (the next lesson of
 their program), the lesson page's time-on-task heartbeat every 30 s, "mark complete" every 10 minutes, and
-a quiz every 30 minutes (start, the attempt page, submit). Arrivals are spread over the ramp (45 s); what is
-measured is every request due in the window that follows it.
+a quiz every 30 minutes (start, the attempt page, submit). A study session lasts 30 minutes, so trainees
+arrive at a fixed rate of N / 1800 a second, each opening the curriculum page, and N are studying at any
+moment. Every schedule starts at a random point of its period: the load is at its steady rate from the
+first second. What is measured is every request due in the window that follows a warm-up (30 s).
+
+nginx matters here: gunicorn's sync workers read a request from a connection they have accepted and block
+until it arrives, so clients that open a connection before they send (browsers do, and so does wrk) would
+hold workers idle. nginx reads each request whole before it passes it on, as in production.
 
 The load comes from Debian's `wrk` with bench/capacity.lua: a C event loop whose Lua script keeps every
 trainee's schedule and times each request from the moment it was due (open loop, so a slow server shows as
@@ -15,7 +22,7 @@ latency, not as fewer requests). It costs the machine a few per cent of a core a
 Python load generator would take a large share of the two cores it shares with the server.
 
 Prints, per N: requests per second, p50/p95/p99 per kind of request, errors, the server's CPU (cores busy:
-gunicorn's processes, and the PostgreSQL server's when it is the database) and memory (the sum of the
+gunicorn's processes, nginx's, and the PostgreSQL server's when it is the database) and memory (the sum of the
 workers' proportional set sizes, so shared pages count once), and the load generator's CPU; then the
 largest N with p95 < 300 ms for every kind and no error.
 
@@ -44,7 +51,7 @@ from bench.throughput import ROOT, USER_AGENT, WRK, free_port, sign_in, start_gu
 LUA = Path(__file__).with_name("capacity.lua")
 TARGET_P95_MS = 300
 KINDS = ("curriculum", "lesson", "heartbeat", "complete", "quiz_start", "quiz_page", "quiz_submit")
-PER_TRAINEE_RATE = 1 / 45 + 1 / 30 + 1 / 600 + 3 / 1800  # requests a second
+PER_TRAINEE_RATE = 1 / 1800 + 1 / 45 + 1 / 30 + 1 / 600 + 3 / 1800  # requests a second
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -141,13 +148,13 @@ def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_data(path: Path, *, cookie_name, csrf, people, cookies, programs, threads, start, ramp, window,
+def write_data(path: Path, *, cookie_name, csrf, people, cookies, programs, threads, start, warmup, window,
                lessons_per_module) -> None:
     with path.open("w") as out:
         out.write("return {\n")
         out.write(f"cookie_name = {lua_string(cookie_name)}, csrf = {lua_string(csrf)},\n")
         out.write(f"user_agent = {lua_string(USER_AGENT)}, threads = {threads}, start = {start:.3f}, "
-                  f"ramp = {ramp}, window = {window}, lessons_per_module = {lessons_per_module},\n")
+                  f"warmup = {warmup}, window = {window}, lessons_per_module = {lessons_per_module},\n")
         out.write("programs = {\n")
         for program in programs:
             out.write(f"{{lessons = {{{','.join(map(str, program['lessons']))}}}, "
@@ -229,9 +236,9 @@ def parse(output: str) -> dict:
     return result
 
 
-def run_one(base: str, data_path: Path, trainees: int, threads: int, ramp: int, window: int,
-            server: subprocess.Popen, database: str) -> dict:
-    duration = ramp + window + 8
+def run_one(base: str, data_path: Path, trainees: int, threads: int, warmup: int, window: int,
+            server: subprocess.Popen, proxy: subprocess.Popen | None, database: str) -> dict:
+    duration = warmup + window + 8
     env = {**os.environ, "CAPACITY_DATA": str(data_path)}
     group = _processes(group=server.pid)
     postgres = _processes(name="postgres") if database == "postgresql" else []
@@ -239,14 +246,17 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, ramp: int, 
     wrk = subprocess.Popen([WRK, f"-t{threads}", f"-c{threads}", f"-d{duration}s", "--timeout", "10s",
                             "-s", str(LUA), base], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
-    time.sleep(2 + ramp)  # the data file's start is two seconds from when it was written
+    time.sleep(2 + warmup)  # the data file's start is two seconds from when it was written
+    front = _processes(group=proxy.pid) if proxy is not None else []
     cpu_start, pg_start, t0 = _cpu_seconds(group), _cpu_seconds(postgres), time.monotonic()
+    front_start = _cpu_seconds(front)
     pss = []
     while time.monotonic() - t0 < window:
         time.sleep(min(5, max(0.1, window - (time.monotonic() - t0))))
         pss.append(_pss_mib(_processes(group=server.pid)))
     elapsed = time.monotonic() - t0
     cpu = (_cpu_seconds(_processes(group=server.pid)) - cpu_start) / elapsed
+    front_cpu = (_cpu_seconds(front) - front_start) / elapsed if proxy is not None else None
     # Backends opened during the window (the workers connect on first use) count from zero.
     pg_cpu = ((_cpu_seconds(_processes(name="postgres")) - pg_start) / elapsed) if database == "postgresql" else None
     output, _ = wrk.communicate(timeout=duration + 60)
@@ -276,12 +286,14 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, ramp: int, 
     if result.get("incomplete"):
         errors += result["incomplete"]
     return {"trainees": trainees, "rps": requests / window, "kinds": kinds, "errors": errors,
-            "socket": result["socket"], "cpu": cpu, "pg_cpu": pg_cpu, "pss": max(pss) if pss else 0.0,
-            "wrk_cpu": wrk_cpu, "worst_p95": worst, "ok": errors == 0 and worst < TARGET_P95_MS}
+            "socket": result["socket"], "cpu": cpu, "pg_cpu": pg_cpu, "front_cpu": front_cpu,
+            "pss": max(pss) if pss else 0.0, "wrk_cpu": wrk_cpu, "worst_p95": worst,
+            "ok": errors == 0 and worst < TARGET_P95_MS}
 
 
 def report(r: dict) -> None:
     pg = f", PostgreSQL {r['pg_cpu']:.2f} cores" if r["pg_cpu"] is not None else ""
+    pg += f", nginx {r['front_cpu']:.2f} cores" if r["front_cpu"] is not None else ""
     print(f"\nN = {r['trainees']:,} trainees: {r['rps']:.0f} req/s (expected {r['trainees'] * PER_TRAINEE_RATE:.0f}), "
           f"errors {r['errors']} (socket connect/read/write/timeout {r['socket']}); "
           f"server CPU {r['cpu']:.2f} cores{pg}, workers' PSS {r['pss']:.0f} MiB; wrk {r['wrk_cpu']:.2f} cores; "
@@ -300,10 +312,13 @@ def main(argv=None) -> int:
                         required="DATABASE_URL" not in os.environ)
     parser.add_argument("--trainees", default="2500,5000,10000,15000",
                         help="comma-separated numbers of trainees studying at once")
-    parser.add_argument("--window", type=int, default=60, help="seconds measured after the ramp (default 60)")
-    parser.add_argument("--ramp", type=int, default=45, help="seconds over which trainees arrive (default 45)")
+    parser.add_argument("--window", type=int, default=60, help="seconds measured after the warm-up (default 60)")
+    parser.add_argument("--warmup", type=int, default=30,
+                        help="seconds at the full rate before the measured window (default 30)")
     parser.add_argument("--threads", type=int, default=16, help="wrk threads, one connection each")
     parser.add_argument("--reset", action="store_true", help="generate the trainees again")
+    parser.add_argument("--direct", action="store_true",
+                        help="wrk straight to gunicorn, without nginx in front (not how production runs)")
     args = parser.parse_args(argv)
     if not os.path.exists(WRK):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -323,27 +338,39 @@ def main(argv=None) -> int:
     server = start_gunicorn("wsgi:app", port, env, 0, wait=90,
                             arguments=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
     results = []
+    folder = tempfile.TemporaryDirectory()
+    proxy = None
     try:
-        base = f"http://127.0.0.1:{port}"
-        _opener, cookie = sign_in(base, "bench.trainee", PASSWORD)
+        _opener, cookie = sign_in(f"http://127.0.0.1:{port}", "bench.trainee", PASSWORD)
         template = dict(part.split("=", 1) for part in cookie.split("; "))
         workers = len(_processes(group=server.pid)) - 1
-        print(f"database: {database}; gunicorn: deploy/gunicorn.conf.py, {workers} sync workers; "
-              f"wrk: {args.threads} threads, one connection each; ramp {args.ramp} s, window {args.window} s")
-        with tempfile.TemporaryDirectory() as folder:
-            for count in counts:
-                chosen = people[:count]
-                name, csrf, cookies = forge_sessions(secret_key, template[_cookie_name()], chosen)
-                data = Path(folder) / f"trainees-{count}.lua"
-                write_data(data, cookie_name=name, csrf=csrf, people=chosen, cookies=cookies, programs=programs,
-                           threads=args.threads, start=time.time() + 2, ramp=args.ramp, window=args.window,
-                           lessons_per_module=lessons_per_module)
-                result = run_one(base, data, count, args.threads, args.ramp, args.window, server, database)
-                report(result)
-                results.append(result)
-                time.sleep(5)  # let the last requests of one run finish before the next begins
+        if args.direct:
+            base, front = f"http://127.0.0.1:{port}", "none (wrk to gunicorn)"
+        else:
+            from bench import nginx
+
+            proxy_port = free_port()
+            proxy = nginx.serve(Path(folder.name) / "nginx", port, proxy_port)
+            base, front = f"https://127.0.0.1:{proxy_port}", "nginx with deploy/nginx/lms.conf (HTTPS)"
+        print(f"database: {database}; gunicorn: deploy/gunicorn.conf.py, {workers} sync workers; front: {front}; "
+              f"wrk: {args.threads} threads, one connection each; warm-up {args.warmup} s, window {args.window} s")
+        for count in counts:
+            chosen = people[:count]
+            name, csrf, cookies = forge_sessions(secret_key, template[_cookie_name()], chosen)
+            data = Path(folder.name) / f"trainees-{count}.lua"
+            write_data(data, cookie_name=name, csrf=csrf, people=chosen, cookies=cookies, programs=programs,
+                       threads=args.threads, start=time.time() + 2, warmup=args.warmup, window=args.window,
+                       lessons_per_module=lessons_per_module)
+            result = run_one(base, data, count, args.threads, args.warmup, args.window, server, proxy,
+                             database)
+            report(result)
+            results.append(result)
+            time.sleep(5)  # let the last requests of one run finish before the next begins
     finally:
+        if proxy is not None:
+            stop(proxy)
         stop(server)
+        folder.cleanup()
     passing = [r["trainees"] for r in results if r["ok"]]
     print(f"\nlargest N with p95 < {TARGET_P95_MS} ms for every kind and no error: "
           f"{max(passing):,}" if passing else f"\nno N met p95 < {TARGET_P95_MS} ms with no error")
