@@ -79,6 +79,16 @@ def on_refusal(respond: str | Callable[[DomainError], Any], *, field=None,
     g.lms_refusal = Refusal(respond, field, message, quiet, keep_writes, catch)
 
 
+def writes_late(view):
+    """A form post whose reads need no write lock: its transactions begin as a reader's, as a GET's do, and
+    its service takes the lock (lms.db.begin_writing) only for the write, which must hold on what it read
+    without the lock (a conditional UPDATE). On SQLite the database's single write lock is then held for the
+    write alone, not for the sign-in check and the reads before it: the time-on-task heartbeat, a trainee's
+    most frequent request, is the one that needs it."""
+    view.lms_writes_late = True
+    return view
+
+
 def finish_writing() -> None:
     """Commit what a GET recorded through lms.db.begin_writing, if anything: the rest of it reads again."""
     if transactions.writing_for_one_transaction() and db.session().in_transaction():

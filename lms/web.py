@@ -38,8 +38,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def register_hooks(app: Flask) -> None:
     def _read_only_when_safe():
-        # First of all hooks: the transactions of a GET read (lms.db.begin_writing before a GET writes).
-        read_only_transactions(request.method in SAFE_METHODS)
+        # First of all hooks: the transactions of a GET read (lms.db.begin_writing before a GET writes), and
+        # those of a post that writes late (lms.transaction.writes_late).
+        view = app.view_functions.get(request.endpoint)
+        read_only_transactions(request.method in SAFE_METHODS or getattr(view, "lms_writes_late", False))
 
     app.before_request_funcs.setdefault(None, []).insert(0, _read_only_when_safe)
 

@@ -94,6 +94,51 @@ def test_after_a_page_has_recorded_something_the_rest_of_it_reads_again(app, cli
         assert "BEGIN IMMEDIATE" not in [kind for kind, *_rest in after]
 
 
+
+def test_the_heartbeat_reads_as_a_reader_and_holds_the_write_lock_for_its_update_alone(app, client, auth, make):
+    """A trainee's most frequent request (every 30 s while a lesson is open): the sign-in check and the progress
+    row are read without the write lock, which on SQLite is held for the update alone, so that other writers do
+    not queue behind its reads."""
+    from datetime import timedelta
+
+    from lms.curriculum.models import Module
+    from lms.learning.models import LessonProgress
+
+    make.user("hv")
+    module = make.module("HP-01")
+    with app.app_context():
+        lesson_id = db.session.get(Module, module.id).published.lessons[0].id
+    auth.login("hv")
+    assert client.get(f"/lessons/{lesson_id}").status_code == 200
+    with app.app_context():
+        progress = db.session.scalars(sa.select(LessonProgress)).one()
+        progress.last_seen_at -= timedelta(seconds=20)
+        db.session.commit()
+    engine, seen, record = _watch(app)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.post(f"/learning/lessons/{lesson_id}/heartbeat").json["added"] in (20, 21)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    kinds = [kind for kind, *_rest in seen]
+    assert kinds.count("UPDATE") == 1
+    assert not {"INSERT", "DELETE"} & set(kinds)
+    update = kinds.index("UPDATE")
+    reads = [s for s in seen[:update] if s[0] == "SELECT"]
+    assert len(reads) >= 2  # the signed-in user, the progress row
+    assert all(reader for _kind, _autocommit, reader in reads)
+    assert not seen[update][2]  # the update is a writer's
+    if engine.dialect.name == "sqlite":
+        assert kinds[0] == "BEGIN"
+        assert kinds[update - 1] == "BEGIN IMMEDIATE"
+    else:
+        assert all(autocommit for _kind, autocommit, _reader in reads)
+        assert not seen[update][1]
+    assert client.post(f"/learning/lessons/{lesson_id}/heartbeat").json == {"added": 0}
+    with app.app_context():
+        assert db.session.scalar(sa.select(LessonProgress.seconds_spent)) in (20, 21)
+
+
 def test_a_download_reads_in_a_transaction_of_its_own_while_its_request_is_still_open(app, make):
     """However the framework streams, the rows are read through a server-side cursor (yield_per), which
     PostgreSQL keeps only inside a transaction, never on the request's autocommit reader."""

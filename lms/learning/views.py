@@ -32,7 +32,7 @@ from lms.learning.models import Certificate, ProgramStatus, QuestionKind, QuizAt
 from lms.organisation.models import Unit
 from lms.text import decode_utf8
 from lms.throttling import guessing_limit
-from lms.transaction import on_refusal
+from lms.transaction import on_refusal, writes_late
 
 bp = Blueprint("learning", __name__)
 certificates_bp = Blueprint("certificates", __name__)
@@ -141,10 +141,12 @@ def complete_lesson(lesson_id: int):
 
 
 @bp.route("/learning/lessons/<int:lesson_id>/heartbeat", methods=["POST"])
+@writes_late
 @signed_in
 def heartbeat(lesson_id: int):
-    lesson = db.get_or_404(Lesson, lesson_id)
-    added = services.heartbeat(current_user, lesson)
+    added = services.heartbeat(current_user, lesson_id)
+    if added is None:
+        abort(404)
     return jsonify(added=added)
 
 

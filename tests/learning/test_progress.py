@@ -101,16 +101,16 @@ def test_completing_twice_completes_once(setup):
 def test_heartbeat_never_counts_more_than_the_real_time(setup):
     trainee, first, _second, _program = setup
     lesson = lessons_of(first)[0]
-    assert services.heartbeat(trainee, lesson) == 0  # not opened: nothing to add to
+    assert services.heartbeat(trainee, lesson.id) == 0  # not opened: nothing to add to
     services.start_lesson(trainee, lesson)
     progress = db.session.scalars(sa.select(LessonProgress)).one()
     progress.last_seen_at -= timedelta(seconds=12)
     db.session.flush()
-    assert services.heartbeat(trainee, lesson) in (12, 13)
-    assert services.heartbeat(trainee, lesson) == 0  # no time has passed since
+    assert services.heartbeat(trainee, lesson.id) in (12, 13)
+    assert services.heartbeat(trainee, lesson.id) == 0  # no time has passed since
     progress.last_seen_at -= timedelta(hours=2)  # the tab slept: a beat is capped
     db.session.flush()
-    assert services.heartbeat(trainee, lesson) == services.HEARTBEAT_CAP_SECONDS
+    assert services.heartbeat(trainee, lesson.id) == services.HEARTBEAT_CAP_SECONDS
     db.session.refresh(progress)
     assert progress.seconds_spent in (12 + 60, 13 + 60)
 
@@ -254,3 +254,4 @@ def test_a_module_without_lessons_completes_by_its_graded_assignment(ctx, make):
     signals.assignment_graded.send(user=trainee, module=module, passed=True, score=80.0,
                                    graded_at=utcnow(), actor=None)
     assert status_of(trainee, field_trip).state == ModuleState.COMPLETED
+
