@@ -67,3 +67,11 @@ def forget_per_request(key: Hashable) -> None:
 
     if has_request_context():
         request.environ.get(_REQUEST_MEMO, {}).pop(key, None)
+
+
+def remember_per_request(key: Hashable, value: Any) -> None:
+    """What this request just wrote, so that its later reads of `key` need no statement."""
+    from flask import has_request_context, request
+
+    if has_request_context():
+        request.environ.setdefault(_REQUEST_MEMO, {})[key] = value

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lms.caching import forget_per_request, per_request
+from lms.caching import forget_per_request, per_request, remember_per_request
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
 from lms.extensions import db
 from lms.formats import local_today
@@ -94,6 +94,17 @@ def lesson_progress(user_id: int, lesson: Lesson):
 
 def forget_lesson_progress(user_id: int, lesson: Lesson) -> None:
     forget_per_request(("lesson_progress", user_id, lesson.id))
+
+
+def seen_lesson_now(user_id: int, lesson: Lesson, at: datetime, done: bool) -> None:
+    """The request recorded a view of the lesson at `at`: its later reads see it without a statement."""
+    remember_per_request(("lesson_progress", user_id, lesson.id), LessonSeen(last_seen_at=at, done=done))
+
+
+@dataclass(frozen=True)
+class LessonSeen:
+    last_seen_at: datetime | None
+    done: bool
 
 
 def _lesson_progress_statement() -> sa.Select:

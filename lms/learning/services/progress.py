@@ -16,6 +16,7 @@ from lms.learning import queries
 from lms.learning.models import (
     LessonProgress,
     ModuleState,
+    ModuleStatus,
 )
 from lms.learning.services.records import dialect_insert, record_event
 from lms.learning.services.statuses import lock_module_status, refresh_module_status, touch_programs
@@ -57,8 +58,8 @@ def record_lesson_view(user: User, lesson: Lesson, at: datetime | None = None) -
     """
     now = at or utcnow()
     stale = now - VISIT_GAP
-    last_seen = queries.lesson_progress(user.id, lesson).last_seen_at
-    if last_seen is not None and last_seen >= stale:
+    seen = queries.lesson_progress(user.id, lesson)
+    if seen.last_seen_at is not None and seen.last_seen_at >= stale:
         return None
     queries.forget_lesson_progress(user.id, lesson)
     begin_writing(db.session)  # a GET: what was read above is read again under the write lock
@@ -74,14 +75,30 @@ def record_lesson_view(user: User, lesson: Lesson, at: datetime | None = None) -
         )
         if result.rowcount != 1:
             return None
-    status = lock_module_status(user.id, lesson.revision.module_id)
-    if status.state == ModuleState.NOT_STARTED:
-        status.state = ModuleState.IN_PROGRESS
-        touch_programs(user.id, status.module_id)
+    _start_module(user.id, lesson.revision.module_id, now)
     verb = "launched" if created else "experienced"
     record_event(user.id, verb, "lesson", lesson.id, lesson.title, revision_id=lesson.revision_id, at=at)
     db.session.flush()
+    if at is None:
+        # A view completes nothing: the page shows the lesson as seen now, done as it was, without reading again.
+        queries.seen_lesson_now(user.id, lesson, now, bool(seen.done))
     return verb
+
+
+def _start_module(user_id: int, module_id: int, now: datetime) -> None:
+    """The trainee's module goes from not started to in progress (its status row made so when missing), and
+    then its programs are recounted: one statement when the module is already under way."""
+    started = db.session.execute(
+        dialect_insert(ModuleStatus)
+        .values(user_id=user_id, module_id=module_id, state=ModuleState.IN_PROGRESS, updated_at=now,
+                lessons_total=0, lessons_done=0)
+        .on_conflict_do_update(index_elements=["user_id", "module_id"],
+                               set_={"state": ModuleState.IN_PROGRESS, "updated_at": now},
+                               where=ModuleStatus.state == ModuleState.NOT_STARTED)
+        .returning(ModuleStatus.id)
+    ).scalar() is not None
+    if started:
+        touch_programs(user_id, module_id)
 
 
 def complete_lesson(user: User, lesson: Lesson, at: datetime | None = None) -> bool:
