@@ -62,6 +62,13 @@ def fold_words(text: str | None) -> str:
     return " ".join(fold(text).split())
 
 
+@lru_cache(maxsize=50_000)
+def fold_name(text: str | None) -> str:
+    """`fold_words`, remembered: for the pickers' searches, which fold every unit, commune or module name of a
+    scope on each request (the names seldom change; a renamed one is simply a new key)."""
+    return fold_words(text)
+
+
 def fold_code(code: str | None) -> str:
     """A document code as a key, however it is typed: "32-NQ/TW", "32/NQ-TW", "32 nq tw" -> "32nqtw".
 

@@ -128,6 +128,27 @@ def test_the_certificate_issuer_opens_for_a_unit_typed(client, auth, province):
     assert "Có nhiều đơn vị khớp với “ky”" in several.get_data(as_text=True)
 
 
+def test_a_class_is_opened_for_a_program_typed(app, client, auth, make, province):
+    from lms.delivery.models import TrainingClass
+
+    program = make.program(name="Bồi dưỡng Bí thư Đảng ủy xã", code="BT-XA")
+    make.module(code="HP-BT", title="Bồi dưỡng kỹ năng")
+    auth.login("admin")
+    found = client.get("/pick/subjects?q=boi duong").get_json()["items"]
+    assert [i["label"] for i in found] == ["Chương trình: Bồi dưỡng Bí thư Đảng ủy xã (BT-XA)",
+                                           "Học phần: Bồi dưỡng kỹ năng (HP-BT)"]
+    response = client.post("/admin/classes/new", data={
+        "code": "BTX-1", "name": "Lớp 1", "subject": "", "subject_q": "bi thu dang uy xa", "mode": "online",
+        "starts_on": "2026-10-01", "ends_on": "2026-10-30", "capacity": "40", "unit_id": "", "unit_id_q": "HT"})
+    assert response.status_code == 302
+    with app.app_context():
+        klass = db.session.scalar(sa.select(TrainingClass))
+        assert (klass.program_id, klass.unit_id) == (program.id, province["root"].id)
+    edit = client.get(f"/admin/classes/{klass.id}/edit").get_data(as_text=True)
+    assert 'value="Chương trình: Bồi dưỡng Bí thư Đảng ủy xã (BT-XA)"' in edit
+    assert 'value="p' in edit
+
+
 def test_the_pickers_are_for_admins(client, auth, make):
     make.user("hv")
     auth.login("hv")

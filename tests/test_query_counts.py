@@ -98,7 +98,7 @@ def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth,
         return len([s for s in seen if s.strip().upper() != "BEGIN"])
 
     urls = ("/pick/units?q=xa ky", "/pick/units?q=", "/pick/people?q=nguyen van", "/pick/lecturers?q=nguyen",
-            "/pick/localities?q=ky", "/pick/communes?q=ky")
+            "/pick/localities?q=ky", "/pick/communes?q=ky", "/pick/subjects?q=boi duong")
     small = [count(url) for url in urls]
     with app.app_context():
         for n in range(30):
@@ -106,13 +106,16 @@ def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth,
             unit = make.unit(f"Đảng ủy xã Kỳ {n}", parent=root, locality=commune)
             make.user(f"u{n}", full_name=f"Nguyễn Văn {n}", unit=unit, roles=(Role.TRAINEE, Role.LECTURER),
                       password=None)
+            make.program(name=f"Bồi dưỡng chức danh {n}")
+            make.module(title=f"Bồi dưỡng chuyên đề {n}")
         db.session.commit()
     assert [count(url) for url in urls] == small == PICKER_STATEMENTS
 
 
 # Each: the signed-in admin with their role grants, their scope unit, then the one search; the people found bring
-# their role grants in one more statement, and the places read the scope's own locality first.
-PICKER_STATEMENTS = [3, 3, 4, 4, 4, 4]
+# their role grants in one more statement, the places read the scope's own locality first, and the subjects are
+# two searches (programs, modules).
+PICKER_STATEMENTS = [3, 3, 4, 4, 4, 4, 4]
 
 
 def test_the_audit_page_names_a_whole_page_of_objects_in_a_fixed_number_of_statements(app, client, auth, make,

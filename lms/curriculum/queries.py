@@ -1,6 +1,8 @@
 """Read-side queries for curriculum pages."""
 from __future__ import annotations
 
+import heapq
+import typing
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from lms.curriculum.models import (
 )
 from lms.extensions import db
 from lms.grading import DEFAULT_SCALE, GradeScale
+from lms.text import fold_name, fold_words
 
 
 def ordered_items(program, locality) -> list:
@@ -186,3 +189,35 @@ def citing_modules(document) -> list[tuple[Module, str]]:
         .join(revision_citations, revision_citations.c.revision_id == ModuleRevision.id)
         .where(revision_citations.c.document_id == document.id).order_by(Module.code)
     ).all()
+
+
+class Subject(typing.NamedTuple):
+    key: str  # "p<id>" for a program, "m<id>" for a module
+    name: str
+    code: str
+    exact: bool
+
+
+def subjects_matching(text: str, limit: int = 20) -> list[Subject]:
+    """What a class may deliver: active programs and modules, matching every word typed (name or code, without
+    diacritics), whole names or codes first, then those starting with the text, programs before modules.
+
+    Two statements whatever the catalogue holds; the names are folded in Python (hundreds of programs,
+    thousands of modules), each once per process."""
+    words = fold_words(text).split()[:5]
+    programs = sa.select(sa.literal("p"), Program.id, Program.name, Program.code).where(Program.active) \
+        .order_by(Program.name)
+    modules = (sa.select(sa.literal("m"), Module.id, sa.func.coalesce(ModuleRevision.title, Module.code), Module.code)
+               .outerjoin(ModuleRevision, ModuleRevision.id == Module.published_revision_id).order_by(Module.code))
+    if not words:
+        rows = [*db.session.execute(programs.limit(limit)), *db.session.execute(modules.limit(limit))][:limit]
+        return [Subject(f"{kind}{ident}", name, code, False) for kind, ident, name, code in rows]
+    phrase = " ".join(words)
+    ranked = []
+    for kind, ident, name, code in [*db.session.execute(programs), *db.session.execute(modules)]:
+        folded_name, folded_code = fold_name(name), fold_name(code)
+        if all(word in f"{folded_name} {folded_code}" for word in words):
+            exact = phrase in (folded_name, folded_code)
+            rank = 0 if exact else 1 if folded_name.startswith(phrase) or folded_code.startswith(phrase) else 2
+            ranked.append((rank, len(ranked), Subject(f"{kind}{ident}", name, code, exact)))
+    return [subject for *_, subject in heapq.nsmallest(limit, ranked)]

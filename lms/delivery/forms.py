@@ -39,7 +39,8 @@ class MultiCheckboxField(SelectMultipleField):
 class ClassForm(PageForm):
     code = StringField(_l("Mã lớp"), validators=[DataRequired(), Length(max=50)])
     name = StringField(_l("Tên lớp"), validators=[DataRequired(), Length(max=255)])
-    subject = SelectField(_l("Chương trình hoặc học phần"), validators=[DataRequired()])
+    subject = PickerField(_l("Chương trình hoặc học phần"), kind="subjects",
+                          validators=[DataRequired(_l("Hãy chọn chương trình hoặc học phần."))])
     mode = SelectField(_l("Hình thức"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
     starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(), InRange(CLASS_DATES)])
     ends_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(), InRange(CLASS_DATES)])

@@ -1,7 +1,6 @@
 """Read-side queries for units and titles."""
 from __future__ import annotations
 
-import functools
 import heapq
 import typing
 from datetime import date
@@ -13,7 +12,7 @@ from lms.extensions import db
 from lms.formats import local_today
 from lms.forms import choices
 from lms.organisation.models import Locality, Title, Unit
-from lms.text import fold_words
+from lms.text import fold_name, fold_words
 
 
 def titles_in_order() -> sa.Select:
@@ -43,11 +42,6 @@ def user_counts(scope: Unit) -> dict[int, int]:
     return dict(rows.all())
 
 
-# Names folded once per process: a search reads every unit (or locality) of the scope, and the names seldom
-# change; a renamed one is simply a new key.
-_folded = functools.lru_cache(maxsize=20_000)(fold_words)
-
-
 def units_matching(scope: Unit, text: str, limit: int = 20) -> list:
     """(id, name, code, path, parent_name, exact) of at most `limit` units of the scope whose name, code or
     parent's name holds every word typed, without diacritics ("ky anh" finds "Đảng ủy xã Kỳ Anh"): a lookup
@@ -66,8 +60,8 @@ def units_matching(scope: Unit, text: str, limit: int = 20) -> list:
     phrase = " ".join(words)
     ranked = []
     for row in db.session.execute(query):
-        name, code = _folded(row.name), _folded(row.code)
-        key = f"{name} {code} {_folded(row.parent_name)}"
+        name, code = fold_name(row.name), fold_name(row.code)
+        key = f"{name} {code} {fold_name(row.parent_name)}"
         if all(word in key for word in words):
             exact = phrase in (name, code, f"{name} ({code})")
             rank = 0 if exact else 1 if name.startswith(phrase) or code.startswith(phrase) else 2
@@ -107,7 +101,7 @@ def localities_matching(scope: Unit, text: str, limit: int = 20, *, with_units: 
     phrase = " ".join(words)
     ranked = []
     for row in db.session.execute(query):
-        name, province_name = _folded(row.name), _folded(row.province_name)
+        name, province_name = fold_name(row.name), fold_name(row.province_name)
         if all(word in f"{name} {province_name}" for word in words):
             exact = phrase in (name, f"{name}, {province_name}")
             rank = 0 if exact else 1 if name.startswith(phrase) else 2

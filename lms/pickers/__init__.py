@@ -27,9 +27,9 @@ MAX_TEXT = 200
 
 @dataclass(frozen=True)
 class Choice:
-    """One row of a search: the id, the label the box shows once chosen, a hint (where it belongs)."""
+    """One row of a search: its key (the id), the label the box shows once chosen, a hint (where it belongs)."""
 
-    id: int
+    id: int | str
     label: str
     hint: str = ""
     exact: bool = False  # the text typed is this row's whole name, code or label
@@ -59,6 +59,14 @@ class Kind:
 
     def placeholder(self) -> str:
         return ""
+
+    def key(self, row) -> int | str:
+        """What the hidden input holds for a row (its id unless a kind mixes several tables)."""
+        return row.id
+
+    def parse(self, value) -> int | str | None:
+        """A key as a form or a link sent it, or None when it cannot be one."""
+        return int_or_none(value) or None
 
 
 def kind_of(name: str) -> Kind:
@@ -141,15 +149,15 @@ class PickerField(Field):
         super().process(formdata, data, extra_filters)
 
     def process_data(self, value):
-        self.data = getattr(value, "id", None) if hasattr(value, "id") else (int_or_none(value) or None)
+        self.data = self.kind.key(value) if hasattr(value, "id") else self.kind.parse(value)
 
     def process_formdata(self, valuelist):
-        ident = int_or_none(valuelist[0]) if valuelist else None
+        ident = self.kind.parse(valuelist[0]) if valuelist else None
         typed = self._formdata.get(self.text_name) if self._formdata is not None else None
         self.data, self._row = None, None
         if typed is None:  # the id alone: a link, a page's own filter, a script
             if ident:
-                self._take(self.kind.load(ident), str(ident))
+                self._take(self.kind.load(ident), str(valuelist[0]))
             return
         self.text = clean_name(typed)[:MAX_TEXT]
         if not self.text:
@@ -173,7 +181,7 @@ class PickerField(Field):
                              name=kind.label(row), noun=kind.noun())
             self.text = self.text if self.text is not None else kind.label(row)
         else:
-            self.data, self._row = row.id, row
+            self.data, self._row = kind.key(row), row
 
     def pre_validate(self, form):
         if self.problem:

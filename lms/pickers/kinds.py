@@ -8,7 +8,10 @@ from flask_login import current_user
 from lms.accounts import services as accounts
 from lms.accounts.models import Role, RoleGrant, User
 from lms.accounts.names import fold
+from lms.curriculum import queries as curriculum
+from lms.curriculum.models import Module, Program
 from lms.extensions import db
+from lms.inputs import int_or_none
 from lms.organisation import queries as organisation
 from lms.organisation.models import Locality, Unit
 from lms.pickers import LIMIT, Choice, Kind
@@ -154,4 +157,45 @@ class Lecturers(People):
         return user.active and user.has_role(Role.LECTURER)
 
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (Units(), Localities(), Communes(), People(), Lecturers())}
+class Subjects(Kind):
+    """What a class delivers: an active program or a module, by name or code (without diacritics)."""
+
+    name, endpoint = "subjects", "pickers.subjects"
+
+    def noun(self) -> str:
+        return _("chương trình hoặc học phần")
+
+    def placeholder(self) -> str:
+        return _("Gõ tên hoặc mã chương trình, học phần")
+
+    def search(self, text: str, limit: int = LIMIT) -> list[Choice]:
+        accounts.admin_scope(current_user)  # admins only
+        return [Choice(s.key, self._label(s.key[0], s.name, s.code), "", s.exact)
+                for s in curriculum.subjects_matching(text, limit)]
+
+    def key(self, row) -> str:
+        return f"{'p' if isinstance(row, Program) else 'm'}{row.id}"
+
+    def parse(self, value):
+        text = str(value or "")
+        return text if len(text) > 1 and text[0] in "pm" and int_or_none(text[1:]) else None
+
+    def load(self, key: str):
+        return db.session.get(Program if key[0] == "p" else Module, int(key[1:]))
+
+    def label(self, row) -> str:
+        if isinstance(row, Program):
+            return self._label("p", row.name, row.code)
+        return self._label("m", row.published.title if row.published else row.code, row.code)
+
+    @staticmethod
+    def _label(kind: str, name: str, code: str) -> str:
+        return (_("Chương trình: %(name)s (%(code)s)", name=name, code=code) if kind == "p"
+                else _("Học phần: %(name)s (%(code)s)", name=name, code=code))
+
+    def allowed(self, row) -> bool:
+        return row.active if isinstance(row, Program) else True
+
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (Units(), Localities(), Communes(), People(), Lecturers(),
+                                                       Subjects())}

@@ -37,6 +37,12 @@ def communes():
     return _answer("communes")
 
 
+@bp.route("/subjects")
+@roles_required(Role.ADMIN)
+def subjects():
+    return _answer("subjects")
+
+
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people():

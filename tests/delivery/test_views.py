@@ -55,7 +55,8 @@ def test_admin_opens_a_class(client, auth, school, app):
     auth.login("admin")
     page = client.get("/admin/classes/new")
     assert page.status_code == 200
-    assert "Bồi dưỡng Bí thư Đảng ủy xã" in page.get_data(as_text=True)
+    found = client.get("/pick/subjects?q=bi thu").get_json()["items"]  # the program picker's search
+    assert [i["label"] for i in found] == [f"Chương trình: Bồi dưỡng Bí thư Đảng ủy xã ({school.program.code})"]
     response = client.post("/admin/classes/new", data={
         "code": "btx-online", "name": "Lớp trực tuyến", "subject": f"p{school.program.id}", "mode": "online",
         "starts_on": "2026-10-01", "ends_on": "2026-10-30", "place": "", "capacity": "40",

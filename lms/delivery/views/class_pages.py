@@ -46,11 +46,6 @@ def classes():
 
 def _class_form(klass: TrainingClass | None = None) -> forms.ClassForm:
     form = forms.ClassForm(obj=klass)
-    programs = db.session.scalars(sa.select(Program).where(Program.active).order_by(Program.name)).all()
-    modules = db.session.scalars(sa.select(Module).options(selectinload(Module.published)).order_by(Module.code)).all()
-    form.subject.choices = [("", _("— Chọn —"))] + [(f"p{p.id}", _("Chương trình: %(name)s", name=p.name))
-                                                     for p in programs] + [
-        (f"m{m.id}", _("Học phần: %(name)s", name=m.published.title if m.published else m.code)) for m in modules]
     # The class's own lecturers as boxes to keep or untick; another is added through the picker.
     form.lecturer_ids.choices = [(u.id, u.full_name) for u in (klass.lecturers if klass else [])]
     if not form.lecturer_ids.choices:
@@ -93,12 +88,12 @@ def _edit_class(klass: TrainingClass | None):
         return render_template("delivery/class_form.html", form=form, klass=editing)
 
     if form.validate_on_submit():
-        kind, ident = form.subject.data[:1], int(form.subject.data[1:])
+        subject = form.subject.row
         on_refusal(page)
         klass = services.save_class(
             _me(), klass, code=form.code.data, name=form.name.data,
-            program=db.session.get(Program, ident) if kind == "p" else None,
-            module=db.session.get(Module, ident) if kind == "m" else None,
+            program=subject if isinstance(subject, Program) else None,
+            module=subject if isinstance(subject, Module) else None,
             mode=form.mode.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
             place=form.place.data, capacity=form.capacity.data, unit=form.unit_id.row,
             lecturers=_chosen_lecturers(form),
