@@ -61,11 +61,25 @@ def _classes(user: User) -> sa.Select:
     return sa.union(taking, teaching)
 
 
+def _class_url(user: User):
+    """Where a class leads: its page for the lecturers who teach it, the person's own classes page for those who
+    take it (the class page is for its staff)."""
+    taught = set(db.session.scalars(sa.select(class_lecturers.c.class_id).where(class_lecturers.c.user_id == user.id)))
+
+    def url(class_id: int) -> str:
+        if class_id in taught:
+            return url_for("delivery.class_page", class_id=class_id)
+        return url_for("delivery.my_classes", _anchor=f"class-{class_id}")
+
+    return url
+
+
 def class_events(user: User, first: date, last: date) -> list[Event]:
     rows = db.session.scalars(sa.select(TrainingClass).where(
         TrainingClass.id.in_(_classes(user)), TrainingClass.starts_on <= last, TrainingClass.ends_on >= first)).all()
+    class_url = _class_url(user) if rows else None
     return [Event(f"class-{k.id}", "class", _("Lớp %(name)s (%(code)s)", name=k.name, code=k.code), k.starts_on,
-                  k.ends_on + timedelta(days=1), k.place, url_for("delivery.class_page", class_id=k.id))
+                  k.ends_on + timedelta(days=1), k.place, class_url(k.id))
             for k in rows]
 
 
@@ -77,12 +91,13 @@ def session_events(user: User, first: date, last: date) -> list[Event]:
     ).all()
     tz = zone()
     events = []
+    class_url = _class_url(user) if rows else None
     for session, class_name, class_place in rows:
         starts = datetime.combine(session.held_on, session.starts_at, tz)
         ends = datetime.combine(session.held_on, session.ends_at, tz)
         title = f"{class_name}: {session.topic}" if session.topic else class_name
         events.append(Event(f"session-{session.id}", "session", title, starts, ends, session.room or class_place,
-                            url_for("delivery.class_page", class_id=session.class_id)))
+                            class_url(session.class_id)))
     return events
 
 

@@ -37,7 +37,8 @@ def _moment(value) -> str:
 
 
 def _class(p: dict) -> str:
-    return url_for("delivery.class_page", class_id=p["class_id"])
+    # A trainee's class is on their own classes page; the class page is for its staff.
+    return url_for("delivery.my_classes", _anchor=f"class-{p['class_id']}")
 
 
 def _module(p: dict) -> str:

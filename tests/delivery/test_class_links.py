@@ -48,3 +48,20 @@ def test_an_admin_reading_the_record_is_led_to_the_class_page_only_when_they_may
     assert "LOP-2026" in record
     for link in _links(record):
         assert client.get(link).status_code == 200, link
+
+
+def test_a_trainees_calendar_and_notices_lead_to_their_own_classes_page(client, auth, make):
+    """The calendar (and its feed) and the nomination notices name the class where the trainee can read it."""
+    _province, _commune, klass, trainee = _class(make)
+    lecturer = make.lecturer("giangvien")
+    other = make.training_class(code="LOP-GV", lecturers=[lecturer])
+    make.nomination(other, trainee, NominationState.ENROLLED)
+    auth.login("hocvien")
+    calendar = client.get("/calendar").text
+    assert f'href="/my/classes#class-{klass.id}"' in calendar
+    assert f'id="class-{klass.id}"' in client.get("/my/classes").text
+    for link in _links(calendar):
+        assert client.get(link).status_code == 200, link
+    auth.logout()
+    auth.login("giangvien")  # the lecturer of a class goes to its page
+    assert f'href="/classes/{other.id}"' in client.get("/calendar").text

@@ -87,7 +87,8 @@ def test_the_feed_is_valid_icalendar_in_vietnam_time_at_a_secret_address_that_ca
     deadline = events["Hạn nộp bài thu hoạch: Xây dựng nông thôn mới"].decoded("DTSTART")
     assert (deadline.hour, deadline.utcoffset()) == (17, timedelta(hours=7))
     assert len({str(e["UID"]) for e in parsed.walk("VEVENT")}) == len(events) == 6
-    assert str(opening["URL"]) == f"http://localhost/classes/{w.klass.id}"
+    # A trainee's class leads to their own classes page (the class page is for its staff).
+    assert str(opening["URL"]) == f"http://localhost/my/classes#class-{w.klass.id}"
     # Resetting gives a new address; the old one stops working.
     auth.login("hocvien")
     client.post("/calendar/feed")

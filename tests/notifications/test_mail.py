@@ -62,8 +62,8 @@ def test_a_nomination_is_mailed_after_commit_in_vietnamese_with_its_link(app, cl
     assert "(BT-2026)" in message["Subject"]
     body = plain(message)
     assert "Kính gửi Nguyễn Văn An," in body
-    assert f"http://localhost/classes/{klass.id}" in body
-    assert f'href="http://localhost/classes/{klass.id}"' in html(message)
+    assert f"http://localhost/my/classes#class-{klass.id}" in body  # a page the trainee may open
+    assert f'href="http://localhost/my/classes#class-{klass.id}"' in html(message)
     [row] = notices(app)
     assert (row.mail_state, row.mail_attempts) == (MailState.SENT, 1)
     with app.app_context():
