@@ -53,6 +53,7 @@ TARGET_P95_MS = 300
 KINDS = ("curriculum", "lesson", "heartbeat", "complete", "quiz_start", "quiz_page", "quiz_submit")
 PER_TRAINEE_RATE = 1 / 1800 + 1 / 45 + 1 / 30 + 1 / 600 + 3 / 1800  # requests a second
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 
 
 def prepare(url: str, trainees: int, reset: bool) -> None:
@@ -236,8 +237,55 @@ def parse(output: str) -> dict:
     return result
 
 
+# Where the workers' processor time goes, by the innermost frame's package (py-spy's folded stacks).
+PROFILE_GROUPS = (
+    ("sqlite3 / psycopg: the database driver and SQLite's own work", ("DefaultDialect.do_", "psycopg/")),
+    ("SQLAlchemy: building, compiling and reading statements", ("sqlalchemy/",)),
+    ("Jinja2 and MarkupSafe: rendering pages", ("jinja2/", "markupsafe/", "templates/", ".html")),
+    ("Flask-Babel and Babel: translations and formats", ("flask_babel/", "babel/", "gettext.py")),
+    ("Flask-Login, Flask-WTF, itsdangerous: sessions, sign-in, CSRF", ("flask_login/", "flask_wtf/",
+                                                                     "itsdangerous/", "hmac.py", "hashlib")),
+    ("gunicorn: accepting, parsing, answering, closing", ("gunicorn/", "socket.py", "selectors.py")),
+    ("Werkzeug and Flask: routing, requests, responses", ("werkzeug/", "flask/", "blinker/", "whitenoise/")),
+    ("logging: the request log", ("logging/", "lms/logs.py")),
+    ("the LMS's own code", ("lms/",)),
+)
+
+
+def profile_summary(folded: Path) -> str:
+    """The share of samples per group above (by the innermost frame that names one), and the busiest lines."""
+    groups: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f for f in stack.split(";") if not f.startswith("process ")]
+        if not frames:
+            continue
+        group = "other (the interpreter, the standard library)"
+        for frame in reversed(frames):
+            found = next((name for name, marks in PROFILE_GROUPS if any(m in frame for m in marks)), None)
+            if found:
+                group = found
+                break
+        groups[group] = groups.get(group, 0) + n
+        leaves[frames[-1]] = leaves.get(frames[-1], 0) + n
+    if not total:
+        return "  (py-spy recorded nothing)"
+    lines = [f"  {n / total * 100:5.1f} %  {name}" for name, n in sorted(groups.items(), key=lambda i: -i[1])]
+    lines.append("  busiest innermost frames:")
+    busiest = sorted(leaves.items(), key=lambda i: -i[1])[:12]
+    lines += [f"  {n / total * 100:5.1f} %  {name[:110]}" for name, n in busiest]
+    return "\n".join(lines)
+
+
 def run_one(base: str, data_path: Path, trainees: int, threads: int, warmup: int, window: int,
-            server: subprocess.Popen, proxy: subprocess.Popen | None, database: str) -> dict:
+            server: subprocess.Popen, proxy: subprocess.Popen | None, database: str,
+            profile: Path | None = None) -> dict:
     duration = warmup + window + 8
     env = {**os.environ, "CAPACITY_DATA": str(data_path)}
     group = _processes(group=server.pid)
@@ -250,6 +298,11 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, warmup: int
     front = _processes(group=proxy.pid) if proxy is not None else []
     cpu_start, pg_start, t0 = _cpu_seconds(group), _cpu_seconds(postgres), time.monotonic()
     front_start = _cpu_seconds(front)
+    spy = None
+    if profile is not None:  # processor time only (no --idle), every worker, for the whole window
+        spy = subprocess.Popen([PY_SPY, "record", "--pid", str(server.pid), "--subprocesses", "--rate", "200",
+                                "--duration", str(window), "--format", "raw", "--nonblocking", "-o", str(profile)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pss = []
     while time.monotonic() - t0 < window:
         time.sleep(min(5, max(0.1, window - (time.monotonic() - t0))))
@@ -260,6 +313,8 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, warmup: int
     # Backends opened during the window (the workers connect on first use) count from zero.
     pg_cpu = ((_cpu_seconds(_processes(name="postgres")) - pg_start) / elapsed) if database == "postgresql" else None
     output, _ = wrk.communicate(timeout=duration + 60)
+    if spy is not None:
+        spy.wait(timeout=60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / duration
     result = parse(output)
@@ -288,7 +343,8 @@ def run_one(base: str, data_path: Path, trainees: int, threads: int, warmup: int
     return {"trainees": trainees, "rps": requests / window, "kinds": kinds, "errors": errors,
             "socket": result["socket"], "cpu": cpu, "pg_cpu": pg_cpu, "front_cpu": front_cpu,
             "pss": max(pss) if pss else 0.0, "wrk_cpu": wrk_cpu, "worst_p95": worst,
-            "ok": errors == 0 and worst < TARGET_P95_MS}
+            "ok": errors == 0 and worst < TARGET_P95_MS,
+            "profile": profile_summary(profile) if profile is not None and profile.exists() else None}
 
 
 def report(r: dict) -> None:
@@ -298,6 +354,9 @@ def report(r: dict) -> None:
           f"errors {r['errors']} (socket connect/read/write/timeout {r['socket']}); "
           f"server CPU {r['cpu']:.2f} cores{pg}, workers' PSS {r['pss']:.0f} MiB; wrk {r['wrk_cpu']:.2f} cores; "
           f"{'OK' if r['ok'] else 'OVER'}")
+    if r.get("profile"):
+        print("  where the workers' processor time went (py-spy, the measured window):")
+        print(r["profile"])
     print(f"  {'kind':<12} {'requests':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
     for kind, k in r["kinds"].items():
         if k["n"]:
@@ -317,11 +376,15 @@ def main(argv=None) -> int:
                         help="seconds at the full rate before the measured window (default 30)")
     parser.add_argument("--threads", type=int, default=16, help="wrk threads, one connection each")
     parser.add_argument("--reset", action="store_true", help="generate the trainees again")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the workers with py-spy (pip install py-spy) during each window")
     parser.add_argument("--direct", action="store_true",
                         help="wrk straight to gunicorn, without nginx in front (not how production runs)")
     args = parser.parse_args(argv)
     if not os.path.exists(WRK):
         raise SystemExit("wrk is missing: apt-get install wrk")
+    if args.profile and not os.path.exists(PY_SPY):
+        raise SystemExit("py-spy is missing: .venv/bin/pip install py-spy")
     counts = sorted(int(n) for n in args.trainees.split(","))
     database = sa.engine.make_url(args.database_url).get_backend_name()
     prepare(args.database_url, counts[-1], args.reset)
@@ -362,7 +425,7 @@ def main(argv=None) -> int:
                        threads=args.threads, start=time.time() + 2, warmup=args.warmup, window=args.window,
                        lessons_per_module=lessons_per_module)
             result = run_one(base, data, count, args.threads, args.warmup, args.window, server, proxy,
-                             database)
+                             database, Path(folder.name) / f"profile-{count}.txt" if args.profile else None)
             report(result)
             results.append(result)
             time.sleep(5)  # let the last requests of one run finish before the next begins

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import Role, RoleGrant, User
+from lms.db import run
 from lms.extensions import db
 from lms.organisation.models import Unit
 
@@ -55,7 +56,7 @@ class SignedInUser:
 
     @classmethod
     def load(cls, user_id: int) -> SignedInUser | None:
-        rows = db.session.execute(_PRINCIPAL, {"user_id": user_id}).all()
+        rows = run(db.session, _PRINCIPAL, {"user_id": user_id}).all()
         return cls(rows) if rows else None
 
     @property

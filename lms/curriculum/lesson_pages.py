@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lms.caching import BoundedCache
 from lms.curriculum.models import FlagStatus, Lesson, Module, ModuleRevision, ReviewFlag, revision_citations
+from lms.db import run
 from lms.documents.models import Document
 from lms.extensions import db
 
@@ -62,7 +63,7 @@ _STATE = (
 
 def lesson_state(lesson_id: int):
     """The lesson's revision and module, the module's published revision and its open flag count; or None."""
-    return db.session.execute(_STATE, {"lesson_id": lesson_id}).one_or_none()
+    return run(db.session, _STATE, {"lesson_id": lesson_id}).one_or_none()
 
 
 def published_lesson(lesson_id: int, state) -> PublishedLesson:
@@ -101,4 +102,4 @@ _CITED = (
 
 def cited_documents(revision_id: int) -> list:
     """The documents a revision cites, oldest first, as they stand now (a status can change)."""
-    return db.session.execute(_CITED, {"revision_id": revision_id}).all()
+    return run(db.session, _CITED, {"revision_id": revision_id}).all()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.caching import forget_per_request, per_request, remember_per_request
 from lms.curriculum.models import Lesson, Module, ModuleRevision, Program, ProgramModule
+from lms.db import run
 from lms.extensions import db
 from lms.formats import local_today
 from lms.learning import flow
@@ -126,7 +127,7 @@ _LESSON_PROGRESS = _lesson_progress_statement()  # built once: the statement's c
 
 
 def _lesson_progress(user_id: int, lesson: Lesson):
-    return db.session.execute(_LESSON_PROGRESS, {
+    return run(db.session, _LESSON_PROGRESS, {
         "user_id": user_id, "lesson_id": lesson.id, "module_id": lesson.revision.module_id, "lesson_key": lesson.key,
     }).one()
 

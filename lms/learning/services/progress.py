@@ -9,7 +9,7 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.curriculum.models import Lesson
-from lms.db import begin_writing, utcnow
+from lms.db import begin_writing, run, utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.learning import queries
@@ -38,7 +38,7 @@ def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
         .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
         .returning(LessonProgress.id)
     )
-    return db.session.execute(stmt).scalar() is not None
+    return run(db.session, stmt).scalar() is not None
 
 
 def start_lesson(user: User, lesson: Lesson) -> bool:
@@ -88,7 +88,8 @@ def record_lesson_view(user: User, lesson: Lesson, at: datetime | None = None) -
 def _start_module(user_id: int, module_id: int, now: datetime) -> None:
     """The trainee's module goes from not started to in progress (its status row made so when missing), and
     then its programs are recounted: one statement when the module is already under way."""
-    started = db.session.execute(
+    started = run(
+        db.session,
         dialect_insert(ModuleStatus)
         .values(user_id=user_id, module_id=module_id, state=ModuleState.IN_PROGRESS, updated_at=now,
                 lessons_total=0, lessons_done=0)
@@ -137,7 +138,8 @@ def heartbeat(user: User, lesson_id: int) -> int | None:
     two columns of the progress row and updates them, and reads the lesson only when the trainee never opened it.
     """
     now = utcnow()
-    progress = db.session.execute(
+    progress = run(
+        db.session,
         sa.select(LessonProgress.id, LessonProgress.last_seen_at)
         .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_id)
     ).one_or_none()
@@ -149,11 +151,11 @@ def heartbeat(user: User, lesson_id: int) -> int | None:
     # The request read without the write lock (lms.transaction.writes_late): only the beat that still sees the
     # previous timestamp counts, so concurrent beats cannot add twice.
     begin_writing(db.session)
-    result = db.session.execute(
+    result = run(
+        db.session,
         sa.update(LessonProgress)
         .where(LessonProgress.id == progress.id, LessonProgress.last_seen_at == progress.last_seen_at)
         .values(seconds_spent=LessonProgress.seconds_spent + added, last_seen_at=now)
-        .execution_options(synchronize_session=False)
     )
     loaded = db.session.identity_map.get(identity_key(LessonProgress, progress.id))
     if loaded is not None:
