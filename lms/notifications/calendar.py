@@ -43,6 +43,9 @@ class Event:
     end: date | datetime | None = None  # exclusive for whole days; None: a moment (a deadline)
     place: str = ""
     url: str = ""
+    # What the calendar page shows under the kind's label: the title without the kind's words (the feed's title
+    # says the kind itself, since a phone's calendar shows no label). Empty: the title.
+    name: str = ""
 
     @property
     def day(self) -> date:
@@ -79,7 +82,7 @@ def class_events(user: User, first: date, last: date) -> list[Event]:
         TrainingClass.id.in_(_classes(user)), TrainingClass.starts_on <= last, TrainingClass.ends_on >= first)).all()
     class_url = _class_url(user) if rows else None
     return [Event(f"class-{k.id}", "class", _("Lớp %(name)s (%(code)s)", name=k.name, code=k.code), k.starts_on,
-                  k.ends_on + timedelta(days=1), k.place, class_url(k.id))
+                  k.ends_on + timedelta(days=1), k.place, class_url(k.id), name=f"{k.name} ({k.code})")
             for k in rows]
 
 
@@ -110,10 +113,10 @@ def trip_events(user: User, first: date, last: date) -> list[Event]:
     for trip in rows:
         link = url_for("delivery.trip_page", trip_id=trip.id)
         events.append(Event(f"trip-{trip.id}", "trip", _("Đi thực tế: %(topic)s", topic=trip.topic),
-                            trip.starts_on, trip.ends_on + timedelta(days=1), trip.site, link))
+                            trip.starts_on, trip.ends_on + timedelta(days=1), trip.site, link, name=trip.topic))
         events.append(Event(f"deadline-{trip.id}", "deadline",
                             _("Hạn nộp bài thu hoạch: %(topic)s", topic=trip.topic), to_local(trip.deadline),
-                            url=link))
+                            url=link, name=trip.topic))
     return events
 
 
@@ -140,7 +143,7 @@ def due_events(user: User, first: date, last: date) -> list[Event]:
         if status.due_on and first <= status.due_on <= last:
             events.append(Event(f"program-{status.id}-{status.cycle}", "program_due",
                                 _("Hạn hoàn thành chương trình %(name)s", name=name), status.due_on,
-                                status.due_on + timedelta(days=1), url=url_for("curriculum.my_curriculum")))
+                                status.due_on + timedelta(days=1), url=url_for("curriculum.my_curriculum"), name=name))
         for program_id, module_id, due_days, title in items:
             due = status.started_on + timedelta(days=due_days)
             if (program_id == status.program_id and module_id not in done and first <= due <= last
@@ -148,7 +151,7 @@ def due_events(user: User, first: date, last: date) -> list[Event]:
                 dated.add((module_id, due))
                 events.append(Event(f"module-{status.id}-{status.cycle}-{module_id}", "module_due",
                                     _("Hạn học phần %(title)s", title=title), due, due + timedelta(days=1),
-                                    url=url_for("curriculum.module_page", module_id=module_id)))
+                                    url=url_for("curriculum.module_page", module_id=module_id), name=title))
     return events
 
 
@@ -181,11 +184,11 @@ def quiz_events(user: User, first: date, last: date) -> list[Event]:
         if quiz.opens_at is not None and start <= quiz.opens_at <= end:
             events.append(Event(f"quiz-opens-{quiz.id}", "quiz_opens", _("Mở bài kiểm tra: %(title)s",
                                                                           title=quiz.title),
-                                to_local(quiz.opens_at), url=link))
+                                to_local(quiz.opens_at), url=link, name=quiz.title))
         if quiz.closes_at is not None and start <= quiz.closes_at <= end:
             events.append(Event(f"quiz-closes-{quiz.id}", "quiz_closes", _("Đóng bài kiểm tra: %(title)s",
                                                                             title=quiz.title),
-                                to_local(quiz.closes_at), url=link))
+                                to_local(quiz.closes_at), url=link, name=quiz.title))
     return events
 
 

@@ -41,7 +41,7 @@ def test_the_bell_and_the_notifications_page_on_a_phone(app, phone_page, make):
     assert page.locator("#nav-bell-count").count() == 0
     assert_accessible(page)
     page.goto("/calendar")
-    assert page.get_by_text(f"Lớp {klass.name} ({klass.code})").is_visible()
+    assert page.get_by_role("link", name=f"{klass.name} ({klass.code})").is_visible()  # under its label "Lớp học"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
     page.goto("/notifications/preferences")
