@@ -80,6 +80,32 @@ def test_the_people_picker_and_the_needs_report_run_a_fixed_number_of_statements
 NEEDS_STATEMENTS = 11
 
 
+def test_the_plan_grid_runs_a_fixed_number_of_statements(app, client, auth, make, statements):
+    """The plan grid of a scope with its quotas and totals, whatever its rows, programs and quotas."""
+    root = make.unit("Tỉnh ủy")
+    make.admin("admin", scope=root)
+    auth.login("admin")
+
+    def count() -> int:
+        with statements() as seen:
+            assert client.get("/admin/plans/grid?year=2026").status_code == 200
+        return len([s for s in seen if s.strip().upper() != "BEGIN"])
+
+    def grow(units: int, programs: int) -> None:
+        rows = [make.unit(f"Xã {n}", parent=root, locality=make.locality()) for n in range(units)]
+        columns = [make.program(code=f"CT{units}.{n}", name=f"Chương trình {n}") for n in range(programs)]
+        client.post("/admin/plans/grid?year=2026", data={
+            f"q-{u.id}-{p.id}": str(n + 1) for n, (u, p) in enumerate((u, p) for u in rows for p in columns)})
+
+    grow(1, 1)
+    small = count()
+    grow(6, 4)
+    assert count() == small == PLAN_GRID_STATEMENTS
+
+
+PLAN_GRID_STATEMENTS = 9  # the scope, its rows, the programs, the quotas in one; the rest every admin page runs
+
+
 def test_the_picker_searches_run_a_fixed_number_of_statements(app, client, auth, make, statements):
     """Each search answers from one statement (plus the signed-in request's own), whatever the scope holds."""
     from lms.accounts.models import Role

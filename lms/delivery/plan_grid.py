@@ -55,15 +55,25 @@ class Grid:
     programs: list[Program]
     cells: dict[tuple[int, int], int] = field(default_factory=dict)  # (unit id, program id) -> quota
 
+    def __post_init__(self) -> None:
+        # Each total summed once for the page, not once per row or column over every cell (a province's
+        # hundred rows by fifty programs): the cells are not changed once the grid is loaded.
+        self._rows: dict[int, int] = {}
+        self._columns: dict[int, int] = {}
+        for (unit_id, program_id), quota in self.cells.items():
+            self._rows[unit_id] = self._rows.get(unit_id, 0) + quota
+            self._columns[program_id] = self._columns.get(program_id, 0) + quota
+        self._total = sum(self._rows.values())
+
     def row_total(self, unit_id: int) -> int:
-        return sum(v for (u, _p), v in self.cells.items() if u == unit_id)
+        return self._rows.get(unit_id, 0)
 
     def column_total(self, program_id: int) -> int:
-        return sum(v for (_u, p), v in self.cells.items() if p == program_id)
+        return self._columns.get(program_id, 0)
 
     @property
     def total(self) -> int:
-        return sum(self.cells.values())
+        return self._total
 
     def short_name(self, program: Program) -> str:
         return short_name(program.name)

@@ -49,6 +49,22 @@ def test_the_grid_saves_every_cell_in_one_form_with_totals(app, client, auth, gr
     assert re.search(r'<td class="text-end fw-bold">25</td>', html)  # the grand total
 
 
+def test_each_row_and_column_shows_its_own_total(client, auth, grid):
+    g = grid
+    auth.login("admin")
+    client.post(f"/admin/plans/grid?year={YEAR}", data={
+        f"q-{g.ky_anh.id}-{g.btx.id}": "12", f"q-{g.cam_xuyen.id}-{g.btx.id}": "8",
+        f"q-{g.cam_xuyen.id}-{g.ctx.id}": "5"})
+    html = client.get(f"/admin/plans/grid?year={YEAR}").get_data(as_text=True)
+    rows = {name: re.findall(r'<td class="text-end">(\d+)</td>', row)
+            for name, row in re.findall(r"<tr><th scope=\"row\">(?:<a [^>]*>)?([^<]+)(.*?)</tr>", html, re.S)}
+    assert rows["Đảng ủy xã Kỳ Anh"] == ["12"]
+    assert rows["Đảng ủy xã Cẩm Xuyên"] == ["13"]
+    assert rows[g.province.name + " "] == ["0"]
+    footer = html.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    assert re.findall(r'<td class="text-end(?: fw-bold)?">(\d+)</td>', footer) == ["20", "5", "25"]
+
+
 def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(app, client, auth, grid):
     g = grid
     auth.login("admin")
