@@ -149,6 +149,30 @@ def test_a_class_is_opened_for_a_program_typed(app, client, auth, make, province
     assert 'value="p' in edit
 
 
+def test_a_programs_modules_are_typed_by_code_or_title(app, client, auth, make):
+    from lms.curriculum.models import Program
+
+    make.lecturer("gv")
+    make.module("HP-LS", title="Lịch sử Đảng bộ địa phương")
+    make.module("HP-KN", title="Kỹ năng lãnh đạo")
+    auth.login("gv")
+    found = client.get("/pick/modules?q=lich su").get_json()["items"]
+    assert [i["label"] for i in found] == ["HP-LS — Lịch sử Đảng bộ địa phương"]
+    data = {"code": "CT-1", "name": "Chương trình", "required_theory_level": "0", "grade_scale": "10", "save": "1",
+            "items-0-module_id": "", "items-0-module_id_q": "ky nang lanh dao", "items-0-position": "1",
+            "items-1-module_id": "", "items-1-module_id_q": "HP", "items-1-position": "2"}
+    several = client.post("/author/programs/new", data=data)
+    assert several.status_code == 400
+    assert "Có nhiều học phần khớp với “HP”" in several.text
+    assert 'value="HP"' in several.text
+    saved = client.post("/author/programs/new", data={**data, "items-1-module_id_q": "hp-ls"})
+    assert saved.status_code == 302
+    with app.app_context():
+        program = db.session.scalar(sa.select(Program))
+        assert [i.module.code for i in program.items] == ["HP-KN", "HP-LS"]
+    assert 'value="HP-KN — Kỹ năng lãnh đạo"' in client.get(f"/author/programs/{program.id}/edit").text
+
+
 def test_the_pickers_are_for_admins(client, auth, make):
     make.user("hv")
     auth.login("hv")
@@ -163,7 +187,8 @@ def _largest_choice_lists(html: str) -> list[int]:
 
 
 def test_no_admin_form_lists_the_whole_scope(app, client, auth, make):
-    """With 200 units, 200 people (80 of them lecturers) and 200 communes, no form offers more than 60 choices."""
+    """With 200 units, 200 people (80 of them lecturers), 200 communes and 70 modules, no form offers more than
+    60 choices."""
     from lms.accounts.models import Role
 
     province = make.locality("Hà Tĩnh")
@@ -179,6 +204,9 @@ def test_no_admin_form_lists_the_whole_scope(app, client, auth, make):
             roles = (Role.TRAINEE, Role.LECTURER) if n < 80 else (Role.TRAINEE,)
             make.user(f"u{n}", unit=unit, roles=roles, held=[title], password=None)
         db.session.commit()
+        for n in range(70):
+            make.module(f"HP-{n}", title=f"Học phần {n}")
+        db.session.commit()
         unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "Đảng ủy xã 7"))
         person_id = db.session.scalar(sa.select(User.id).where(User.username == "u7"))
     auth.login("admin")
@@ -186,7 +214,7 @@ def test_no_admin_form_lists_the_whole_scope(app, client, auth, make):
              "/admin/units/new", f"/admin/units/{unit_id}", "/admin/classes/new",
              f"/admin/classes/{klass.id}/edit", f"/classes/{klass.id}", f"/admin/classes/{klass.id}/pick",
              "/admin/plans/edit", f"/admin/plans/edit?unit_id={unit_id}", "/admin/certificates",
-             "/dashboards/", f"/dashboards/?province={province.id}"]
+             "/dashboards/", f"/dashboards/?province={province.id}", "/author/programs/new"]
     largest = {}
     for url in pages:
         response = client.get(url)

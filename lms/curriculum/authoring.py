@@ -225,10 +225,7 @@ def programs():
 
 def _program_form(program: Program | None = None) -> ProgramForm:
     titles = db.session.scalars(sa.select(Title).order_by(Title.level, Title.name)).all()
-    modules = db.session.scalars(sa.select(Module).order_by(Module.code)).all()
-    names = queries.module_titles([m.id for m in modules])
-    pairs = [(m.id, f"{m.code} — {names.get(m.id, '')}") for m in modules]
-    form = ProgramForm(titles=titles, modules=pairs)
+    form = ProgramForm(titles=titles)
     if not can_edit_titles(current_user):  # shared reference data: shown, changed by national admins only
         form.title_ids.render_kw = {"disabled": True}
         form.title_ids.data = [t.id for t in program.titles] if program is not None else []

@@ -20,6 +20,7 @@ from lms.curriculum.models import FlagStatus, ModuleKind
 from lms.forms import PageForm, SubForm, choices
 from lms.grading import GradeScale
 from lms.inputs import bounded_int
+from lms.pickers import PickerField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -137,7 +138,7 @@ class ResolveFlagForm(PageForm):
 
 
 class ProgramItemForm(SubForm):
-    module_id = SelectField(_l("Học phần"), coerce=bounded_int, choices=[], validate_choice=False)
+    module_id = PickerField(_l("Học phần"), kind="modules")
     required = BooleanField(_l("Bắt buộc"), default=True)
     due_days = IntegerField(_l("Hạn (số ngày)"), validators=[Optional(), NumberRange(0, 3650)])
     position = IntegerField(_l("Thứ tự"), validators=[Optional()])
@@ -162,18 +163,13 @@ class ProgramForm(PageForm):
     save = SubmitField(_l("Lưu chương trình"))
     add_item = SubmitField(_l("Thêm học phần"))
 
-    def __init__(self, *args, titles=(), modules=(), **kwargs):
+    def __init__(self, *args, titles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.title_ids.choices = choices((t.id, t.name) for t in titles)
         self.required_theory_level.choices = choices((int(k), str(v)) for k, v in theory_labels().items())
-        module_choices = choices(modules)  # (id, label) pairs
-        for entry in self.items:
-            entry.form.module_id.choices = module_choices
-        self._module_choices = module_choices
 
     def new_item(self):
         entry = self.items.append_entry()
-        entry.form.module_id.choices = self._module_choices
         entry.form.required.data = True
         return entry
 

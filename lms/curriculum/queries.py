@@ -198,23 +198,23 @@ class Subject(typing.NamedTuple):
     exact: bool
 
 
-def subjects_matching(text: str, limit: int = 20) -> list[Subject]:
+def subjects_matching(text: str, limit: int = 20, *, programs: bool = True) -> list[Subject]:
     """What a class may deliver: active programs and modules, matching every word typed (name or code, without
     diacritics), whole names or codes first, then those starting with the text, programs before modules.
 
-    Two statements whatever the catalogue holds; the names are folded in Python (hundreds of programs,
-    thousands of modules), each once per process."""
+    Two statements (one without programs) whatever the catalogue holds; the names are folded in Python
+    (hundreds of programs, thousands of modules), each once per process."""
     words = fold_words(text).split()[:5]
-    programs = sa.select(sa.literal("p"), Program.id, Program.name, Program.code).where(Program.active) \
-        .order_by(Program.name)
-    modules = (sa.select(sa.literal("m"), Module.id, sa.func.coalesce(ModuleRevision.title, Module.code), Module.code)
-               .outerjoin(ModuleRevision, ModuleRevision.id == Module.published_revision_id).order_by(Module.code))
+    queries = [sa.select(sa.literal("p"), Program.id, Program.name, Program.code).where(Program.active)
+               .order_by(Program.name)] if programs else []
+    queries.append(sa.select(sa.literal("m"), Module.id, sa.func.coalesce(ModuleRevision.title, ""), Module.code)
+                   .outerjoin(ModuleRevision, ModuleRevision.id == Module.published_revision_id).order_by(Module.code))
     if not words:
-        rows = [*db.session.execute(programs.limit(limit)), *db.session.execute(modules.limit(limit))][:limit]
+        rows = [row for query in queries for row in db.session.execute(query.limit(limit))][:limit]
         return [Subject(f"{kind}{ident}", name, code, False) for kind, ident, name, code in rows]
     phrase = " ".join(words)
     ranked = []
-    for kind, ident, name, code in [*db.session.execute(programs), *db.session.execute(modules)]:
+    for kind, ident, name, code in (row for query in queries for row in db.session.execute(query)):
         folded_name, folded_code = fold_name(name), fold_name(code)
         if all(word in f"{folded_name} {folded_code}" for word in words):
             exact = phrase in (folded_name, folded_code)

@@ -170,7 +170,7 @@ class Subjects(Kind):
 
     def search(self, text: str, limit: int = LIMIT) -> list[Choice]:
         accounts.admin_scope(current_user)  # admins only
-        return [Choice(s.key, self._label(s.key[0], s.name, s.code), "", s.exact)
+        return [Choice(s.key, self._label(s.key[0], s.name or s.code, s.code), "", s.exact)
                 for s in curriculum.subjects_matching(text, limit)]
 
     def key(self, row) -> str:
@@ -197,5 +197,34 @@ class Subjects(Kind):
         return row.active if isinstance(row, Program) else True
 
 
+class Modules(Kind):
+    """Any module, by code or title (without diacritics): a program's items, chosen by its authors."""
+
+    name, endpoint = "modules", "pickers.modules"
+
+    def noun(self) -> str:
+        return _("học phần")
+
+    def placeholder(self) -> str:
+        return _("Gõ mã hoặc tên học phần")
+
+    def search(self, text: str, limit: int = LIMIT) -> list[Choice]:
+        return [Choice(int(s.key[1:]), _module_label(s.code, s.name), "", s.exact)
+                for s in curriculum.subjects_matching(text, limit, programs=False)]
+
+    def load(self, ident: int):
+        return db.session.get(Module, ident)
+
+    def label(self, module: Module) -> str:
+        return _module_label(module.code, module.published.title if module.published else "")
+
+    def allowed(self, module: Module) -> bool:
+        return True
+
+
+def _module_label(code: str, title: str) -> str:
+    return f"{code} — {title}" if title else code
+
+
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (Units(), Localities(), Communes(), People(), Lecturers(),
-                                                       Subjects())}
+                                                       Subjects(), Modules())}

@@ -43,6 +43,12 @@ def subjects():
     return _answer("subjects")
 
 
+@bp.route("/modules")
+@roles_required(Role.LECTURER, Role.ADMIN)
+def modules():
+    return _answer("modules")
+
+
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people():
