@@ -187,8 +187,8 @@ def _largest_choice_lists(html: str) -> list[int]:
 
 
 def test_no_admin_form_lists_the_whole_scope(app, client, auth, make):
-    """With 200 units, 200 people (80 of them lecturers), 200 communes and 70 modules, no form offers more than
-    60 choices."""
+    """With 200 units, 200 people (80 of them lecturers), 200 communes, 70 programs and 70 modules, no form offers
+    more than 60 choices."""
     from lms.accounts.models import Role
 
     province = make.locality("Hà Tĩnh")
@@ -206,6 +206,7 @@ def test_no_admin_form_lists_the_whole_scope(app, client, auth, make):
         db.session.commit()
         for n in range(70):
             make.module(f"HP-{n}", title=f"Học phần {n}")
+            make.program_record(f"Chương trình {n}", code=f"CT-{n}")
         db.session.commit()
         unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.name == "Đảng ủy xã 7"))
         person_id = db.session.scalar(sa.select(User.id).where(User.username == "u7"))

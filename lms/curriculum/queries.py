@@ -198,17 +198,21 @@ class Subject(typing.NamedTuple):
     exact: bool
 
 
-def subjects_matching(text: str, limit: int = 20, *, programs: bool = True) -> list[Subject]:
-    """What a class may deliver: active programs and modules, matching every word typed (name or code, without
+def subjects_matching(text: str, limit: int = 20, *, programs: bool = True, modules: bool = True,
+                      active_only: bool = True) -> list[Subject]:
+    """What a class may deliver: active programs and modules (or programs only, or modules only; every program
+    for a filter of past figures `active_only=False`), matching every word typed (name or code, without
     diacritics), whole names or codes first, then those starting with the text, programs before modules.
 
-    Two statements (one without programs) whatever the catalogue holds; the names are folded in Python
+    One statement per kind whatever the catalogue holds; the names are folded in Python
     (hundreds of programs, thousands of modules), each once per process."""
     words = fold_words(text).split()[:5]
-    queries = [sa.select(sa.literal("p"), Program.id, Program.name, Program.code).where(Program.active)
-               .order_by(Program.name)] if programs else []
-    queries.append(sa.select(sa.literal("m"), Module.id, sa.func.coalesce(ModuleRevision.title, ""), Module.code)
-                   .outerjoin(ModuleRevision, ModuleRevision.id == Module.published_revision_id).order_by(Module.code))
+    queries = [sa.select(sa.literal("p"), Program.id, Program.name, Program.code)
+               .where(Program.active if active_only else sa.true()).order_by(Program.name)] if programs else []
+    if modules:
+        queries.append(sa.select(sa.literal("m"), Module.id, sa.func.coalesce(ModuleRevision.title, ""), Module.code)
+                       .outerjoin(ModuleRevision, ModuleRevision.id == Module.published_revision_id)
+                       .order_by(Module.code))
     if not words:
         rows = [row for query in queries for row in db.session.execute(query.limit(limit))][:limit]
         return [Subject(f"{kind}{ident}", name, code, False) for kind, ident, name, code in rows]

@@ -4,10 +4,11 @@ from lms.forms import PageForm
 from lms.pickers import PickerField
 
 
-class CommuneFilterForm(PageForm):
-    """The dashboard's commune, typed or chosen (a GET filter beside the page's own)."""
+class PickedFilters(PageForm):
+    """The dashboard's commune and program, typed or chosen (GET filters beside the page's own)."""
 
     class Meta:
         csrf = False
 
     commune = PickerField(_l("Xã, phường, đặc khu"), kind="communes")
+    program = PickerField(_l("Chương trình"), kind="programs")

@@ -11,9 +11,8 @@ from flask_login import current_user
 from lms import grading
 from lms.access import roles_required
 from lms.accounts.models import Role
-from lms.curriculum.models import Program
 from lms.dashboards import charts, exports, queries, receivers, services
-from lms.dashboards.forms import CommuneFilterForm
+from lms.dashboards.forms import PickedFilters
 from lms.db import reading
 from lms.extensions import db
 from lms.formats import local_today
@@ -49,12 +48,11 @@ def state_labels() -> dict[str, str]:
 
 
 def _options(filters: queries.Filters) -> dict:
-    """Choices for the filter form, provinces limited to where the admin's units are (the commune has its own
-    picker): three small statements."""
+    """Choices for the filter form, provinces limited to where the admin's units are (the commune and the
+    program have their own pickers): two small statements."""
     provinces = db.session.execute(services.provinces_in_scope(current_user)).all()
     titles = db.session.execute(sa.select(Title.id, Title.name).order_by(Title.name)).all()
-    programs = db.session.execute(sa.select(Program.id, Program.name).order_by(Program.name)).all()
-    return {"provinces": provinces, "titles": titles, "programs": programs,
+    return {"provinces": provinces, "titles": titles,
             "years": list(range(filters.today.year, filters.today.year - 6, -1))}
 
 
@@ -66,10 +64,10 @@ def _link(endpoint: str, filters: queries.Filters, **changes) -> str:
 @bp.route("/")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def index():
-    place = CommuneFilterForm(request.args)
-    place.validate()  # a commune typed is resolved; one outside the scope is refused and filters nothing
+    place = PickedFilters(request.args)
+    place.validate()  # a commune or program typed is resolved; a commune outside the scope filters nothing
     args = request.args.copy()
-    args["commune"] = str(place.commune.data or "")
+    args["commune"], args["program"] = str(place.commune.data or ""), str(place.program.data or "")
     filters = services.read_filters(current_user, args)
     by = services.read_dimension(request.args)
     figures = services.breakdown(filters, by)

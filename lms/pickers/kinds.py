@@ -222,9 +222,35 @@ class Modules(Kind):
         return True
 
 
+class Programs(Kind):
+    """Every program, current or not, by name or code (without diacritics): the dashboard's filter."""
+
+    name, endpoint = "programs", "pickers.programs"
+
+    def noun(self) -> str:
+        return _("chương trình")
+
+    def placeholder(self) -> str:
+        return _("Gõ tên hoặc mã chương trình")
+
+    def search(self, text: str, limit: int = LIMIT) -> list[Choice]:
+        accounts.ensure_read_scope(current_user)  # those who read the training figures
+        return [Choice(int(s.key[1:]), f"{s.name} ({s.code})", "", s.exact)
+                for s in curriculum.subjects_matching(text, limit, modules=False, active_only=False)]
+
+    def load(self, ident: int):
+        return db.session.get(Program, ident)
+
+    def label(self, program: Program) -> str:
+        return f"{program.name} ({program.code})"
+
+    def allowed(self, program: Program) -> bool:
+        return True
+
+
 def _module_label(code: str, title: str) -> str:
     return f"{code} — {title}" if title else code
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (Units(), Localities(), Communes(), People(), Lecturers(),
-                                                       Subjects(), Modules())}
+                                                       Subjects(), Modules(), Programs())}

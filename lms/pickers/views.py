@@ -49,6 +49,12 @@ def modules():
     return _answer("modules")
 
 
+@bp.route("/programs")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def programs():
+    return _answer("programs")
+
+
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people():

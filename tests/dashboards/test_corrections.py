@@ -89,6 +89,10 @@ def test_filter_lists_only_the_provinces_in_the_admins_scope(client, auth, natio
     assert sorted(c["label"] for c in found) == ["Xã Cẩm Xuyên, Tỉnh Hà Tĩnh", "Xã Kỳ Anh, Tỉnh Hà Tĩnh"]
     chosen = client.get(f"/dashboards/?province={nation.ha_tinh.id}&commune={nation.ky_anh.id}")
     assert 'value="Xã Kỳ Anh, Tỉnh Hà Tĩnh"' in chosen.get_data(as_text=True)
+    typed = client.get("/dashboards/?commune=&commune_q=ky anh").get_data(as_text=True)  # no script: resolved
+    assert f'name="commune" type="hidden" value="{nation.ky_anh.id}"' in typed
+    program = client.get("/dashboards/?program=&program_q=ky nang lanh dao").get_data(as_text=True)
+    assert f'name="program" type="hidden" value="{nation.skills.id}"' in program
     auth.logout()
     auth.login("tw.admin")
     assert f'<option value="{nation.hue.id}"' in client.get("/dashboards/").get_data(as_text=True)
