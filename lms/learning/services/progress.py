@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
@@ -18,7 +19,7 @@ from lms.learning.models import (
     ModuleState,
     ModuleStatus,
 )
-from lms.learning.services.records import dialect_insert, record_event
+from lms.learning.services.records import record_event
 from lms.learning.services.statuses import lock_module_status, refresh_module_status, touch_programs
 
 # A heartbeat never adds more than the real time since the previous one, and never more than this.
@@ -31,14 +32,45 @@ VISIT_GAP = timedelta(minutes=30)
 
 def _insert_progress(user: User, lesson: Lesson, now: datetime) -> bool:
     """Create the progress row unless it exists; True when this call created it."""
-    stmt = (
-        dialect_insert(LessonProgress)
-        .values(user_id=user.id, lesson_id=lesson.id, lesson_key=lesson.key, module_id=lesson.revision.module_id,
-                revision_id=lesson.revision_id, started_at=now, last_seen_at=now, seconds_spent=0)
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-        .returning(LessonProgress.id)
-    )
-    return run(db.session, stmt).scalar() is not None
+    return run(db.session, _statement("insert_progress"), {
+        "user_id": user.id, "lesson_id": lesson.id, "lesson_key": lesson.key, "module_id": lesson.revision.module_id,
+        "revision_id": lesson.revision_id, "started_at": now, "last_seen_at": now, "seconds_spent": 0,
+    }).scalar() is not None
+
+
+def _build_statements(dialect_name: str) -> dict:
+    """The statements of a lesson view and a heartbeat, built once per dialect (a statement built anew on every
+    call costs more to build and to look up among the compiled ones than to run)."""
+    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)
+    param = sa.bindparam
+    return {
+        "insert_progress": insert(LessonProgress)
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]).returning(LessonProgress.id),
+        "start_module": insert(ModuleStatus)
+        .values(user_id=param("user_id"), module_id=param("module_id"), state=ModuleState.IN_PROGRESS,
+                updated_at=param("now"), lessons_total=0, lessons_done=0)
+        .on_conflict_do_update(index_elements=["user_id", "module_id"],
+                               set_={"state": ModuleState.IN_PROGRESS, "updated_at": param("now")},
+                               where=ModuleStatus.state == ModuleState.NOT_STARTED)
+        .returning(ModuleStatus.id),
+        "beat_read": sa.select(LessonProgress.id, LessonProgress.last_seen_at)
+        .where(LessonProgress.user_id == param("user_id"), LessonProgress.lesson_id == param("lesson_id")),
+        "beat": sa.update(LessonProgress)
+        .where(LessonProgress.id == param("progress_id"), LessonProgress.last_seen_at == param("previous"))
+        .values(seconds_spent=LessonProgress.seconds_spent + param("added", type_=sa.Integer),
+                last_seen_at=param("now", type_=sa.DateTime)),
+    }
+
+
+_STATEMENTS: dict[str, dict] = {}
+
+
+def _statement(name: str):
+    dialect_name = db.session.get_bind().dialect.name
+    built = _STATEMENTS.get(dialect_name)
+    if built is None:
+        built = _STATEMENTS[dialect_name] = _build_statements(dialect_name)
+    return built[name]
 
 
 def start_lesson(user: User, lesson: Lesson) -> bool:
@@ -88,16 +120,8 @@ def record_lesson_view(user: User, lesson: Lesson, at: datetime | None = None) -
 def _start_module(user_id: int, module_id: int, now: datetime) -> None:
     """The trainee's module goes from not started to in progress (its status row made so when missing), and
     then its programs are recounted: one statement when the module is already under way."""
-    started = run(
-        db.session,
-        dialect_insert(ModuleStatus)
-        .values(user_id=user_id, module_id=module_id, state=ModuleState.IN_PROGRESS, updated_at=now,
-                lessons_total=0, lessons_done=0)
-        .on_conflict_do_update(index_elements=["user_id", "module_id"],
-                               set_={"state": ModuleState.IN_PROGRESS, "updated_at": now},
-                               where=ModuleStatus.state == ModuleState.NOT_STARTED)
-        .returning(ModuleStatus.id)
-    ).scalar() is not None
+    started = run(db.session, _statement("start_module"),
+                  {"user_id": user_id, "module_id": module_id, "now": now}).scalar() is not None
     if started:
         touch_programs(user_id, module_id)
 
@@ -138,11 +162,7 @@ def heartbeat(user: User, lesson_id: int) -> int | None:
     two columns of the progress row and updates them, and reads the lesson only when the trainee never opened it.
     """
     now = utcnow()
-    progress = run(
-        db.session,
-        sa.select(LessonProgress.id, LessonProgress.last_seen_at)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_id)
-    ).one_or_none()
+    progress = run(db.session, _statement("beat_read"), {"user_id": user.id, "lesson_id": lesson_id}).one_or_none()
     if progress is None:
         exists = db.session.scalar(sa.select(sa.literal(True)).where(Lesson.id == lesson_id))
         return 0 if exists else None
@@ -151,12 +171,8 @@ def heartbeat(user: User, lesson_id: int) -> int | None:
     # The request read without the write lock (lms.transaction.writes_late): only the beat that still sees the
     # previous timestamp counts, so concurrent beats cannot add twice.
     begin_writing(db.session)
-    result = run(
-        db.session,
-        sa.update(LessonProgress)
-        .where(LessonProgress.id == progress.id, LessonProgress.last_seen_at == progress.last_seen_at)
-        .values(seconds_spent=LessonProgress.seconds_spent + added, last_seen_at=now)
-    )
+    result = run(db.session, _statement("beat"), {
+        "progress_id": progress.id, "previous": progress.last_seen_at, "added": added, "now": now})
     loaded = db.session.identity_map.get(identity_key(LessonProgress, progress.id))
     if loaded is not None:
         db.session.expire(loaded)

@@ -5,9 +5,10 @@ import calendar
 import uuid
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lms.db import utcnow
+from lms.db import run, utcnow
 from lms.extensions import db
 from lms.learning.models import (
     LearningEvent,
@@ -30,11 +31,17 @@ def add_months(day: date, months: int) -> date:
 
 def record_event(user_id: int, verb: str, object_type: str, object_id: int, name: str = "", *,
                  revision_id: int | None = None, result: dict | None = None,
-                 at: datetime | None = None) -> LearningEvent:
-    """Append one xAPI-shaped statement to the learning record, in the current transaction."""
+                 at: datetime | None = None) -> None:
+    """Append one xAPI-shaped statement to the learning record, in the current transaction.
+
+    One INSERT at once, not an object for the session to flush: statements are only ever appended, and a
+    trainee's every lesson view, completion and attempt writes one."""
     now = utcnow()
-    event = LearningEvent(uuid=str(uuid.uuid4()), user_id=user_id, verb=verb, object_type=object_type,
-                          object_id=object_id, object_name=(name or "")[:255], revision_id=revision_id,
-                          result=result, timestamp=at or now, stored=now)
-    db.session.add(event)
-    return event
+    run(db.session, _INSERT_EVENT, {
+        "uuid": str(uuid.uuid4()), "user_id": user_id, "verb": verb, "object_type": object_type,
+        "object_id": object_id, "object_name": (name or "")[:255], "revision_id": revision_id, "result": result,
+        "timestamp": at or now, "stored": now,
+    })
+
+
+_INSERT_EVENT = sa.insert(LearningEvent)  # built once: its cache key is then cheap
