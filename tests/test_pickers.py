@@ -173,6 +173,22 @@ def test_a_programs_modules_are_typed_by_code_or_title(app, client, auth, make):
     assert 'value="HP-KN — Kỹ năng lãnh đạo"' in client.get(f"/author/programs/{program.id}/edit").text
 
 
+def test_a_plan_is_opened_and_saved_for_a_unit_typed(app, client, auth, make, province):
+    from lms.delivery.models import TrainingPlan
+
+    make.program(name="Bồi dưỡng Bí thư Đảng ủy xã")
+    auth.login("admin")
+    opened = client.get("/admin/plans/edit?unit_id=&unit_id_q=ky anh&year=2026").get_data(as_text=True)
+    assert opened.count('value="Đảng ủy xã Kỳ Anh (HT-KA)"') == 2  # "open" and the plan's own form
+    saved = client.post("/admin/plans/edit", data={"unit_id": "", "unit_id_q": "HT-KA", "year": "2026", "note": ""})
+    assert saved.status_code == 302
+    forged = client.post("/admin/plans/edit", data={"unit_id": province["elsewhere"].id, "year": "2026"})
+    assert forged.status_code == 200  # the form again, with the reason under the unit
+    assert "nằm ngoài phạm vi bạn được chọn" in forged.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(TrainingPlan.unit_id)).all() == [province["ky_anh"].id]
+
+
 def test_the_pickers_are_for_admins(client, auth, make):
     make.user("hv")
     auth.login("hv")
