@@ -208,7 +208,7 @@ def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = F
         # Row-by-row triggers would recompute facts two million times: off for the load, one rebuild after.
         with db.engine.begin() as conn:
             triggers.drop_v1(conn)
-            need_triggers.drop_v1(conn)
+            need_triggers.drop_v2(conn)
         writer = BulkWriter(db.engine)
         summary = _write(writer, rng, scale, today, now, provinces, communes, password_hash, start_ids)
         writer.commit()
@@ -219,7 +219,7 @@ def generate(url: str, scale: float = 1.0, seed: int = 20261125, reset: bool = F
             print(f"  completion_facts   {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
             started = time.perf_counter()
             count = need_triggers.fill(conn)
-            need_triggers.install_v1(conn)
+            need_triggers.install_v2(conn)
             print(f"  training_needs     {count:>10,} rows in {time.perf_counter() - started:6.1f} s", file=sys.stderr)
             if db.engine.dialect.name == "postgresql":
                 for table in start_ids:

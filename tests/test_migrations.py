@@ -50,7 +50,9 @@ def test_the_completion_facts_and_training_needs_triggers_are_in_place(app):
                                          "WHERE event_object_schema = current_schema()")).scalars()
         else:
             found = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
-        assert set(found) == set(TRIGGERS_V1) | set(NEED_TRIGGERS) | set(COUNT_TRIGGERS_V1)
+        # On PostgreSQL the counts' changes are also applied at commit, by one deferred trigger.
+        applied = {"tn_count_apply"} if conn.dialect.name == "postgresql" else set()
+        assert set(found) == set(TRIGGERS_V1) | set(NEED_TRIGGERS) | set(COUNT_TRIGGERS_V1) | applied
 
 
 def test_every_migration_downgrades_and_upgrades_again(app, tmp_path):

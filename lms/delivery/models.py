@@ -235,6 +235,28 @@ class NeedCount(db.Model):
         return f"<NeedCount unit={self.unit_id} program={self.program_id} {self.from_year}-{self.to_year}>"
 
 
+class NeedCountChange(db.Model):
+    """A change to a count of `need_counts` made by a transaction that has not committed yet (PostgreSQL): the
+    triggers on `training_needs` note them here as needs come and go, and at commit one deferred trigger adds
+    them to the counts in one statement, in the counts' key order, and removes them, so that two transactions
+    never take the locks of two counts in opposite orders (a deadlock). Empty between transactions; unused on
+    SQLite, where one writer at a time updates the counts row by row (lms.delivery.need_triggers)."""
+
+    __tablename__ = "need_count_changes"
+    __table_args__ = (sa.Index("ix_need_count_changes_tx", "tx"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    tx: Mapped[int] = mapped_column(sa.BigInteger)
+    opens: Mapped[bool]  # the transaction's first: it alone queues the apply at commit
+    branch_id: Mapped[int]
+    program_id: Mapped[int]
+    unit_id: Mapped[int]
+    from_year: Mapped[int]
+    to_year: Mapped[int]
+    key_title: Mapped[bool]
+    people: Mapped[int]
+
+
 class FieldTrip(db.Model):
     """A field-trip assignment by topic (đi thực tế theo chuyên đề) for a class, with its rubric."""
 

@@ -10,9 +10,15 @@ learning records).
 A completion is valid unless the certificate of its cycle was revoked; its `valid_until`, when set, is when
 a refresher falls due, and the report of a year compares it with the year's end.
 
-The migration that adds them carries its own copy of these definitions; `install_v1` and `drop_v1` serve bulk
-loads that run with the triggers off (bench/generate.py). A later change gets a new version here and a new
-migration with its own copy.
+The counts (`need_counts`) follow the rows. On SQLite, whose writers take turns, each row added or removed
+updates its count at once. On PostgreSQL the rows' triggers note each change in `need_count_changes` and one
+deferred trigger adds a transaction's changes to the counts at its commit, in the counts' key order: every
+transaction then locks the counts it changes last and in the same order, so that two of them (two admins
+retitling people of one unit, an import beside a web edit) never wait for each other's counts in a cycle.
+
+The migrations that add them carry their own copy of these definitions (9c41d7e2b8a3: version 1; e5b7c2a9d4f1:
+version 2, the counts at commit on PostgreSQL); `install_v2` and `drop_v2` serve bulk loads that run with the
+triggers off (bench/generate.py). A later change gets a new version here and a new migration with its own copy.
 """
 from __future__ import annotations
 
@@ -86,6 +92,32 @@ COUNT_TRIGGERS_V1 = {
                         f"UPDATE need_counts SET people = people - 1 WHERE {_COUNT_KEY.format('OLD')}; "
                         f"DELETE FROM need_counts WHERE {_COUNT_KEY.format('OLD')} AND people = 0;"),
 }
+# Version 2, PostgreSQL: the rows' triggers note the changes (unless a bulk write of this transaction notes them
+# itself: `refresh_users`), the first of a transaction marked `opens`; that one alone queues `tn_count_apply`,
+# deferred to the commit, which adds them all to the counts in one statement in key order.
+_KEY = "branch_id, program_id, unit_id, from_year, to_year, key_title"
+_FIRST = "NOT EXISTS (SELECT 1 FROM need_count_changes WHERE tx = txid_current())"
+_NOTE = ("INSERT INTO need_count_changes (tx, opens, branch_id, program_id, unit_id, from_year, to_year, key_title, "
+         f"people) VALUES (txid_current(), {_FIRST}, {{0}}.branch_id, {{0}}.program_id, {{0}}.unit_id, "
+         "{0}.from_year, {0}.to_year, {0}.key_title, {1});")
+_NOT_BULK = "current_setting('lms.needs_bulk', true) IS DISTINCT FROM 'on'"
+COUNT_TRIGGERS_PG_V2 = {
+    "tn_count_insert": ("INSERT", f"{_COUNTED.format('NEW')} AND {_NOT_BULK}", _NOTE.format("NEW", 1)),
+    "tn_count_delete": ("DELETE", f"{_COUNTED.format('OLD')} AND {_NOT_BULK}", _NOTE.format("OLD", -1)),
+}
+_SAME_KEY = " AND ".join(f"n.{k} = c.{k}" for k in _KEY.split(", "))
+APPLY_PG_V2 = (
+    "CREATE OR REPLACE FUNCTION tn_count_apply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"INSERT INTO need_counts AS n ({_KEY}, people) SELECT {_KEY}, sum(people) FROM need_count_changes "
+    f"WHERE tx = txid_current() GROUP BY {_KEY} HAVING sum(people) <> 0 ORDER BY {_KEY} "
+    f"ON CONFLICT ({_KEY}) DO UPDATE SET people = n.people + EXCLUDED.people; "
+    f"DELETE FROM need_counts n USING need_count_changes c WHERE c.tx = txid_current() AND {_SAME_KEY} "
+    "AND n.people = 0; "
+    "DELETE FROM need_count_changes WHERE tx = txid_current(); "
+    "RETURN NULL; END $$"
+)
+APPLY_TRIGGER_PG_V2 = ("CREATE CONSTRAINT TRIGGER tn_count_apply AFTER INSERT ON need_count_changes "
+                       "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.opens) EXECUTE FUNCTION tn_count_apply()")
 COUNTS_REBUILD = (
     "INSERT INTO need_counts (branch_id, unit_id, program_id, from_year, to_year, key_title, people) "
     "SELECT branch_id, unit_id, program_id, from_year, to_year, key_title, count(*) FROM training_needs n "
@@ -158,13 +190,18 @@ def _sqlite_when(condition: str) -> str:
 def _definitions(dialect: str):
     for name, (table, event, when, steps) in TRIGGERS_V1.items():
         yield name, table, event, when, _body(dialect, steps)
-    for name, (event, when, body) in COUNT_TRIGGERS_V1.items():
+    counts = COUNT_TRIGGERS_PG_V2 if dialect == "postgresql" else COUNT_TRIGGERS_V1
+    for name, (event, when, body) in counts.items():
         yield name, "training_needs", event, when, body
 
 
-def install_v1(connection, names=None) -> None:
-    """Create the triggers (and, on PostgreSQL, their functions); `names`: only those."""
+def install_v2(connection, names=None) -> None:
+    """Create the triggers (and, on PostgreSQL, their functions and the counts' deferred apply); `names`: only
+    those."""
     postgres = connection.dialect.name == "postgresql"
+    if postgres and names is None:
+        connection.exec_driver_sql(APPLY_PG_V2)
+        connection.exec_driver_sql(APPLY_TRIGGER_PG_V2)
     for name, table, event, when, body in _definitions(connection.dialect.name):
         if names is not None and name not in names:
             continue
@@ -181,16 +218,19 @@ def install_v1(connection, names=None) -> None:
                 f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {body} END")
 
 
-def drop_v1(connection) -> None:
+def drop_v2(connection) -> None:
     postgres = connection.dialect.name == "postgresql"
     for name, table, *_rest in _definitions(connection.dialect.name):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
         if postgres:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+    if postgres:
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS tn_count_apply ON need_count_changes")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS tn_count_apply()")
 
 
-# The per-row upkeep a bulk write of titles sets aside (see `suspend`).
-BULK = ("tn_title_insert",)
+# The per-row upkeep a bulk write of trainees and titles sets aside (see `suspend`).
+BULK = ("tn_title_insert", "tn_grant_insert")
 
 
 def _table(name: str) -> str:
@@ -213,12 +253,14 @@ def restore(connection, names=BULK) -> None:
         for name in names:
             connection.exec_driver_sql(f"ALTER TABLE {_table(name)} ENABLE TRIGGER {name}")
     else:
-        install_v1(connection, names)
+        install_v2(connection, names)
 
 
 def fill(connection) -> int:
     """Every need row from its sources in one INSERT ... SELECT, and the counts from the rows in another, with the
     triggers off (a bulk load); returns how many rows there are now."""
+    if connection.dialect.name == "postgresql":  # this transaction's changes noted so far: counted below
+        connection.exec_driver_sql("DELETE FROM need_count_changes WHERE tx = txid_current()")
     connection.exec_driver_sql("DELETE FROM need_counts")
     connection.exec_driver_sql("DELETE FROM training_needs")
     connection.exec_driver_sql(source(connection.dialect.name, "1 = 1"))
@@ -235,11 +277,24 @@ def rebuild(connection) -> int:
 
 
 def refresh_users(connection, user_ids) -> None:
-    """Recompute the rows of these people (after a bulk write with the triggers set aside), in two statements."""
+    """Recompute the rows of these people (after a bulk write with the triggers set aside), set-based: two
+    statements on SQLite, four on PostgreSQL (their counts' changes noted per count before and after)."""
     ids = [int(i) for i in user_ids]
     if connection.dialect.name == "postgresql":
         chosen, value = "= ANY(CAST(:ids AS integer[]))", "{" + ",".join(map(str, ids)) + "}"
     else:
         chosen, value = "IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.text(f"DELETE FROM training_needs WHERE user_id {chosen}"), {"ids": value})
+        connection.execute(sa.text(source(connection.dialect.name, f"h.user_id {chosen}")), {"ids": value})
+        return
+    # The counts' changes noted once per count (added at commit in key order) rather than once per row.
+    noted = (f"INSERT INTO need_count_changes (tx, opens, {_KEY}, people) SELECT txid_current(), "
+             f"row_number() OVER () = 1 AND {_FIRST}, {_KEY}, {{sign}} count(*) FROM training_needs n "
+             f"WHERE n.user_id {chosen} AND {_COUNTED.format('n')} GROUP BY {_KEY}")
+    connection.execute(sa.text("SELECT set_config('lms.needs_bulk', 'on', true)"))
+    connection.execute(sa.text(noted.replace("{sign}", "-")), {"ids": value})
     connection.execute(sa.text(f"DELETE FROM training_needs WHERE user_id {chosen}"), {"ids": value})
     connection.execute(sa.text(source(connection.dialect.name, f"h.user_id {chosen}")), {"ids": value})
+    connection.execute(sa.text(noted.replace("{sign}", "")), {"ids": value})
+    connection.execute(sa.text("SELECT set_config('lms.needs_bulk', 'off', true)"))

@@ -31,7 +31,9 @@ def _kept_rows():
 
 def in_need(root: Unit, program, year: int = YEAR) -> dict[str, bool]:
     """username -> planned for a key title, for the program's needs in the subtree; the kept rows and counts are
-    checked against a rebuild from the sources first."""
+    checked against a rebuild from the sources first, as the write's commit leaves them (on PostgreSQL the
+    counts change at commit)."""
+    db.session.commit()
     kept = _kept_rows()
     need_triggers.rebuild(db.session.connection())
     assert _kept_rows() == kept
@@ -208,13 +210,23 @@ def test_people_imported_with_titles_are_in_need_at_once(province, make):
     program = make.program_record("Bồi dưỡng dự nguồn", titles=[province["title"], key])
     csv = (f"username,full_name,unit_code,titles_held,titles_planned\n"
            f"hv.ha,Lê Thị Thu Hà,QT-DANHOA,{province['title'].code}:01/07/2025,TU-UV:2025-09-15\n"
-           f"hv.son,Hồ Văn Sơn,QT-DANHOA,{province['title'].code}:01/07/2025,\n")
+           f"hv.son,Hồ Văn Sơn,QT-DANHOA,{province['title'].code}:01/07/2025,\n"
+           f"hv.tam,Phan Thị Tâm,QT-DANHOA,,\n")
     import_users(province["admin"], csv.encode())
     assert in_need(province["root"], program) == {"hv.an": False, "hv.ha": True, "hv.son": False}
-    # The per-row upkeep is back after the import: a title assigned now is a need at once.
+    # The per-row upkeep is back after the import: a title assigned now is a need at once, and so is the
+    # trainee role taken away and given back.
     accounts.assign_title(None, db.session.scalar(sa.select(User).where(User.username == "hv.son")),
                           db.session.get(Title, key.id), "planned", date(2025, 7, 1))
     assert in_need(province["root"], program)["hv.son"] is True
+    tam = db.session.scalar(sa.select(User).where(User.username == "hv.tam"))
+    accounts.assign_title(None, tam, db.session.get(Title, key.id), "planned", date(2025, 7, 1))
+    for roles, expected in (({Role.LECTURER}, None), ({Role.TRAINEE}, True)):
+        accounts.update_user(province["admin"], tam, full_name=tam.full_name, unit=tam.unit, email=None,
+                             roles=roles, admin_scope_unit=None, theory_level=0)
+        assert in_need(province["root"], program).get("hv.tam") is expected
+    # Every change the import and the edits noted for the counts was applied at their commits.
+    assert db.session.scalar(sa.text("SELECT count(*) FROM need_count_changes")) == 0
 
 
 def test_the_rebuild_command_recomputes_the_needs_from_their_sources(app, runner, make):
