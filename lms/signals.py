@@ -13,8 +13,9 @@ titles_changed = _signals.signal("titles-changed")
 # Many users' titles changed at once (an import). kwargs: user_ids (list of int), actor
 users_titles_changed = _signals.signal("users-titles-changed")
 
-# A bulk write of many users' titles begins in the current transaction (receivers may set per-row upkeep
-# aside), and, after users_titles_changed, ends. kwargs: actor; at the end also user_ids
+# A bulk write of many users' titles (and of new trainees' role) begins in the current transaction (receivers
+# may set per-row upkeep aside), and, after users_titles_changed, ends. kwargs: actor; at the end also user_ids
+# (everyone retitled or made a trainee)
 bulk_titles_started = _signals.signal("bulk-titles-started")
 bulk_titles_finished = _signals.signal("bulk-titles-finished")
 

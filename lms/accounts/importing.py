@@ -375,12 +375,15 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
     wanted = {u for u, *_rest in plan.titles} | {u for u, *_rest in plan.audits}
     ids = dict(db.session.execute(sa.select(users.c.username, users.c.id).where(
         users.c.username.in_(each_value(db.session, sorted(wanted), sa.String())))).all()) if wanted else {}
-    if plan.new_users:
-        insert_many(db.session, RoleGrant.__table__, [
-            {"user_id": ids[u["username"]], "role": Role.TRAINEE.value} for u in plan.new_users])
-    if plan.titles:
-        # The completion facts of everyone written are refreshed at once at the end, not row by row.
+    granted = [ids[u["username"]] for u in plan.new_users]
+    bulk = bool(granted or plan.titles)
+    if bulk:
+        # What follows the trainee roles and titles (completion facts, training needs) is refreshed at once for
+        # everyone written at the end, not row by row.
         signals.bulk_titles_started.send(actor=actor)
+    if granted:
+        insert_many(db.session, RoleGrant.__table__, [{"user_id": i, "role": Role.TRAINEE.value} for i in granted])
+    if plan.titles:
         insert_many(db.session, TitleAssignment.__table__, [
             {"user_id": ids[username], "title_id": title_id, "kind": kind.value, "start_date": start}
             for username, title_id, kind, start, _code in plan.titles])
@@ -397,7 +400,8 @@ def _write(plan: _Plan, actor_id: int | None, actor: User | None) -> None:
         # The receivers select from the people and titles just written, set-based.
         refresh_statistics(db.session, users, TitleAssignment.__table__)
         signals.users_titles_changed.send(user_ids=retitled, actor=actor)
-        signals.bulk_titles_finished.send(user_ids=retitled, actor=actor)
+    if bulk:
+        signals.bulk_titles_finished.send(user_ids=sorted(set(retitled) | set(granted)), actor=actor)
     audit.record(actor, "user.import", None, object_type="users", rows=report.rows, created=report.created,
                  updated=report.updated, unchanged=report.unchanged)
     db.session.flush()
