@@ -252,20 +252,28 @@ PROFILE_GROUPS = (
 )
 
 
+# Frames where a worker waits rather than works, which py-spy does not always tell from work: for a new
+# connection, for nginx to close the one answered, for a signal (the arbiter).
+WAITING = ("SyncWorker.wait (", "close_graceful (", "Arbiter.", "Arbiter.wait_for_signals")
+
+
 def profile_summary(folded: Path) -> str:
     """The share of samples per group above (by the innermost frame that names one), and the busiest lines."""
     groups: dict[str, int] = {}
     leaves: dict[str, int] = {}
-    total = 0
+    total = waiting = 0
     for line in folded.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
-        total += n
         frames = [f for f in stack.split(";") if not f.startswith("process ")]
         if not frames:
             continue
+        if frames[-1].startswith(WAITING):
+            waiting += n
+            continue
+        total += n
         group = "other (the interpreter, the standard library)"
         for frame in reversed(frames):
             found = next((name for name, marks in PROFILE_GROUPS if any(m in frame for m in marks)), None)
@@ -277,6 +285,7 @@ def profile_summary(folded: Path) -> str:
     if not total:
         return "  (py-spy recorded nothing)"
     lines = [f"  {n / total * 100:5.1f} %  {name}" for name, n in sorted(groups.items(), key=lambda i: -i[1])]
+    lines.append(f"  (left out: {waiting / (total + waiting) * 100:.0f} % of the samples, in frames that wait)")
     lines.append("  busiest innermost frames:")
     busiest = sorted(leaves.items(), key=lambda i: -i[1])[:12]
     lines += [f"  {n / total * 100:5.1f} %  {name[:110]}" for name, n in busiest]
