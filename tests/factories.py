@@ -15,6 +15,7 @@ from lms.accounts.models import AssignmentKind, Role, User
 from lms.curriculum.models import Lesson, Module, ModuleKind, ModuleRevision, Program, ProgramModule, program_titles
 from lms.db import utcnow
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation import services as organisation
 from lms.organisation.models import Locality, LocalityKind, Title, TitleLevel, Unit
 
@@ -329,7 +330,7 @@ class Factories:
                 s.add(status)
             status.state, status.required_total = ProgramState(state), required
             status.required_done = required if state == "completed" else done
-            status.started_on = started_on or date.today().replace(month=1, day=15)
+            status.started_on = started_on or local_today().replace(month=1, day=15)
             status.due_on, status.completed_at = due_on, completed_at
         return status
 

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from lms.accounts.models import AssignmentKind, TitleAssignment, User
 from lms.errors import InvalidInput
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation.models import Title
 
-LAST_TITLE_DAY = f"31/12/{date.today().year + 10}"
+LAST_TITLE_DAY = f"31/12/{local_today().year + 10}"
 SLIPS = ("0001-01-01", "9999-12-31")
 
 
@@ -80,7 +81,7 @@ def test_services_refuse_every_kind_of_date_out_of_its_range(app, ctx, make):
         lambda: documents.register_document(None, code="1-NQ/TW", kind="resolution", number="1",
                                             issuer="Bộ Chính trị", issued_on=date(1929, 12, 31), title="Nghị quyết"),
         lambda: documents.register_document(None, code="1-NQ/TW", kind="resolution", number="1",
-                                            issuer="Bộ Chính trị", issued_on=date(date.today().year + 1, 1, 1),
+                                            issuer="Bộ Chính trị", issued_on=date(local_today().year + 1, 1, 1),
                                             title="Nghị quyết"),
         lambda: delivery.save_class(admin, None, code="L1", name="Lớp", program=None, module=module,
                                     mode=DeliveryMode.CONCENTRATED, starts_on=ancient, ends_on=date(2026, 1, 1),

@@ -7,11 +7,12 @@ from types import SimpleNamespace
 import pytest
 
 from lms.accounts.models import Role
+from lms.formats import local_today
 
 
 @pytest.fixture
 def nation(make):
-    today = date.today()
+    today = local_today()
     past, future = today - timedelta(days=30), today + timedelta(days=60)
     recently = datetime.combine(today - timedelta(days=3), datetime.min.time()).replace(hour=9)
     ha_tinh = make.locality("Tỉnh Hà Tĩnh")

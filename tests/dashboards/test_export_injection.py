@@ -13,6 +13,7 @@ from lms.curriculum.models import Program
 from lms.delivery import services as delivery
 from lms.delivery.models import FieldTrip, NominationState, Submission, SubmissionStatus
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning.models import Quiz, QuizAttempt
 from lms.organisation.models import Unit
 
@@ -22,7 +23,7 @@ TITLE = "@SUM(1)"
 PERSON = "-2+3"
 LOCALITY = "=1+1"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-YEAR = date.today().year
+YEAR = local_today().year
 
 
 def _hostile_nation(app, make):

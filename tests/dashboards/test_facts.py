@@ -1,7 +1,7 @@
 """The completion facts follow every write to their sources, ORM or plain SQL; a rebuild gives the same rows."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -9,6 +9,7 @@ from lms.accounts.models import TitleAssignment, User
 from lms.dashboards import facts, queries
 from lms.dashboards.models import CompletionFact
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning.models import ProgramState, ProgramStatus
 from lms.organisation.models import Unit
 
@@ -60,7 +61,7 @@ def test_a_unit_moved_to_another_locality_takes_its_people_along(ctx, nation):
 
 def test_an_ended_title_no_longer_counts_for_that_title(ctx, nation):
     assignment = db.session.scalar(sa.select(TitleAssignment).where(TitleAssignment.user_id == nation.an.id))
-    assignment.end_date = date.today() - timedelta(days=1)
+    assignment.end_date = local_today() - timedelta(days=1)
     db.session.flush()
     assert _totals(nation, title_id=nation.secretary.id).total == 1
     assert _totals(nation).total == 5

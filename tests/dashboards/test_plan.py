@@ -10,6 +10,7 @@ from lms.curriculum.models import Program
 from lms.delivery import services
 from lms.delivery.models import NominationState
 from lms.extensions import db
+from lms.formats import local_today
 from lms.organisation.models import Unit
 
 
@@ -77,7 +78,7 @@ def test_a_lecturer_sees_completion_for_their_own_classes_only(app, client, auth
     make.nomination(mine, late, NominationState.ENROLLED)
     make.nomination(theirs, other, NominationState.ENROLLED)
     make.program_status(done, program, "completed", completed_at=datetime(2026, 5, 2, 9))
-    make.program_status(late, program, "in_progress", due_on=date.today() - timedelta(days=5), done=1)
+    make.program_status(late, program, "in_progress", due_on=local_today() - timedelta(days=5), done=1)
     make.program_status(other, program, "completed", completed_at=datetime(2026, 5, 2, 9))
     auth.login("gv.lan")
     html = client.get("/dashboards/classes").get_data(as_text=True)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import AssignmentKind, TitleAssignment
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning import services
 from lms.learning.models import Certificate, ProgramStatus
 
@@ -19,7 +20,7 @@ def _statuses() -> set[tuple]:
 
 
 def test_statuses_made_for_many_trainees_equal_those_made_one_by_one(ctx, make):
-    today = date.today()
+    today = local_today()
     held, planned, future = make.title(code="HELD"), make.title(code="PLANNED"), make.title(code="FUTURE")
     first, second, third = make.learning_module(), make.learning_module(lessons=("Một",)), make.learning_module()
     main = make.learning_program(titles=[held], modules=[first, second], due_days=45)

@@ -1,5 +1,5 @@
 """Lesson progress, module and program completion, re-study after updates, refreshers and certificates."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from lms.curriculum.models import Lesson, Module, ModuleRevision
 from lms.db import utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning import certificates, services
 from lms.learning.models import (
     Certificate,
@@ -64,7 +65,7 @@ def test_titles_changed_creates_the_program_status(setup):
     status = program_status(trainee, program)
     assert status.state == ProgramState.NOT_STARTED
     assert (status.required_total, status.required_done) == (2, 0)
-    assert status.due_on == date.today() + timedelta(days=30)
+    assert status.due_on == local_today() + timedelta(days=30)
 
 
 def test_opening_a_lesson_records_one_start_naming_its_revision(setup):
@@ -123,7 +124,7 @@ def test_program_completion_issues_a_certificate_once(setup):
     assert status_of(trainee, first).completed_revision_id == db.session.get(Module, first.id).published_revision_id
     status = program_status(trainee, program)
     assert status.state == ProgramState.COMPLETED
-    assert status.valid_until == services.add_months(date.today(), 12)
+    assert status.valid_until == services.add_months(local_today(), 12)
     certificate = db.session.scalars(sa.select(Certificate)).one()
     assert certificate.full_name == "Nguyễn Văn An"
     assert certificate.program_name == "Bồi dưỡng Bí thư Đảng ủy xã"
@@ -204,7 +205,7 @@ def test_a_lapsed_refresher_is_due_again_and_keeps_its_history(setup):
     for lesson in lessons_of(first) + lessons_of(second):
         services.complete_lesson(trainee, lesson)
     status = program_status(trainee, program)
-    status.valid_until = date.today() - timedelta(days=1)
+    status.valid_until = local_today() - timedelta(days=1)
     db.session.flush()
     services.ensure_program_statuses(db.session.get(User, trainee.id))
     status = program_status(trainee, program)
@@ -222,8 +223,8 @@ def test_refresh_command_starts_lapsed_cycles(setup, app):
     trainee, first, second, program = setup
     for lesson in lessons_of(first) + lessons_of(second):
         services.complete_lesson(trainee, lesson)
-    assert services.refresh_lapsed(date.today()) == 0
-    assert services.refresh_lapsed(services.add_months(date.today(), 12) + timedelta(days=1)) == 1
+    assert services.refresh_lapsed(local_today()) == 0
+    assert services.refresh_lapsed(services.add_months(local_today(), 12) + timedelta(days=1)) == 1
     assert program_status(trainee, program).state == ProgramState.NOT_STARTED
 
 

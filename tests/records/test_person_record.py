@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -10,6 +10,7 @@ from lms.accounts.models import AssignmentKind, User
 from lms.delivery import services as delivery
 from lms.delivery.models import Nomination, NominationState
 from lms.extensions import db
+from lms.formats import local_today
 from lms.learning.models import Certificate
 
 
@@ -25,15 +26,15 @@ def _person(make, app):
     make.user("hv.binh", full_name="Trần Thị Bình", unit=commune)
     basics = make.program_record("Bồi dưỡng Bí thư Đảng ủy xã", titles=[secretary])
     skills = make.program_record("Kỹ năng lãnh đạo, quản lý")
-    make.program_status(an, basics, "completed", completed_at=date.today() - timedelta(days=3))
-    make.program_status(an, skills, "in_progress", due_on=date.today() + timedelta(days=30), done=1)
+    make.program_status(an, basics, "completed", completed_at=local_today() - timedelta(days=3))
+    make.program_status(an, skills, "in_progress", due_on=local_today() + timedelta(days=30), done=1)
     with app.app_context():
         from lms.accounts import services as accounts
 
         admin = db.session.scalar(sa.select(User).where(User.username == "ht.admin"))
         person = db.session.get(User, an.id)
         accounts.assign_title(admin, person, db.session.get(type(chair), chair.id), AssignmentKind.PLANNED,
-                              date.today())
+                              local_today())
         db.session.commit()
     klass = make.training_class(program=skills, unit=province, code="HT-KN-2026")
     nomination = make.nomination(klass, an, NominationState.APPROVED)
@@ -46,7 +47,7 @@ def _person(make, app):
     expired = make.certificate(an, skills)
     revoked = make.certificate(an, basics)
     with app.app_context():
-        db.session.get(Certificate, expired.id).valid_until = date.today() - timedelta(days=1)
+        db.session.get(Certificate, expired.id).valid_until = local_today() - timedelta(days=1)
         gone = db.session.get(Certificate, revoked.id)
         gone.revoked_at, gone.revoked_reason = gone.issued_at, "Cấp nhầm"
         db.session.commit()

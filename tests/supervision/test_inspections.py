@@ -14,6 +14,7 @@ from lms.delivery.models import NominationState, TrainingClass
 from lms.delivery.timetable_models import ClassSession, Presence
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
+from lms.formats import local_today
 from lms.supervision import services
 from lms.supervision.models import Inspection
 
@@ -144,7 +145,7 @@ def test_the_audit_log_is_scoped_filterable_and_exported_as_neutralised_csv(clie
     assert "Điểm danh buổi học" in entries("/audit?action=session")
     assert "secret.action" not in entries("/audit")
     assert "Điểm danh buổi học" not in entries("/audit?who=alice")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     assert "Điểm danh buổi học" not in entries(f"/audit?since={tomorrow}")
     response = client.get("/audit.csv?action=session")
     assert response.mimetype == "text/csv"
