@@ -268,7 +268,7 @@ def writable_problem(path: str | os.PathLike) -> str | None:
 class Config:
     """What does not change between installations; the rest comes from SETTINGS."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # engine_options(): the database's own
     BABEL_DEFAULT_LOCALE = "vi"
     LANGUAGES = ("vi", "en")
     BOOTSTRAP_SERVE_LOCAL = True
@@ -310,4 +310,4 @@ class TestConfig(Config):
 def engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    return {}  # connections idle for a while are checked before use (lms.db.PING_AFTER_IDLE_SECONDS)

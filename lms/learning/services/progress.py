@@ -10,7 +10,7 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.curriculum.models import Lesson
-from lms.db import begin_writing, run, utcnow
+from lms.db import begin_writing, run, utcnow, write_alone
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.learning import queries
@@ -169,9 +169,8 @@ def heartbeat(user: User, lesson_id: int) -> int | None:
     elapsed = int((now - progress.last_seen_at).total_seconds())
     added = max(0, min(elapsed, HEARTBEAT_CAP_SECONDS))
     # The request read without the write lock (lms.transaction.writes_late): only the beat that still sees the
-    # previous timestamp counts, so concurrent beats cannot add twice.
-    begin_writing(db.session)
-    result = run(db.session, _statement("beat"), {
+    # previous timestamp counts, so concurrent beats cannot add twice. One statement: it needs no transaction.
+    result = write_alone(db.session, _statement("beat"), {
         "progress_id": progress.id, "previous": progress.last_seen_at, "added": added, "now": now})
     loaded = db.session.identity_map.get(identity_key(LessonProgress, progress.id))
     if loaded is not None:
