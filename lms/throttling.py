@@ -37,3 +37,7 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL")
                                            or "memory://")
     limiter.init_app(app)
+    # No default, application or blueprint limits: each limited view checks its own in its decorator, so the
+    # check Flask-Limiter runs before every request of the app would only look for limits that do not exist.
+    # Its after-request hook stays: it counts the refused tries.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)

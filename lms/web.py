@@ -6,7 +6,7 @@ import sqlite3
 
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,6 +49,9 @@ def register_hooks(app: Flask) -> None:
     def _writers_again(_error=None):
         read_only_transactions(False)
 
+    app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals["bootstrap"] = BootstrapLinks(app.jinja_env.globals["bootstrap"])
+
     @app.context_processor
     def _menu():
         from lms import navigation
@@ -71,6 +74,42 @@ def register_hooks(app: Flask) -> None:
 
 
 NAV_LINKS = BoundedCache("menus", 64)
+TEMPLATE_URLS = BoundedCache("template urls", 8192)
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """`url_for` in templates, remembered per worker: a path depends only on the endpoint, its values and where
+    the app is mounted (static names are fingerprinted once, at start), and a page builds a dozen or more."""
+    if (endpoint.startswith(".") or not has_request_context() or current_app.debug
+            or not all(type(v) in (int, str) and not k.startswith("_") for k, v in values.items())):
+        return url_for(endpoint, **values)  # relative to a blueprint, external, anchored, or odd values
+    key = (endpoint, request.script_root, *sorted(values.items()))
+    return TEMPLATE_URLS.get_or_make(key, lambda: url_for(endpoint, **values))
+
+
+class BootstrapLinks:
+    """Bootstrap-Flask in templates, its <link> and <script> tags made once per worker and mount point (they
+    depend only on the configuration and the fingerprinted file names); the rest passes through."""
+
+    _made = BoundedCache("bootstrap links", 16)
+
+    def __init__(self, bootstrap):
+        self._bootstrap = bootstrap
+
+    def load_css(self, *args, **kwargs) -> Markup:
+        return self._once("load_css", args, kwargs)
+
+    def load_js(self, *args, **kwargs) -> Markup:
+        return self._once("load_js", args, kwargs)
+
+    def _once(self, name: str, args: tuple, kwargs: dict) -> Markup:
+        make = getattr(self._bootstrap, name)
+        if args or kwargs or not has_request_context() or current_app.debug:
+            return make(*args, **kwargs)
+        return self._made.get_or_make((name, request.script_root), make)
+
+    def __getattr__(self, name: str):
+        return getattr(self._bootstrap, name)
 
 
 def nav_links() -> Markup:

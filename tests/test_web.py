@@ -75,3 +75,21 @@ def test_friendly_500_page(app):
     response = failing.test_client().get("/boom")
     assert response.status_code == 500
     assert "Lỗi hệ thống" in response.get_data(as_text=True)
+
+
+def test_links_follow_where_the_app_is_mounted_though_each_worker_remembers_them(client, auth, make):
+    """Template links and Bootstrap's tags are built once per worker, for each mount point (a reverse proxy may
+    serve the app under a path): the same page under /lms links under /lms, and at the root links at the root."""
+    make.user("hv")
+    auth.login("hv")
+    at_root = client.get("/").text
+    mounted = client.get("/", environ_overrides={"SCRIPT_NAME": "/lms"}).text
+    again_at_root = client.get("/").text
+
+    assert 'href="/lms/notifications/' in mounted or 'href="/lms/notifications"' in mounted
+    assert 'src="/lms/bootstrap/static/' in mounted
+    assert 'href="/lms/static/' in mounted
+    for page in (at_root, again_at_root):
+        assert 'href="/notifications' in page
+        assert 'src="/bootstrap/static/' in page
+        assert "/lms/" not in page

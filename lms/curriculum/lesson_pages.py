@@ -1,12 +1,17 @@
 """What the lesson page reads. A lesson of a published revision never changes, so each worker reads it once
 and keeps it; what can change (which revision is current, open review flags, the cited documents' status)
-is read on every view, in two statements.
+is read on every view, in two statements. What the page shows the same to every trainee (the lesson's text,
+its pager and cited documents) is rendered once per worker, language and state of those facts.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from lms.caching import BoundedCache
 from lms.curriculum.models import FlagStatus, Lesson, Module, ModuleRevision, ReviewFlag, revision_citations
@@ -15,6 +20,7 @@ from lms.documents.models import Document
 from lms.extensions import db
 
 PUBLISHED_LESSONS = BoundedCache("published lessons", 2048)
+LESSON_FRAGMENTS = BoundedCache("lesson fragments", 2048)
 
 
 @dataclass(frozen=True)
@@ -103,3 +109,23 @@ _CITED = (
 def cited_documents(revision_id: int) -> list:
     """The documents a revision cites, oldest first, as they stand now (a status can change)."""
     return run(db.session, _CITED, {"revision_id": revision_id}).all()
+
+
+def fragments(lesson: PublishedLesson, flags: list, documents: list) -> Callable[..., Markup]:
+    """`fragment(template, **values)`: a part of the lesson page that is the same for every trainee, rendered
+    once per worker for the lesson as published, the cited documents as they stand, the language and the
+    values. The page's own context is not passed: these parts know nothing of who reads them."""
+
+    def render(template: str, **values) -> Markup:
+        return Markup(render_template(template, lesson=lesson, revision=lesson.revision, flags=flags,
+                                      documents=documents, previous=lesson.previous, next=lesson.next, **values))
+
+    if flags or current_app.debug:  # open review flags are rare rows of their own; templates reload in debug
+        return render
+    facts = (lesson, tuple(documents), str(get_locale()), request.script_root)
+
+    def fragment(template: str, **values) -> Markup:
+        key = (template, *sorted(values.items()), *facts)
+        return LESSON_FRAGMENTS.get_or_make(key, lambda: render(template, **values))
+
+    return fragment

@@ -60,10 +60,10 @@ def lesson_page(lesson_id: int):
         signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
         finish_writing()  # what the view recorded, if anything; the rest of the page only reads
     flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []
+    documents = lesson_pages.cited_documents(state.revision_id)
     return render_template(
-        "curriculum/lesson.html", lesson=lesson, revision=lesson.revision, flags=flags,
-        documents=lesson_pages.cited_documents(state.revision_id),
-        previous=lesson.previous, next=lesson.next,
+        "curriculum/lesson.html", lesson=lesson, revision=lesson.revision,
+        lesson_fragment=lesson_pages.fragments(lesson, flags, documents),
     )
 
 

@@ -63,3 +63,58 @@ def test_the_menu_follows_each_users_roles_and_language(client, auth, make):
     english = client.get("/").text
     assert "My curriculum" in english
     assert "Chương trình học của tôi" not in english
+
+
+def _rendered_templates(app):
+    from flask import template_rendered
+
+    names = []
+
+    def record(_sender, template, context, **_extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    return names, lambda: template_rendered.disconnect(record, app)
+
+
+def test_the_lesson_text_is_rendered_once_for_every_trainee_who_reads_it(client, auth, make, app):
+    make.user("hv1")
+    make.user("hv2")
+    module = make.module("HP-01", lessons=[{"title": "Bài một", "body_md": "Nội dung chung"},
+                                           {"title": "Bài hai", "body_md": "Hai"}])
+    lesson_id = _lesson_ids(app, module.id)[0]
+    auth.login("hv1")
+    client.get(f"/lessons/{lesson_id}")
+    auth.logout()
+    auth.login("hv2")
+    names, stop = _rendered_templates(app)
+    try:
+        page = client.get(f"/lessons/{lesson_id}").text
+    finally:
+        stop()
+
+    assert "Nội dung chung" in page
+    assert "Bài hai" in page
+    assert "curriculum/lesson.html" in names
+    assert "curriculum/_lesson_text.html" not in names
+    assert "curriculum/_lesson_pager.html" not in names
+
+
+def test_a_documents_new_status_and_the_readers_language_show_on_the_next_view(client, auth, make, app):
+    from lms.documents.models import Document
+
+    cited = make.document("32-NQ/TW", title="Về tiếp tục đổi mới")
+    make.user("hv")
+    module = make.module("HP-01", documents=[cited], lessons=[{"title": "Bài", "body_md": "Nội dung"}])
+    lesson_id = _lesson_ids(app, module.id)[0]
+    auth.login("hv")
+    assert "Còn hiệu lực" in client.get(f"/lessons/{lesson_id}").text
+    with app.app_context():
+        db.session.get(Document, cited.id).status = "stopped"
+        db.session.commit()
+
+    assert "Đã dừng thực hiện" in client.get(f"/lessons/{lesson_id}").text
+    client.post("/language", data={"locale": "en"})
+    english = client.get(f"/lessons/{lesson_id}").text
+    assert "My curriculum" in english  # the lesson's breadcrumb
+    assert "Đã dừng thực hiện" not in english
