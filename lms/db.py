@@ -328,6 +328,32 @@ def refresh_statistics(session, *tables: sa.Table) -> None:
         connection.exec_driver_sql(f"ANALYZE {connection.dialect.identifier_preparer.quote(table.name)}")
 
 
+def create_row_trigger(connection, name: str, table: str, event: str, when: str | None, body: str) -> None:
+    """An AFTER `event` ON `table` FOR EACH ROW trigger that runs `body` (statements, each ending in ';'), only
+    WHEN `when` holds if given (written as PostgreSQL does: IS DISTINCT FROM); on PostgreSQL through a function
+    of the same name. The triggers that keep derived tables (lms.dashboards.triggers, lms.delivery.need_triggers)
+    are all made so; the migrations that add them carry their own copy of this."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                                   f"BEGIN {body} RETURN NULL; END $$")
+        condition = f" WHEN ({when})" if when else ""
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()")
+    else:
+        condition = f" WHEN {when.replace('IS DISTINCT FROM', 'IS NOT')}" if when else ""
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {body} END")
+
+
+def drop_row_trigger(connection, name: str, table: str) -> None:
+    """Drop a trigger made by `create_row_trigger` (and its function), if it is there."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+    else:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def _end_reader(session) -> None:
     if session().in_transaction() and session.connection().info.get("lms_reader"):
         session.rollback()

@@ -10,6 +10,8 @@ when this module does); `install_v1` and `drop_v1` serve bulk loads that run wit
 """
 from __future__ import annotations
 
+from lms.db import create_row_trigger, drop_row_trigger
+
 SOURCE = (
     "INSERT INTO completion_facts (status_id, user_id, unit_id, locality_id, province_id, program_id, title_id, "
     "title_from, title_to, title_rank, state, due_on, started_on, completed_at) "
@@ -52,35 +54,16 @@ def _body(steps) -> str:
     return " ".join(statements)
 
 
-def _sqlite_when(condition: str) -> str:
-    return condition.replace("IS DISTINCT FROM", "IS NOT")
-
-
 def install_v1(connection, names=None) -> None:
     """Create the triggers (and, on PostgreSQL, their functions); `names`: only those."""
-    postgres = connection.dialect.name == "postgresql"
     for name, (table, event, when, steps) in TRIGGERS_V1.items():
-        if names is not None and name not in names:
-            continue
-        if postgres:
-            connection.exec_driver_sql(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {_body(steps)} RETURN NULL; END $$")
-            condition = f" WHEN ({when})" if when else ""
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()")
-        else:
-            condition = f" WHEN {_sqlite_when(when)}" if when else ""
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {_body(steps)} END")
+        if names is None or name in names:
+            create_row_trigger(connection, name, table, event, when, _body(steps))
 
 
 def drop_v1(connection) -> None:
-    postgres = connection.dialect.name == "postgresql"
     for name, (table, *_rest) in TRIGGERS_V1.items():
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
-        if postgres:
-            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+        drop_row_trigger(connection, name, table)
 
 
 # The per-row upkeep a bulk write of titles and statuses sets aside (see `suspend`).

@@ -26,6 +26,8 @@ import json
 
 import sqlalchemy as sa
 
+from lms.db import create_row_trigger, drop_row_trigger
+
 COLUMNS = ("assignment_id, program_id, user_id, unit_id, branch_id, title_id, starts_on, ends_on, key_title, "
            "valid_until, shared, from_year, to_year, start_edge, end_edge")
 
@@ -183,10 +185,6 @@ def _body(dialect: str, steps) -> str:
     return " ".join(statements)
 
 
-def _sqlite_when(condition: str) -> str:
-    return condition.replace("IS DISTINCT FROM", "IS NOT")
-
-
 def _definitions(dialect: str):
     for name, (table, event, when, steps) in TRIGGERS_V1.items():
         yield name, table, event, when, _body(dialect, steps)
@@ -198,33 +196,18 @@ def _definitions(dialect: str):
 def install_v2(connection, names=None) -> None:
     """Create the triggers (and, on PostgreSQL, their functions and the counts' deferred apply); `names`: only
     those."""
-    postgres = connection.dialect.name == "postgresql"
-    if postgres and names is None:
+    if connection.dialect.name == "postgresql" and names is None:
         connection.exec_driver_sql(APPLY_PG_V2)
         connection.exec_driver_sql(APPLY_TRIGGER_PG_V2)
     for name, table, event, when, body in _definitions(connection.dialect.name):
-        if names is not None and name not in names:
-            continue
-        if postgres:
-            connection.exec_driver_sql(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {body} RETURN NULL; END $$")
-            condition = f" WHEN ({when})" if when else ""
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()")
-        else:
-            condition = f" WHEN {_sqlite_when(when)}" if when else ""
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} BEGIN {body} END")
+        if names is None or name in names:
+            create_row_trigger(connection, name, table, event, when, body)
 
 
 def drop_v2(connection) -> None:
-    postgres = connection.dialect.name == "postgresql"
     for name, table, *_rest in _definitions(connection.dialect.name):
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
-        if postgres:
-            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
-    if postgres:
+        drop_row_trigger(connection, name, table)
+    if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("DROP TRIGGER IF EXISTS tn_count_apply ON need_count_changes")
         connection.exec_driver_sql("DROP FUNCTION IF EXISTS tn_count_apply()")
 
