@@ -10,10 +10,10 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
-from lms.caching import BoundedCache
+from lms.caching import BoundedCache, per_request
 from lms.db import read_only_transactions
 from lms.errors import DomainError
 
@@ -50,6 +50,7 @@ def register_hooks(app: Flask) -> None:
         read_only_transactions(False)
 
     app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals["csrf_token"] = template_csrf_token
     app.jinja_env.globals["bootstrap"] = BootstrapLinks(app.jinja_env.globals["bootstrap"])
 
     @app.context_processor
@@ -85,6 +86,11 @@ def template_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)  # relative to a blueprint, external, anchored, or odd values
     key = (endpoint, request.script_root, *sorted(values.items()))
     return TEMPLATE_URLS.get_or_make(key, lambda: url_for(endpoint, **values))
+
+
+def template_csrf_token() -> str:
+    """The request's CSRF token, signed once however many forms the page holds (Flask-WTF's generate_csrf)."""
+    return per_request("csrf_token", generate_csrf)
 
 
 class BootstrapLinks:

@@ -1,6 +1,6 @@
 """What the lesson page reads. A lesson of a published revision never changes, so each worker reads it once
 and keeps it; what can change (which revision is current, open review flags, the cited documents' status)
-is read on every view, in two statements. What the page shows the same to every trainee (the lesson's text,
+is read on every view, in one statement. What the page shows the same to every trainee (the lesson's text,
 its pager and cited documents) is rendered once per worker, language and state of those facts.
 """
 from __future__ import annotations
@@ -55,21 +55,58 @@ class PublishedLesson:
         return self.revision.id
 
 
+@dataclass(frozen=True)
+class CitedDocument:
+    id: int
+    code: str
+    issuer: str
+    issued_on: object
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LessonState:
+    """What can change about a lesson: which revision is current, its open review flags, the cited documents."""
+
+    key: str
+    revision_id: int
+    number: int | None
+    created_at: object
+    module_id: int
+    published_revision_id: int | None
+    open_flags: int
+    documents: tuple[CitedDocument, ...]
+
+
 _open_flags = (sa.select(sa.func.count()).where(ReviewFlag.module_id == Module.id,
                                                 ReviewFlag.status == FlagStatus.OPEN)
                .correlate(Module).scalar_subquery())
 _STATE = (
     sa.select(Lesson.key, Lesson.revision_id, ModuleRevision.number, ModuleRevision.created_at,
-              ModuleRevision.module_id, Module.published_revision_id, _open_flags.label("open_flags"))
+              ModuleRevision.module_id, Module.published_revision_id, _open_flags.label("open_flags"),
+              Document.id.label("document_id"), Document.code, Document.issuer, Document.issued_on,
+              Document.title.label("document_title"), Document.status)
     .join(ModuleRevision, ModuleRevision.id == Lesson.revision_id)
     .join(Module, Module.id == ModuleRevision.module_id)
+    .outerjoin(revision_citations, revision_citations.c.revision_id == Lesson.revision_id)
+    .outerjoin(Document, Document.id == revision_citations.c.document_id)
     .where(Lesson.id == sa.bindparam("lesson_id"))
+    .order_by(Document.issued_on, Document.id)
 )
 
 
-def lesson_state(lesson_id: int):
-    """The lesson's revision and module, the module's published revision and its open flag count; or None."""
-    return run(db.session, _STATE, {"lesson_id": lesson_id}).one_or_none()
+def lesson_state(lesson_id: int) -> LessonState | None:
+    """The lesson's revision and module, the module's published revision, its open flag count and the documents
+    the revision cites as they stand now (oldest first; a status can change), in one statement; or None."""
+    rows = run(db.session, _STATE, {"lesson_id": lesson_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    documents = tuple(CitedDocument(r.document_id, r.code, r.issuer, r.issued_on, r.document_title, r.status)
+                      for r in rows if r.document_id is not None)
+    return LessonState(first.key, first.revision_id, first.number, first.created_at, first.module_id,
+                       first.published_revision_id, first.open_flags, documents)
 
 
 def published_lesson(lesson_id: int, state) -> PublishedLesson:
@@ -96,19 +133,6 @@ def _read_lesson(lesson_id: int, revision_id: int) -> PublishedLesson:
         previous=link(rows[index - 1]) if index > 0 else None,
         next=link(rows[index + 1]) if index + 1 < len(rows) else None,
     )
-
-
-_CITED = (
-    sa.select(Document.id, Document.code, Document.issuer, Document.issued_on, Document.title, Document.status)
-    .join(revision_citations, revision_citations.c.document_id == Document.id)
-    .where(revision_citations.c.revision_id == sa.bindparam("revision_id"))
-    .order_by(Document.issued_on, Document.id)
-)
-
-
-def cited_documents(revision_id: int) -> list:
-    """The documents a revision cites, oldest first, as they stand now (a status can change)."""
-    return run(db.session, _CITED, {"revision_id": revision_id}).all()
 
 
 def fragments(lesson: PublishedLesson, flags: list, documents: list) -> Callable[..., Markup]:

@@ -43,7 +43,7 @@ def module_page(module_id: int):
 @bp.route("/lessons/<int:lesson_id>")
 @signed_in
 def lesson_page(lesson_id: int):
-    # Two statements for what can change; the published lesson itself is read once per worker.
+    # One statement for what can change; the published lesson itself is read once per worker.
     state = lesson_pages.lesson_state(lesson_id)
     if state is None:
         abort(404)
@@ -60,10 +60,9 @@ def lesson_page(lesson_id: int):
         signals.lesson_viewed.send(user=current_user._get_current_object(), lesson=lesson)
         finish_writing()  # what the view recorded, if anything; the rest of the page only reads
     flags = db.session.scalars(services.open_flags([state.module_id])).all() if state.open_flags else []
-    documents = lesson_pages.cited_documents(state.revision_id)
     return render_template(
         "curriculum/lesson.html", lesson=lesson, revision=lesson.revision,
-        lesson_fragment=lesson_pages.fragments(lesson, flags, documents),
+        lesson_fragment=lesson_pages.fragments(lesson, flags, state.documents),
     )
 
 

@@ -197,9 +197,9 @@ def test_the_last_lessons_result_costs_the_same_statements_whatever_the_program_
                                                                      "RELEASE"))]
 
     small = reads()
-    # The lesson page's four statements, and three for the result: status, rule and quiz together; the lessons
+    # The lesson page's three statements, and three for the result: status, rule and quiz together; the lessons
     # left; the next module.
-    assert len(small) == 4 + 3, small
+    assert len(small) == 3 + 3, small
     more = [make.learning_module(lessons=("A", "B", "C")) for _ in range(6)]
     with app.app_context():
         from lms.curriculum.models import Program, ProgramModule
