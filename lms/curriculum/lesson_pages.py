@@ -115,15 +115,19 @@ def published_lesson(lesson_id: int, state) -> PublishedLesson:
     return PUBLISHED_LESSONS.get_or_make(key, lambda: _read_lesson(lesson_id, state.revision_id))
 
 
+# A revision's lessons in order, the body of the one asked for only (read once per worker and lesson).
+_LESSONS_OF_REVISION = (
+    sa.select(Lesson.id, Lesson.key, Lesson.title, Lesson.minutes,
+              sa.case((Lesson.id == sa.bindparam("lesson_id"), Lesson.body_html), else_=sa.null()).label("body_html"),
+              ModuleRevision.module_id, ModuleRevision.title.label("revision_title"))
+    .join(ModuleRevision, ModuleRevision.id == Lesson.revision_id)
+    .where(Lesson.revision_id == sa.bindparam("revision_id"))
+    .order_by(Lesson.position, Lesson.id)
+)
+
+
 def _read_lesson(lesson_id: int, revision_id: int) -> PublishedLesson:
-    rows = db.session.execute(
-        sa.select(Lesson.id, Lesson.key, Lesson.title, Lesson.minutes,
-                  sa.case((Lesson.id == lesson_id, Lesson.body_html), else_=sa.null()).label("body_html"),
-                  ModuleRevision.module_id, ModuleRevision.title.label("revision_title"))
-        .join(ModuleRevision, ModuleRevision.id == Lesson.revision_id)
-        .where(Lesson.revision_id == revision_id)
-        .order_by(Lesson.position, Lesson.id)
-    ).all()
+    rows = run(db.session, _LESSONS_OF_REVISION, {"lesson_id": lesson_id, "revision_id": revision_id}).all()
     index = next(i for i, row in enumerate(rows) if row.id == lesson_id)
     row = rows[index]
     link = lambda r: LessonLink(r.id, r.title)  # noqa: E731
