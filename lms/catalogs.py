@@ -6,6 +6,8 @@ them all at run time.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,10 +113,22 @@ def compile_all() -> int:
             if po.exists():
                 with po.open("rb") as f:
                     catalog = read_po(f, locale=locale)
-                with po.with_suffix(".mo").open("wb") as f:
-                    write_mo(f, catalog)
+                _write_atomically(po.with_suffix(".mo"), catalog)
                 count += 1
     return count
+
+
+def _write_atomically(mo: Path, catalog) -> None:
+    """Replace `mo` in one step: a server or a test run reading the catalogues never sees half a file."""
+    fd, temporary = tempfile.mkstemp(dir=mo.parent, prefix=f".{mo.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write_mo(f, catalog)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, mo)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def untranslated(locale: str = "en") -> list[str]:

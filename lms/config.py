@@ -241,12 +241,19 @@ def ensure_secret_key_file(instance: Path) -> bool:
     """Create `<instance>/secret_key` with a random key, readable by its owner only; True when created now."""
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return False
+    # Written whole under another name, then linked into place: a second process starting at the same moment
+    # finds either no key or the whole key, never an empty file, and keeps the one that was linked first.
+    fd, temporary = tempfile.mkstemp(dir=instance, prefix=f".{SECRET_KEY_FILE}.")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+        os.link(temporary, path)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(secrets.token_urlsafe(48) + "\n")
+    finally:
+        os.unlink(temporary)
     return True
 
 
