@@ -252,8 +252,20 @@ def ensure_secret_key_file(instance: Path) -> bool:
         os.link(temporary, path)
     except FileExistsError:
         return False
+    except OSError:  # a file system without hard links: created exclusively, then written
+        return _create_exclusively(path)
     finally:
         os.unlink(temporary)
+    return True
+
+
+def _create_exclusively(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
     return True
 
 

@@ -98,6 +98,33 @@ def test_make_run_creates_a_private_key_once_and_the_app_keeps_using_it(producti
     assert create_app().secret_key == key == create_app().secret_key  # a restart signs with the same key
 
 
+def test_processes_starting_together_all_find_the_one_whole_key(tmp_path):
+    instance = tmp_path / "instance"
+    starts = [subprocess.Popen([sys.executable, "-c", "from pathlib import Path; import sys; "
+                                "from lms.config import ensure_secret_key_file, read_secret_key_file; "
+                                "made = ensure_secret_key_file(Path(sys.argv[1])); "
+                                "print(made, read_secret_key_file(Path(sys.argv[1])))", str(instance)],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    answers = [start.communicate(timeout=60)[0].split() for start in starts]
+    assert [made for made, _key in answers].count("True") == 1  # one process made it, the others kept it
+    assert len({key for _made, key in answers}) == 1  # and every one read it whole
+    assert len(answers[0][1]) >= 32
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # nothing left behind
+
+
+def test_the_key_is_made_where_files_cannot_be_linked(tmp_path, monkeypatch):
+    def no_links(*_args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    assert ensure_secret_key_file(tmp_path) is True
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(key_file.read_text().strip()) >= 32
+    assert ensure_secret_key_file(tmp_path) is False
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
 def _forged_session(key: str, user_id: int, version: int) -> str:
     forger = Flask("forger")
     forger.secret_key = key
