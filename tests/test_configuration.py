@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import stat
 import subprocess
 import sys
@@ -110,6 +111,19 @@ def test_processes_starting_together_all_find_the_one_whole_key(tmp_path):
     assert len({key for _made, key in answers}) == 1  # and every one read it whole
     assert len(answers[0][1]) >= 32
     assert [p.name for p in instance.iterdir()] == ["secret_key"]  # nothing left behind
+
+
+def test_the_key_file_appears_only_once_its_key_is_written(tmp_path, monkeypatch):
+    made, real_token = [], secrets.token_urlsafe
+
+    def token(length):
+        assert not (tmp_path / "secret_key").exists()  # nobody can read the file before the key is in it
+        made.append(real_token(length))
+        return made[-1]
+
+    monkeypatch.setattr("lms.config.secrets.token_urlsafe", token)
+    assert ensure_secret_key_file(tmp_path) is True
+    assert (tmp_path / "secret_key").read_text().strip() == made[0]
 
 
 def test_the_key_is_made_where_files_cannot_be_linked(tmp_path, monkeypatch):

@@ -28,3 +28,24 @@ def test_messages_of_the_shared_macros_are_extracted():
     from lms.catalogs import extract
 
     assert ("Trang sau", None) in extract()
+
+
+def test_a_catalogue_compiled_again_is_replaced_whole_under_a_reader_that_has_it_open(tmp_path):
+    """`make test` and `make run` compile the catalogues while another process may be reading them."""
+    from babel.messages.catalog import Catalog
+
+    from lms.catalogs import _write_atomically
+
+    mo = tmp_path / "messages.mo"
+    old, new = Catalog(locale="en"), Catalog(locale="en")
+    old.add("Bài học", "Lesson")
+    new.add("Bài học", "Lesson")
+    new.add("Học phần", "Module")
+    _write_atomically(mo, old)
+    with mo.open("rb") as reader:
+        _write_atomically(mo, new)
+        first = reader.read()  # what the reader opened stays whole: the new file took the name, not its bytes
+    assert b"Lesson" in first
+    assert b"Module" not in first
+    assert b"Module" in mo.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["messages.mo"]
